@@ -1,0 +1,1 @@
+//! The command line (clap): accepts the extra `connleak` word cargo passes.

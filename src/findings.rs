@@ -1,0 +1,108 @@
+//! What a run produces: findings with their witness paths, per-file errors and
+//! run statistics. Plain data shared by the rules (which create findings) and
+//! the reporters (which render them); nothing here knows about syn or packs.
+
+use crate::rules::Lint;
+
+/// Index of a file in [`crate::source::SourceMap`].
+pub type FileId = usize;
+
+/// A point in a source file: 1-based line, 0-based column counted in chars
+/// (the convention of `proc_macro2::LineColumn`). Reporters convert columns to
+/// 1-based on output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+/// A span in a known file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// How a finding is reported; `Allow` never reaches a reporter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Allow,
+    Warn,
+    Deny,
+}
+
+impl Level {
+    /// The word used in rustc-style headers and in JSON `severity`.
+    pub fn severity(self) -> &'static str {
+        match self {
+            Level::Deny => "error",
+            Level::Warn => "warning",
+            Level::Allow => "allow",
+        }
+    }
+
+    pub fn parse(word: &str) -> Option<Level> {
+        match word {
+            "allow" => Some(Level::Allow),
+            "warn" => Some(Level::Warn),
+            "deny" => Some(Level::Deny),
+            _ => None,
+        }
+    }
+}
+
+/// One step of the witness path: where it happened and what happened there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathStep {
+    pub at: Location,
+    pub note: String,
+}
+
+/// One reported problem.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub lint: Lint,
+    pub level: Level,
+    /// Where it goes wrong (the leak, the await, the exit...).
+    pub primary: Location,
+    pub primary_label: String,
+    /// Starts lowercase, no trailing period.
+    pub message: String,
+    pub help: String,
+    /// Where the connection involved was acquired, when there is one.
+    pub acquired_at: Option<Location>,
+    pub acquire_label: String,
+    /// Acquire, branches and exits taken, escape point: in path order.
+    pub path: Vec<PathStep>,
+    /// The function (or `Type::method`) the finding is in; part of the fingerprint.
+    pub enclosing_item: String,
+    /// Stable across unrelated line moves; filled in by the pipeline.
+    pub fingerprint: String,
+}
+
+/// A file that could not be checked, or a problem with configuration.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileError {
+    /// Display path, relative to the checked root where possible.
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+/// Counters for the closing summary and `stats` in JSON.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Stats {
+    pub files: usize,
+    pub lines: usize,
+    pub elapsed_ms: u128,
+    /// Connections whose path could not be followed (moved into something
+    /// opaque); counted, not reported.
+    pub untracked_connections: usize,
+}

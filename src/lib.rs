@@ -1,0 +1,170 @@
+//! connleak finds database-connection leaks, pool starvation and self-deadlocks
+//! in Rust source, without compiling or running it.
+//!
+//! The pipeline:
+//!
+//! ```text
+//! discover -> read + parse + lower (per file, in parallel) -> index -> analyse -> rules -> report
+//! ```
+//!
+//! Architecture invariants:
+//!
+//! - **syn stops at lowering.** `proc_macro2` spans are not `Send`: a file is
+//!   read, parsed and lowered on one worker, and only plain data
+//!   ([`model::FileIr`]) crosses threads. Rules never see syn.
+//! - **Analysis never fails.** It returns findings plus errors; only discovery,
+//!   configuration and the command line deal in `Result`.
+//! - **Packs are the only place a database crate is named.** The flow analysis
+//!   and the rules speak of roles: acquire, release, leak, store, pool.
+//! - **Output is deterministic.** Files are sorted at discovery, results are
+//!   collected in file order, and findings are sorted before rendering, whatever
+//!   the thread count.
+//! - **Nothing of the checked code runs.** No build scripts, no proc macros, no
+//!   cargo invocation: `Cargo.toml` files are read as TOML.
+
+pub mod cli;
+pub mod config;
+pub mod discovery;
+pub mod findings;
+pub mod flow;
+pub mod model;
+pub mod packs;
+pub mod parsing;
+pub mod reporting;
+pub mod rules;
+pub mod source;
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use findings::{FileError, Finding, Level, Stats};
+use source::SourceMap;
+
+/// What to check and how; built by the CLI or by tests.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Files or directories; empty means the current directory.
+    pub paths: Vec<PathBuf>,
+    /// Worker threads; 0 means rayon's default.
+    pub threads: usize,
+    /// Lint levels from the command line, applied over configuration.
+    pub level_overrides: Vec<(String, Level)>,
+}
+
+/// Everything a run produced, ready for a reporter.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub sources: SourceMap,
+    pub findings: Vec<Finding>,
+    pub errors: Vec<FileError>,
+    pub stats: Stats,
+}
+
+impl Report {
+    /// Exit status per DESIGN §3: 2 when a file could not be checked or the
+    /// configuration is bad, else 1 when a finding is at a failing level, else 0.
+    pub fn exit_code(&self) -> i32 {
+        if !self.errors.is_empty() {
+            2
+        } else if self.findings.iter().any(|f| f.level == Level::Deny) {
+            1
+        } else {
+            0
+        }
+    }
+}
+
+/// Runs the whole pipeline. Problems with single files become entries in
+/// `errors`; the run goes on with the other files.
+pub fn run(options: &Options) -> Report {
+    let started = Instant::now();
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(options.threads)
+        .stack_size(parsing::WORKER_STACK_BYTES)
+        .build();
+    let mut report = match pool {
+        Ok(pool) => pool.install(|| run_on_current_pool(options)),
+        Err(error) => Report {
+            errors: vec![FileError {
+                file: String::from("<threads>"),
+                line: None,
+                message: format!("cannot start worker threads: {error}"),
+            }],
+            ..Report::default()
+        },
+    };
+    report.stats.elapsed_ms = started.elapsed().as_millis();
+    report
+}
+
+fn run_on_current_pool(options: &Options) -> Report {
+    let mut errors = Vec::new();
+    let discovered = discovery::discover(&options.paths);
+    errors.extend(discovered.errors.iter().cloned());
+
+    let mut levels = rules::default_levels();
+    let mut user_resources = Vec::new();
+    for loaded in &discovered.configs {
+        match loaded {
+            Ok(config) => {
+                for (lint, level) in &config.lints {
+                    levels.insert(lint.clone(), *level);
+                }
+                user_resources.extend(config.resources.iter().cloned());
+            }
+            Err(error) => errors.push(error.clone()),
+        }
+    }
+    for (lint, level) in &options.level_overrides {
+        levels.insert(lint.clone(), *level);
+    }
+
+    let packs = match flow::PackTable::build(&discovered.dependencies, &user_resources) {
+        Ok(packs) => packs,
+        Err(error) => {
+            errors.push(FileError {
+                file: String::from("lints/"),
+                line: None,
+                message: error,
+            });
+            flow::PackTable::default()
+        }
+    };
+
+    let parsed = parsing::read_parse_lower(&discovered.files);
+    let mut sources = SourceMap::default();
+    let mut files = Vec::new();
+    for outcome in parsed {
+        sources.files.push(outcome.source);
+        match outcome.result {
+            Ok(ir) => files.push(ir),
+            Err(error) => errors.push(error),
+        }
+    }
+
+    let index = model::index::Index::build(&files);
+    let analysis = flow::analyse_all(&files, &index, &packs);
+    let mut findings = rules::check_all(&analysis.facts, &files, &levels);
+    for finding in &mut findings {
+        finding.fingerprint = reporting::fingerprint(finding, &sources);
+    }
+    findings.sort_by(|a, b| {
+        (a.primary, a.lint.name(), &a.message).cmp(&(b.primary, b.lint.name(), &b.message))
+    });
+    findings.dedup_by(|a, b| a.primary == b.primary && a.lint == b.lint);
+    errors.sort();
+    errors.dedup();
+
+    let stats = Stats {
+        files: sources.files.len(),
+        lines: sources.files.iter().map(|f| f.line_count()).sum(),
+        elapsed_ms: 0,
+        untracked_connections: analysis.untracked,
+    };
+    Report {
+        sources,
+        findings,
+        errors,
+        stats,
+    }
+}

@@ -1,0 +1,1 @@
+//! Lowering: syn syntax trees to the plain-data model.

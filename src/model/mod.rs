@@ -1,0 +1,389 @@
+//! The plain-data model every later stage reads: one [`FileIr`] per source
+//! file, holding the items the workspace index needs (uses, structs, type
+//! aliases, statics) and one [`FnIr`] control-flow graph per body (functions,
+//! methods, closures, async blocks).
+//!
+//! The model is deliberately *pack-agnostic*: lowering records calls, places,
+//! string literals and types as written, and never decides what acquires or
+//! releases a connection. Classification happens in `flow` with the packs and
+//! the workspace index, so cross-function summaries can be added there
+//! without touching lowering. Nothing here holds a syn value: this is what
+//! crosses threads after a file's syntax tree is dropped.
+
+pub mod index;
+pub mod lower;
+
+use crate::findings::{FileId, Span};
+
+pub type LocalId = u32;
+pub type TempId = u32;
+pub type BlockId = u32;
+pub type FnId = u32;
+pub type LoopId = u32;
+
+/// Everything the analysis keeps of one source file.
+#[derive(Debug, Clone, Default)]
+pub struct FileIr {
+    pub file: FileId,
+    /// `use` items of the whole file (nested modules included), flattened.
+    pub uses: Vec<UseItem>,
+    pub functions: Vec<FnIr>,
+    pub structs: Vec<StructDef>,
+    pub aliases: Vec<TypeAlias>,
+    pub statics: Vec<StaticDef>,
+    /// First path segments named anywhere in `use` items or paths
+    /// (`sqlx`, `deadpool_postgres`...): used to gate rule packs per file.
+    pub crate_roots: Vec<String>,
+    /// Line count of the source, for statistics.
+    pub lines: usize,
+}
+
+/// `use a::b::C as D;` is `UseItem { alias: "D", path: ["a","b","C"], glob: false }`;
+/// `use a::b::*;` is `UseItem { alias: "*", path: ["a","b"], glob: true }`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UseItem {
+    pub alias: String,
+    pub path: Vec<String>,
+    pub glob: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct StructDef {
+    pub name: String,
+    /// Named fields by name, tuple fields by index ("0", "1", ...). Enum
+    /// variants' fields are recorded under the enum's name as well, so an enum
+    /// with a connection in a variant is a connection holder.
+    pub fields: Vec<FieldDef>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct FieldDef {
+    pub name: String,
+    pub ty: TypeRef,
+}
+
+#[derive(Debug, Clone)]
+pub struct TypeAlias {
+    pub name: String,
+    pub ty: TypeRef,
+}
+
+/// `static`, `lazy_static! { static ref .. }`, `thread_local! { static .. }`.
+#[derive(Debug, Clone)]
+pub struct StaticDef {
+    pub name: String,
+    pub ty: Option<TypeRef>,
+    pub thread_local: bool,
+    pub span: Span,
+}
+
+/// A type as written, with generic arguments kept so that wrappers such as
+/// `Arc<Mutex<PoolConnection<Postgres>>>` can be peeled.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TypeRef {
+    /// `a::b::C<T, U>`: segments `["a","b","C"]`, args of the last segment
+    /// (types only; lifetimes and consts dropped). `Self` is a one-segment path.
+    Path {
+        segments: Vec<String>,
+        args: Vec<TypeRef>,
+    },
+    /// `&T`, `&mut T`
+    Ref { mutable: bool, inner: Box<TypeRef> },
+    Tuple(Vec<TypeRef>),
+    /// `[T]`, `[T; N]`
+    Slice(Box<TypeRef>),
+    /// `impl Trait` / `dyn Trait`: the trait paths.
+    Bounds(Vec<Vec<String>>),
+    Other,
+}
+
+/// Which kind of body this is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyKind {
+    /// A free function, method or associated function.
+    Fn,
+    Closure { is_move: bool },
+    AsyncBlock { is_move: bool },
+}
+
+/// What the attributes and name say about a function's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct FnRole {
+    /// `fn main`, or `#[tokio::main]`-style attributes.
+    pub is_main: bool,
+    /// `#[test]`, `#[tokio::test]`, `#[sqlx::test]`..., or inside `#[cfg(test)]`.
+    pub is_test: bool,
+}
+
+/// One body as a control-flow graph. Block 0 is the entry.
+#[derive(Debug, Clone)]
+pub struct FnIr {
+    /// `handler`, `Repo::save`, `handler::{closure}`, `handler::{async block}`.
+    pub name: String,
+    /// The `Self` type of the enclosing impl, as its last path segment.
+    pub self_type: Option<String>,
+    pub kind: BodyKind,
+    pub is_async: bool,
+    pub role: FnRole,
+    /// The function name (or closure / async block head), for messages.
+    pub span: Span,
+    /// For closures and async blocks: the body they were written in.
+    pub parent: Option<FnId>,
+    pub locals: Vec<Local>,
+    /// Parameter locals in order (`self` first for methods).
+    pub params: Vec<LocalId>,
+    pub ret: Option<TypeRef>,
+    /// Number of temporaries; temps are numbered 0.. in creation order, so a
+    /// statement's temporaries are all `>= StmtEnd::first_temp`.
+    pub temps: u32,
+    pub blocks: Vec<Block>,
+    pub loops: Vec<LoopInfo>,
+    /// For closures and async blocks: outer locals they use. `by_move` is true
+    /// for `move` closures / `async move` blocks.
+    pub captures: Vec<Capture>,
+    /// The closing brace of the body: where fall-through drops happen.
+    pub end_span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Local {
+    pub name: String,
+    /// The declared type, if written (`let x: T`, parameters).
+    pub ty: Option<TypeRef>,
+    pub span: Span,
+    /// Innermost loop the binding is declared in (`None`: not in a loop).
+    pub loop_id: Option<LoopId>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capture {
+    /// The local in the enclosing body.
+    pub outer: LocalId,
+    /// The local standing for it inside this body.
+    pub inner: LocalId,
+    pub by_move: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct LoopInfo {
+    pub parent: Option<LoopId>,
+    pub span: Span,
+}
+
+#[derive(Debug, Clone)]
+pub struct Block {
+    pub ops: Vec<Op>,
+    pub term: Terminator,
+    /// Where the terminator is written: the `?`, the `return`, the `break`,
+    /// the closing brace of a fall-through.
+    pub term_span: Span,
+    /// Innermost loop this block belongs to.
+    pub loop_id: Option<LoopId>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Op {
+    pub kind: OpKind,
+    pub span: Span,
+}
+
+/// A place as written: a root and field projections. Derefs are dropped
+/// (`*x`, `&mut *tx`, `&**pool` all name the same place as `x`, `tx`, `pool`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Place {
+    pub root: PlaceRoot,
+    /// Field names or tuple indices: `self.db.pool` is root `self`, `["db","pool"]`.
+    pub fields: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum PlaceRoot {
+    Local(LocalId),
+    /// A path that is not a local: a static, a const, a unit struct, an
+    /// unresolved name. Kept as written.
+    Path(Vec<String>),
+}
+
+/// How an operand is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Mode {
+    /// By value: moves (or copies) the place.
+    Value,
+    /// `&place`
+    Ref,
+    /// `&mut place`
+    RefMut,
+    /// A method receiver: auto-ref or by value depending on the method, which
+    /// only the analysis (with the packs) can tell.
+    Receiver,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Operand {
+    Place { place: Place, mode: Mode },
+    Temp(TempId),
+    /// A string literal (kept for raw `BEGIN` / `COMMIT` detection).
+    Str(String),
+    /// Any other literal or an expression with no value of interest.
+    Other,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Callee {
+    /// `a::b::f(..)`, `Type::method(..)`, `f(..)` as written (generics dropped).
+    Path(Vec<String>),
+    /// `receiver.name(..)`
+    Method { receiver: Operand, name: String },
+    /// `m!(..)` whose tokens parsed as comma-separated expressions.
+    Macro(Vec<String>),
+    /// Calling a value: `(self.f)(..)`, `callback(..)` where `callback` is a local.
+    Value(Operand),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AggregateKind {
+    Tuple,
+    Array,
+    /// `S { .. }` and `E::V { .. }` as written.
+    Struct(Vec<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OpKind {
+    /// `dest = callee(args)`. Temporaries used as arguments are consumed.
+    Call {
+        dest: TempId,
+        callee: Callee,
+        args: Vec<Operand>,
+    },
+    /// `dest = (a, b)`, `[a, b]`, `S { f: a }`; tuple-struct and variant
+    /// constructors (`Some(x)`, `Ok(x)`, `Wrapper(x)`) are `Call`s with a
+    /// `Callee::Path`.
+    Aggregate {
+        dest: TempId,
+        kind: AggregateKind,
+        fields: Vec<Operand>,
+    },
+    /// `dest = base.field` for a temporary base (pattern destructuring of a
+    /// temporary, `expr.0`). Field access on places is an `Operand::Place`.
+    Field {
+        dest: TempId,
+        base: TempId,
+        field: String,
+    },
+    /// `dest = value`: moves a value into a temporary (arms of `if` / `match`
+    /// and block tails join into one temporary this way).
+    Move { dest: TempId, value: Operand },
+    /// `dest = future.await`. `mentions` are all locals named anywhere in the
+    /// awaited expression (closures inside it included).
+    Await {
+        dest: TempId,
+        future: Operand,
+        mentions: Vec<LocalId>,
+    },
+    /// `let` binding (or pattern binding in a `match` arm / `if let` /
+    /// `for` / closure parameter) of `local` from `value`. For a binding by
+    /// reference (`ref x`, or matching on a reference) `value` has mode `Ref`.
+    Let { local: LocalId, value: Operand },
+    /// `place = value` (and compound assignment with `value` = `Other`).
+    /// The old value of `place` is dropped.
+    Assign { place: Place, value: Operand },
+    /// `dest = |..| body` / `dest = async { body }`.
+    Closure { dest: TempId, body: FnId },
+    /// Operands evaluated for their uses only (macro arguments that did not
+    /// parse, binary operators, conditions...).
+    Use { operands: Vec<Operand> },
+    /// A pattern proved that the temporary holds nothing of interest on this
+    /// path (`Err(_)` / `None` arm, the `else` of `let .. else`).
+    Vanish(TempId),
+    /// End of a binding's scope: it is dropped here unless moved before.
+    /// The op's span is the scope's closing brace.
+    StorageDead(LocalId),
+    /// End of a statement: every temporary numbered `>= first_temp` that
+    /// still holds a value is dropped.
+    StmtEnd { first_temp: TempId },
+}
+
+/// How a body is left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ExitKind {
+    /// Fall-through, `return value`, `return Ok(..)`.
+    Normal,
+    /// `return Err(..)`, and the error edge of `?`.
+    Error,
+    /// `panic!`, `unreachable!`, `todo!`, `unimplemented!`.
+    Panic,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EdgeKind {
+    Normal,
+    /// A conditional branch (`if`, `match` arm, `while` condition...).
+    Branch,
+    /// Back to a loop head.
+    LoopBack,
+    Break,
+    Continue,
+}
+
+#[derive(Debug, Clone)]
+pub struct Edge {
+    pub target: BlockId,
+    pub kind: EdgeKind,
+    /// What taking this edge means, for witness paths ("the `else` branch is
+    /// taken", "match arm `None`"), with the span it points at.
+    pub step: Option<(Span, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Terminator {
+    /// Continue to one of the edges (one edge: plain fall-through).
+    Jump(Vec<Edge>),
+    /// `operand?`: on success `dest = unwrapped operand` and go to `ok`; on
+    /// failure leave the body with `ExitKind::Error`.
+    Try {
+        operand: TempId,
+        dest: TempId,
+        ok: BlockId,
+    },
+    /// Leave the body. `value` is what is returned (moved to the caller).
+    Exit {
+        kind: ExitKind,
+        value: Option<Operand>,
+    },
+    /// A block nothing reaches (after `return` and such).
+    Unreachable,
+}
+
+impl FnIr {
+    /// A readable name for a local, for messages.
+    pub fn local_name(&self, local: LocalId) -> &str {
+        self.locals
+            .get(local as usize)
+            .map(|l| l.name.as_str())
+            .unwrap_or("_")
+    }
+
+    /// Whether `inner` is `outer` or nested in it.
+    pub fn loop_within(&self, inner: Option<LoopId>, outer: LoopId) -> bool {
+        let mut cursor = inner;
+        while let Some(id) = cursor {
+            if id == outer {
+                return true;
+            }
+            cursor = self.loops.get(id as usize).and_then(|l| l.parent);
+        }
+        false
+    }
+}
+
+impl TypeRef {
+    /// The last path segment, if this is a path type.
+    pub fn last_segment(&self) -> Option<&str> {
+        match self {
+            TypeRef::Path { segments, .. } => segments.last().map(String::as_str),
+            _ => None,
+        }
+    }
+}

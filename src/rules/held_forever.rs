@@ -1,0 +1,18 @@
+//! `held-forever`
+
+use crate::findings::Finding;
+use crate::flow::Fact;
+
+declare_lint! {
+    /// ## What it does
+    /// TODO
+    pub static HELD_FOREVER = {
+        name: "held-forever",
+        level: Deny,
+        summary: "TODO",
+    }
+}
+
+pub fn check(facts: &[Fact], findings: &mut Vec<Finding>) {
+    let _ = (facts, findings);
+}

@@ -1,0 +1,127 @@
+//! The lints: one module per lint, each with its documentation (shown by
+//! `--explain`) and a check that turns flow facts into findings. Rules only
+//! read the facts computed by `flow`; they never see syntax.
+
+use std::collections::BTreeMap;
+
+use crate::findings::{Finding, Level};
+use crate::flow::Fact;
+use crate::model::FileIr;
+
+/// A lint's identity and documentation.
+#[derive(Debug)]
+pub struct LintInfo {
+    pub name: &'static str,
+    pub default_level: Level,
+    /// One line for `--list-lints` and SARIF short descriptions.
+    pub summary: &'static str,
+    /// The module's documentation: What it does / Why is this bad? / Example /
+    /// Use instead / Known limits. Shown by `--explain`.
+    pub docs: &'static str,
+}
+
+/// Declares a lint: its doc comment *is* its user documentation.
+macro_rules! declare_lint {
+    ($(#[doc = $doc:expr])* pub static $ident:ident = {
+        name: $name:literal,
+        level: $level:ident,
+        summary: $summary:literal $(,)?
+    }) => {
+        $(#[doc = $doc])*
+        pub static $ident: $crate::rules::LintInfo = $crate::rules::LintInfo {
+            name: $name,
+            default_level: $crate::findings::Level::$level,
+            summary: $summary,
+            docs: concat!($($doc, "\n"),*),
+        };
+    };
+}
+
+pub(crate) use declare_lint;
+
+/// Every lint, in the order of DESIGN §1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Lint {
+    LeakedConnection,
+    HeldForever,
+    AccumulatedConnections,
+    HeldAcrossAwait,
+    NestedAcquire,
+    UncommittedTransaction,
+    TemporaryPool,
+    UnclosedConnection,
+}
+
+impl Lint {
+    pub const ALL: [Lint; 8] = [
+        Lint::LeakedConnection,
+        Lint::HeldForever,
+        Lint::AccumulatedConnections,
+        Lint::HeldAcrossAwait,
+        Lint::NestedAcquire,
+        Lint::UncommittedTransaction,
+        Lint::TemporaryPool,
+        Lint::UnclosedConnection,
+    ];
+
+    pub fn info(self) -> &'static LintInfo {
+        match self {
+            Lint::LeakedConnection => &leaked_connection::LEAKED_CONNECTION,
+            Lint::HeldForever => &held_forever::HELD_FOREVER,
+            Lint::AccumulatedConnections => &accumulated_connections::ACCUMULATED_CONNECTIONS,
+            Lint::HeldAcrossAwait => &held_across_await::HELD_ACROSS_AWAIT,
+            Lint::NestedAcquire => &nested_acquire::NESTED_ACQUIRE,
+            Lint::UncommittedTransaction => &uncommitted_transaction::UNCOMMITTED_TRANSACTION,
+            Lint::TemporaryPool => &temporary_pool::TEMPORARY_POOL,
+            Lint::UnclosedConnection => &unclosed_connection::UNCLOSED_CONNECTION,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        self.info().name
+    }
+
+    pub fn from_name(name: &str) -> Option<Lint> {
+        Lint::ALL.into_iter().find(|lint| lint.name() == name)
+    }
+}
+
+pub mod accumulated_connections;
+pub mod held_across_await;
+pub mod held_forever;
+pub mod leaked_connection;
+pub mod nested_acquire;
+pub mod temporary_pool;
+pub mod uncommitted_transaction;
+pub mod unclosed_connection;
+
+/// Each lint's default level, by name.
+pub fn default_levels() -> BTreeMap<String, Level> {
+    Lint::ALL
+        .into_iter()
+        .map(|lint| (lint.name().to_string(), lint.info().default_level))
+        .collect()
+}
+
+/// Runs every lint over the facts and applies the configured levels.
+pub fn check_all(facts: &[Fact], files: &[FileIr], levels: &BTreeMap<String, Level>) -> Vec<Finding> {
+    let _ = files;
+    let mut findings = Vec::new();
+    leaked_connection::check(facts, &mut findings);
+    held_forever::check(facts, &mut findings);
+    accumulated_connections::check(facts, &mut findings);
+    held_across_await::check(facts, &mut findings);
+    nested_acquire::check(facts, &mut findings);
+    uncommitted_transaction::check(facts, &mut findings);
+    temporary_pool::check(facts, &mut findings);
+    unclosed_connection::check(facts, &mut findings);
+    findings.retain_mut(|finding| {
+        let level = levels
+            .get(finding.lint.name())
+            .copied()
+            .unwrap_or(finding.lint.info().default_level);
+        finding.level = level;
+        level != Level::Allow
+    });
+    findings
+}

@@ -1,0 +1,18 @@
+//! `unclosed-connection`
+
+use crate::findings::Finding;
+use crate::flow::Fact;
+
+declare_lint! {
+    /// ## What it does
+    /// TODO
+    pub static UNCLOSED_CONNECTION = {
+        name: "unclosed-connection",
+        level: Deny,
+        summary: "TODO",
+    }
+}
+
+pub fn check(facts: &[Fact], findings: &mut Vec<Finding>) {
+    let _ = (facts, findings);
+}

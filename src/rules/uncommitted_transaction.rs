@@ -1,0 +1,18 @@
+//! `uncommitted-transaction`
+
+use crate::findings::Finding;
+use crate::flow::Fact;
+
+declare_lint! {
+    /// ## What it does
+    /// TODO
+    pub static UNCOMMITTED_TRANSACTION = {
+        name: "uncommitted-transaction",
+        level: Deny,
+        summary: "TODO",
+    }
+}
+
+pub fn check(facts: &[Fact], findings: &mut Vec<Finding>) {
+    let _ = (facts, findings);
+}

@@ -1,0 +1,129 @@
+//! Source texts and their line index: file ids, display names, and the
+//! conversion between `(line, column)` positions from proc-macro2 and byte
+//! offsets for codespan-reporting. Owns no analysis.
+
+use std::ops::Range;
+
+use codespan_reporting::files::{Error as FilesError, Files};
+
+use crate::findings::{FileId, Pos};
+
+/// One checked file.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    /// Path relative to the checked root, with `/` separators.
+    pub display: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(display: String, text: String) -> SourceFile {
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            display,
+            text,
+            line_starts,
+        }
+    }
+
+    pub fn line_count(&self) -> usize {
+        self.line_starts.len()
+    }
+
+    /// Byte offset of a 1-based line and 0-based char column, clamped to the text.
+    pub fn offset(&self, pos: Pos) -> usize {
+        let line_index = (pos.line.max(1) as usize - 1).min(self.line_starts.len() - 1);
+        let start = self.line_starts[line_index];
+        let end = self
+            .line_starts
+            .get(line_index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        let line = &self.text[start..end];
+        let column_bytes = line
+            .char_indices()
+            .nth(pos.column as usize)
+            .map(|(i, _)| i)
+            .unwrap_or(line.trim_end_matches(['\n', '\r']).len());
+        start + column_bytes
+    }
+
+    /// The text of a 1-based line without its line ending.
+    pub fn line_text(&self, line: u32) -> &str {
+        let index = line.max(1) as usize - 1;
+        let Some(&start) = self.line_starts.get(index) else {
+            return "";
+        };
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .copied()
+            .unwrap_or(self.text.len());
+        self.text[start..end].trim_end_matches(['\n', '\r'])
+    }
+
+    /// The source text between two positions.
+    pub fn snippet(&self, start: Pos, end: Pos) -> &str {
+        let from = self.offset(start);
+        let to = self.offset(end).max(from);
+        &self.text[from..to]
+    }
+}
+
+/// All files of a run, indexed by [`FileId`].
+#[derive(Debug, Clone, Default)]
+pub struct SourceMap {
+    pub files: Vec<SourceFile>,
+}
+
+impl SourceMap {
+    pub fn get(&self, id: FileId) -> Option<&SourceFile> {
+        self.files.get(id)
+    }
+}
+
+impl<'a> Files<'a> for SourceMap {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        self.get(id)
+            .map(|f| f.display.as_str())
+            .ok_or(FilesError::FileMissing)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, FilesError> {
+        self.get(id)
+            .map(|f| f.text.as_str())
+            .ok_or(FilesError::FileMissing)
+    }
+
+    fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
+        let file = self.get(id).ok_or(FilesError::FileMissing)?;
+        Ok(file
+            .line_starts
+            .binary_search(&byte_index)
+            .unwrap_or_else(|next| next - 1))
+    }
+
+    fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
+        let file = self.get(id).ok_or(FilesError::FileMissing)?;
+        let start = *file
+            .line_starts
+            .get(line_index)
+            .ok_or(FilesError::LineTooLarge {
+                given: line_index,
+                max: file.line_starts.len() - 1,
+            })?;
+        let end = file
+            .line_starts
+            .get(line_index + 1)
+            .copied()
+            .unwrap_or(file.text.len());
+        Ok(start..end)
+    }
+}
