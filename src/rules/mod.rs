@@ -37,7 +37,6 @@ macro_rules! declare_lint {
     };
 }
 
-pub(crate) use declare_lint;
 
 /// Every lint, in the order of DESIGN §1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
