@@ -213,7 +213,10 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert!(path_matches(&written, "PgConnection::connect"));
-        assert!(path_matches(&written, "sqlx::postgres::PgConnection::connect"));
+        assert!(path_matches(
+            &written,
+            "sqlx::postgres::PgConnection::connect"
+        ));
         assert!(!path_matches(&written, "MySqlConnection::connect"));
         assert!(!path_matches(&written[..1], "PgConnection::connect"));
     }

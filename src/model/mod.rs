@@ -89,7 +89,10 @@ pub enum TypeRef {
         args: Vec<TypeRef>,
     },
     /// `&T`, `&mut T`
-    Ref { mutable: bool, inner: Box<TypeRef> },
+    Ref {
+        mutable: bool,
+        inner: Box<TypeRef>,
+    },
     Tuple(Vec<TypeRef>),
     /// `[T]`, `[T; N]`
     Slice(Box<TypeRef>),
@@ -103,8 +106,12 @@ pub enum TypeRef {
 pub enum BodyKind {
     /// A free function, method or associated function.
     Fn,
-    Closure { is_move: bool },
-    AsyncBlock { is_move: bool },
+    Closure {
+        is_move: bool,
+    },
+    AsyncBlock {
+        is_move: bool,
+    },
 }
 
 /// What the attributes and name say about a function's role.
@@ -221,7 +228,10 @@ pub enum Mode {
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Operand {
-    Place { place: Place, mode: Mode },
+    Place {
+        place: Place,
+        mode: Mode,
+    },
     Temp(TempId),
     /// A string literal (kept for raw `BEGIN` / `COMMIT` detection).
     Str(String),

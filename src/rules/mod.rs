@@ -37,7 +37,6 @@ macro_rules! declare_lint {
     };
 }
 
-
 /// Every lint, in the order of DESIGN §1.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Lint {
@@ -91,8 +90,8 @@ pub mod held_forever;
 pub mod leaked_connection;
 pub mod nested_acquire;
 pub mod temporary_pool;
-pub mod uncommitted_transaction;
 pub mod unclosed_connection;
+pub mod uncommitted_transaction;
 
 /// Each lint's default level, by name.
 pub fn default_levels() -> BTreeMap<String, Level> {
@@ -103,7 +102,11 @@ pub fn default_levels() -> BTreeMap<String, Level> {
 }
 
 /// Runs every lint over the facts and applies the configured levels.
-pub fn check_all(facts: &[Fact], files: &[FileIr], levels: &BTreeMap<String, Level>) -> Vec<Finding> {
+pub fn check_all(
+    facts: &[Fact],
+    files: &[FileIr],
+    levels: &BTreeMap<String, Level>,
+) -> Vec<Finding> {
     let _ = files;
     let mut findings = Vec::new();
     leaked_connection::check(facts, &mut findings);

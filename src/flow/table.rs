@@ -1,0 +1,199 @@
+//! The packs, compiled into one lookup table: which packs a file gets (by
+//! its crate's dependencies or the crates it names), and role queries over
+//! resolved paths and method names.
+
+use std::collections::BTreeSet;
+
+use crate::packs::{
+    builtin_packs, crate_path_name, path_matches, CoreRoles, LoadedPack, PoolSpec, RawSqlSpec,
+    ResourceKind, ResourceSpec,
+};
+
+/// Index of a pack in [`PackTable::packs`].
+pub type PackId = usize;
+
+/// A resource with the pack it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ResourceId {
+    pub pack: PackId,
+    pub index: usize,
+}
+
+/// A pool kind with the pack it belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PoolId {
+    pub pack: PackId,
+    pub index: usize,
+}
+
+#[derive(Debug, Clone)]
+pub struct Pack {
+    pub name: String,
+    /// Path roots (`sqlx`, `deadpool_postgres`); empty: always active.
+    pub crates: Vec<String>,
+    pub pools: Vec<PoolSpec>,
+    pub resources: Vec<ResourceSpec>,
+    pub raw_sql: Option<RawSqlSpec>,
+    /// Switched on by a dependency of the checked workspace.
+    pub active_by_dependency: bool,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct PackTable {
+    pub packs: Vec<Pack>,
+    pub core: CoreRoles,
+}
+
+impl PackTable {
+    /// Loads the built-in packs and the user's resources (always active).
+    pub fn build(
+        dependencies: &BTreeSet<String>,
+        user: &[ResourceSpec],
+    ) -> Result<PackTable, String> {
+        let loaded = builtin_packs()?;
+        PackTable::from_loaded(loaded, dependencies, user)
+    }
+
+    pub fn from_loaded(
+        loaded: Vec<LoadedPack>,
+        dependencies: &BTreeSet<String>,
+        user: &[ResourceSpec],
+    ) -> Result<PackTable, String> {
+        let dependency_roots: BTreeSet<String> =
+            dependencies.iter().map(|d| crate_path_name(d)).collect();
+        let mut table = PackTable::default();
+        for pack in loaded {
+            if let Some(roles) = pack.file.roles {
+                table.core = roles;
+            }
+            let header = pack.file.pack.unwrap_or_default();
+            let crates: Vec<String> = header.crates.iter().map(|c| crate_path_name(c)).collect();
+            let active_by_dependency =
+                crates.is_empty() || crates.iter().any(|c| dependency_roots.contains(c));
+            table.packs.push(Pack {
+                name: header.name,
+                crates,
+                pools: pack.file.pool,
+                resources: pack.file.resource,
+                raw_sql: pack.file.raw_sql,
+                active_by_dependency,
+            });
+        }
+        if !user.is_empty() {
+            table.packs.push(Pack {
+                name: String::from("configuration"),
+                crates: Vec::new(),
+                pools: Vec::new(),
+                resources: user.to_vec(),
+                raw_sql: None,
+                active_by_dependency: true,
+            });
+        }
+        Ok(table)
+    }
+
+    /// The packs that apply to a file naming `crate_roots`.
+    pub fn active_for(&self, crate_roots: &[String]) -> Vec<PackId> {
+        self.packs
+            .iter()
+            .enumerate()
+            .filter(|(_, pack)| {
+                pack.active_by_dependency || pack.crates.iter().any(|c| crate_roots.contains(c))
+            })
+            .map(|(id, _)| id)
+            .collect()
+    }
+
+    pub fn resource(&self, id: ResourceId) -> &ResourceSpec {
+        &self.packs[id.pack].resources[id.index]
+    }
+
+    pub fn pool(&self, id: PoolId) -> &PoolSpec {
+        &self.packs[id.pack].pools[id.index]
+    }
+
+    pub fn resource_kind(&self, id: ResourceId) -> ResourceKind {
+        self.resource(id).kind
+    }
+}
+
+/// Suffix matching in both directions, for names written shorter or longer
+/// than the pack entry: `PgPool` against `sqlx::PgPool`, and
+/// `sqlx::postgres::PgPool` against `sqlx::PgPool`'s last segment.
+/// A one-segment name only matches a one-segment entry or an entry's last
+/// segment when `allow_bare` (types: a bare `PgPool` is evidence; a bare
+/// function name `connect` is not).
+pub fn name_matches(written: &[String], entry: &str, allow_bare: bool) -> bool {
+    if written.is_empty() {
+        return false;
+    }
+    let entry_segments: Vec<&str> = entry.split("::").collect();
+    if path_matches(written, entry) {
+        return entry_segments.len() >= 2 || written.len() == 1 || allow_bare;
+    }
+    if written.len() < entry_segments.len() {
+        let tail = &entry_segments[entry_segments.len() - written.len()..];
+        let matches = written.iter().zip(tail).all(|(a, b)| a == b);
+        return matches && (written.len() >= 2 || allow_bare);
+    }
+    // Same last segment but a different crate path (`crate_a::Pool` vs
+    // `crate_b::Pool`): only when the written crate root is one we cannot
+    // tell apart, which we refuse: prefer silence.
+    false
+}
+
+/// `Type::method` entry split into its type and method parts.
+pub fn split_method_entry(entry: &str) -> Option<(&str, &str)> {
+    let (type_part, method) = entry.rsplit_once("::")?;
+    let type_name = type_part.rsplit("::").next().unwrap_or(type_part);
+    Some((type_name, method))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(text: &str) -> Vec<String> {
+        text.split("::").map(String::from).collect()
+    }
+
+    #[test]
+    fn names_match_by_suffix_both_ways() {
+        assert!(name_matches(&path("sqlx::PgPool"), "sqlx::PgPool", false));
+        assert!(name_matches(&path("PgPool"), "sqlx::PgPool", true));
+        assert!(!name_matches(
+            &path("connect"),
+            "tokio_postgres::connect",
+            false
+        ));
+        assert!(name_matches(
+            &path("tokio_postgres::connect"),
+            "tokio_postgres::connect",
+            false
+        ));
+        assert!(name_matches(
+            &path("PgConnection::connect"),
+            "sqlx::PgConnection::connect",
+            false
+        ));
+        assert!(!name_matches(
+            &path("deadpool_postgres::Pool"),
+            "sqlx::Pool",
+            true
+        ));
+        assert!(name_matches(&path("drop"), "drop", false));
+    }
+
+    #[test]
+    fn method_entries_split() {
+        assert_eq!(
+            split_method_entry("Pool::acquire"),
+            Some(("Pool", "acquire"))
+        );
+        assert_eq!(
+            split_method_entry("sqlx::pool::PoolConnection::leak"),
+            Some(("PoolConnection", "leak"))
+        );
+        assert_eq!(split_method_entry("drop"), None);
+    }
+}
