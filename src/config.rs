@@ -1,15 +1,503 @@
 //! Configuration: `connleak.toml` at the workspace root, or
 //! `[workspace.metadata.connleak]` / `[package.metadata.connleak]` in
 //! `Cargo.toml` (DESIGN §4). Errors name the file, the line and the key.
+//!
+//! The documents are read with toml's spanned parser rather than a plain serde
+//! struct, so that every error can point at the key or value at fault: a typo
+//! in a lint name should say which line to fix, not only that something is
+//! wrong somewhere in the file. Only `[[resource]]` entries go through serde
+//! (their schema is [`ResourceSpec`], shared with the built-in packs); their
+//! errors still carry spans because the deserializer keeps them.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 
-use crate::findings::Level;
+use serde::Deserialize;
+use toml::de::{DeTable, DeValue, ValueDeserializer};
+use toml::Spanned;
+
+use crate::findings::{FileError, Level};
 use crate::packs::ResourceSpec;
+use crate::rules::Lint;
 
 #[derive(Debug, Clone, Default)]
 pub struct Config {
     pub exclude: Vec<String>,
     pub lints: BTreeMap<String, Level>,
     pub resources: Vec<ResourceSpec>,
+}
+
+/// The keys a configuration table may hold.
+const KNOWN_KEYS: &str = "exclude, lints, resource";
+
+/// Parses a `connleak.toml`. `display_name` is how errors name the file.
+pub fn parse_config(display_name: &str, text: &str) -> Result<Config, FileError> {
+    let document = parse_document(display_name, text)?;
+    read_config_table(display_name, text, document.get_ref(), None)
+}
+
+/// Reads the connleak tables of a `Cargo.toml`: `Ok(None)` when it has none.
+/// When both `[workspace.metadata.connleak]` and `[package.metadata.connleak]`
+/// are present, the package's settings apply over the workspace's (lint
+/// levels replace, excludes and resources add up).
+pub fn parse_cargo_config(display_name: &str, text: &str) -> Result<Option<Config>, FileError> {
+    let document = parse_document(display_name, text)?;
+    let mut merged: Option<Config> = None;
+    for section in ["workspace", "package"] {
+        let Some(table) = metadata_table(document.get_ref(), section) else {
+            continue;
+        };
+        let context = format!("[{section}.metadata.connleak]");
+        let table = expect_table(display_name, text, table, &context)?;
+        let config = read_config_table(display_name, text, table, Some(&context))?;
+        merged = Some(match merged {
+            None => config,
+            Some(mut base) => {
+                base.exclude.extend(config.exclude);
+                base.lints.extend(config.lints);
+                base.resources.extend(config.resources);
+                base
+            }
+        });
+    }
+    Ok(merged)
+}
+
+/// Parses a TOML document; a syntax error names the file and line.
+pub(crate) fn parse_document<'i>(
+    display_name: &str,
+    text: &'i str,
+) -> Result<Spanned<DeTable<'i>>, FileError> {
+    DeTable::parse(text).map_err(|error| FileError {
+        file: display_name.to_string(),
+        line: error.span().map(|span| line_of(text, span.start)),
+        message: format!("invalid TOML: {}", error.message().trim_end()),
+    })
+}
+
+/// 1-based line of a byte offset.
+pub(crate) fn line_of(text: &str, offset: usize) -> u32 {
+    let end = offset.min(text.len());
+    let newlines = text.as_bytes()[..end]
+        .iter()
+        .filter(|&&b| b == b'\n')
+        .count();
+    u32::try_from(newlines + 1).unwrap_or(u32::MAX)
+}
+
+fn metadata_table<'a, 'i>(
+    document: &'a DeTable<'i>,
+    section: &str,
+) -> Option<&'a Spanned<DeValue<'i>>> {
+    let section = document.get(section)?.get_ref().as_table()?;
+    let metadata = section.get("metadata")?.get_ref().as_table()?;
+    metadata.get("connleak")
+}
+
+fn read_config_table(
+    file: &str,
+    text: &str,
+    table: &DeTable<'_>,
+    context: Option<&str>,
+) -> Result<Config, FileError> {
+    let error_at = |span: Range<usize>, message: String| FileError {
+        file: file.to_string(),
+        line: Some(line_of(text, span.start)),
+        message,
+    };
+    let mut config = Config::default();
+    for (key, value) in table.iter() {
+        match key.get_ref().as_ref() {
+            "exclude" => config.exclude = read_exclude(file, text, value)?,
+            "lints" => {
+                let lints = expect_table(file, text, value, "[lints]")?;
+                config.lints = read_lints(file, text, lints)?;
+            }
+            "resource" => config.resources = read_resources(file, text, value)?,
+            other => {
+                let place = context.map(|c| format!(" in {c}")).unwrap_or_default();
+                return Err(error_at(
+                    key.span(),
+                    format!("unknown key \"{other}\"{place}: expected one of {KNOWN_KEYS}"),
+                ));
+            }
+        }
+    }
+    Ok(config)
+}
+
+fn expect_table<'a, 'i>(
+    file: &str,
+    text: &str,
+    value: &'a Spanned<DeValue<'i>>,
+    what: &str,
+) -> Result<&'a DeTable<'i>, FileError> {
+    value.get_ref().as_table().ok_or_else(|| FileError {
+        file: file.to_string(),
+        line: Some(line_of(text, value.span().start)),
+        message: format!(
+            "{what} must be a table, found {}",
+            value.get_ref().type_str()
+        ),
+    })
+}
+
+fn read_exclude(
+    file: &str,
+    text: &str,
+    value: &Spanned<DeValue<'_>>,
+) -> Result<Vec<String>, FileError> {
+    let error_at = |span: Range<usize>, message: String| FileError {
+        file: file.to_string(),
+        line: Some(line_of(text, span.start)),
+        message,
+    };
+    let Some(items) = value.get_ref().as_array() else {
+        return Err(error_at(
+            value.span(),
+            format!(
+                "exclude must be an array of glob strings, found {}",
+                value.get_ref().type_str()
+            ),
+        ));
+    };
+    let mut globs = Vec::new();
+    for item in items.iter() {
+        let Some(pattern) = item.get_ref().as_str() else {
+            return Err(error_at(
+                item.span(),
+                format!(
+                    "exclude must hold glob strings, found {}",
+                    item.get_ref().type_str()
+                ),
+            ));
+        };
+        if let Err(error) = globset::Glob::new(pattern) {
+            return Err(error_at(
+                item.span(),
+                format!("invalid glob \"{pattern}\" in exclude: {}", error.kind()),
+            ));
+        }
+        globs.push(pattern.to_string());
+    }
+    Ok(globs)
+}
+
+fn read_lints(
+    file: &str,
+    text: &str,
+    table: &DeTable<'_>,
+) -> Result<BTreeMap<String, Level>, FileError> {
+    let error_at = |span: Range<usize>, message: String| FileError {
+        file: file.to_string(),
+        line: Some(line_of(text, span.start)),
+        message,
+    };
+    let mut lints = BTreeMap::new();
+    for (key, value) in table.iter() {
+        let name: &str = key.get_ref().as_ref();
+        if Lint::from_name(name).is_none() {
+            return Err(error_at(
+                key.span(),
+                format!(
+                    "unknown lint \"{name}\" in [lints]: expected one of {}",
+                    lint_names()
+                ),
+            ));
+        }
+        let level = value.get_ref().as_str().and_then(Level::parse);
+        let Some(level) = level else {
+            let found = match value.get_ref().as_str() {
+                Some(word) => format!("\"{word}\""),
+                None => String::from(value.get_ref().type_str()),
+            };
+            return Err(error_at(
+                value.span(),
+                format!(
+                    "invalid level {found} for \"{name}\" in [lints]: expected \"allow\", \"warn\" or \"deny\""
+                ),
+            ));
+        };
+        lints.insert(name.to_string(), level);
+    }
+    Ok(lints)
+}
+
+fn read_resources(
+    file: &str,
+    text: &str,
+    value: &Spanned<DeValue<'_>>,
+) -> Result<Vec<ResourceSpec>, FileError> {
+    let error_at = |span: Range<usize>, message: String| FileError {
+        file: file.to_string(),
+        line: Some(line_of(text, span.start)),
+        message,
+    };
+    let Some(items) = value.get_ref().as_array() else {
+        return Err(error_at(
+            value.span(),
+            format!(
+                "resource must be an array of tables ([[resource]]), found {}",
+                value.get_ref().type_str()
+            ),
+        ));
+    };
+    let mut resources = Vec::new();
+    for item in items.iter() {
+        let deserializer = ValueDeserializer::from(item.clone());
+        match ResourceSpec::deserialize(deserializer) {
+            Ok(resource) => resources.push(resource),
+            Err(error) => {
+                let span = error.span().unwrap_or_else(|| item.span());
+                // serde names the field only when it is unknown or missing;
+                // for a bad value, find the key whose value is at fault.
+                let key = item.get_ref().as_table().and_then(|table| {
+                    table
+                        .iter()
+                        .find(|(_, value)| value.span().contains(&span.start))
+                        .map(|(key, _)| key.get_ref().to_string())
+                });
+                return Err(error_at(
+                    span,
+                    resource_message(error.message(), key.as_deref()),
+                ));
+            }
+        }
+    }
+    Ok(resources)
+}
+
+/// serde's messages speak of "fields" and backquotes; ours speak of TOML keys
+/// and say which table they are in.
+fn resource_message(message: &str, key: Option<&str>) -> String {
+    let message = message.trim_end();
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        if let Some((key, expected)) = rest.split_once('`') {
+            let expected = expected.trim_start_matches(", expected ").replace('`', "");
+            return format!("unknown key \"{key}\" in [[resource]]: expected {expected}");
+        }
+    }
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let key = rest.trim_end_matches('`');
+        return format!("missing key \"{key}\" in [[resource]]");
+    }
+    match key {
+        Some(key) => format!("invalid value for \"{key}\" in [[resource]]: {message}"),
+        None => format!("in [[resource]]: {message}"),
+    }
+}
+
+fn lint_names() -> String {
+    Lint::ALL
+        .iter()
+        .map(|lint| lint.name())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(text: &str) -> FileError {
+        parse_config("connleak.toml", text).expect_err("configuration is rejected")
+    }
+
+    #[test]
+    fn reads_every_key() {
+        let text = r#"
+exclude = ["migrations/**", "tests/fixtures/**"]
+
+[lints]
+held-across-await = "deny"
+temporary-pool = "allow"
+
+[[resource]]
+name = "legacy handle"
+types = ["Handle"]
+acquire = ["Handle::open"]
+release = ["Handle::close"]
+drop_releases = false
+"#;
+        let config = parse_config("connleak.toml", text).expect("valid configuration");
+        assert_eq!(config.exclude, ["migrations/**", "tests/fixtures/**"]);
+        assert_eq!(config.lints["held-across-await"], Level::Deny);
+        assert_eq!(config.lints["temporary-pool"], Level::Allow);
+        assert_eq!(config.resources.len(), 1);
+        assert_eq!(config.resources[0].name, "legacy handle");
+        assert!(!config.resources[0].drop_releases);
+    }
+
+    #[test]
+    fn empty_file_is_an_empty_configuration() {
+        let config = parse_config("connleak.toml", "").expect("valid configuration");
+        assert!(config.exclude.is_empty() && config.lints.is_empty());
+    }
+
+    #[test]
+    fn unknown_lint_names_file_line_and_lint() {
+        let error =
+            error_of("[lints]\nheld-across-await = \"deny\"\nheld-acros-await = \"deny\"\n");
+        assert_eq!(error.file, "connleak.toml");
+        assert_eq!(error.line, Some(3));
+        assert!(
+            error
+                .message
+                .starts_with("unknown lint \"held-acros-await\" in [lints]"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn bad_level_names_the_lint_and_the_level() {
+        let error = error_of("\n[lints]\nnested-acquire = \"error\"\n");
+        assert_eq!(error.line, Some(3));
+        assert!(
+            error
+                .message
+                .starts_with("invalid level \"error\" for \"nested-acquire\" in [lints]"),
+            "{}",
+            error.message
+        );
+        let error = error_of("[lints]\nnested-acquire = 2\n");
+        assert_eq!(error.line, Some(2));
+        assert!(
+            error.message.contains("invalid level integer"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn unknown_top_level_key() {
+        let error = error_of("# comment\nexlude = [\"a\"]\n");
+        assert_eq!(error.line, Some(2));
+        assert!(
+            error.message.starts_with("unknown key \"exlude\""),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn bad_glob_names_the_pattern() {
+        let error = error_of("exclude = [\n  \"ok/**\",\n  \"bad[\",\n]\n");
+        assert_eq!(error.line, Some(3));
+        assert!(
+            error
+                .message
+                .starts_with("invalid glob \"bad[\" in exclude"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn exclude_must_be_strings() {
+        let error = error_of("exclude = \"target\"\n");
+        assert_eq!(error.line, Some(1));
+        assert!(
+            error.message.contains("exclude must be an array"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn unknown_resource_key_names_the_key() {
+        let text = "[[resource]]\nname = \"h\"\ntypes = [\"H\"]\nacquires = [\"H::open\"]\n";
+        let error = error_of(text);
+        assert_eq!(error.line, Some(4));
+        assert!(
+            error
+                .message
+                .starts_with("unknown key \"acquires\" in [[resource]]"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn resource_without_name() {
+        let error = error_of("\n[[resource]]\ntypes = [\"H\"]\n");
+        assert!(error.line.is_some());
+        assert!(
+            error
+                .message
+                .contains("missing key \"name\" in [[resource]]"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn bad_resource_value_names_the_key() {
+        let error = error_of("[[resource]]\nname = \"h\"\nkind = \"pooledd\"\n");
+        assert_eq!(error.line, Some(3));
+        assert!(
+            error
+                .message
+                .starts_with("invalid value for \"kind\" in [[resource]]"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn syntax_error_has_a_line() {
+        let error = error_of("exclude = [\"a\"]\n[lints\n");
+        assert_eq!(error.line, Some(2));
+        assert!(
+            error.message.starts_with("invalid TOML"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn cargo_metadata_tables() {
+        let text = r#"
+[package]
+name = "app"
+
+[package.metadata.connleak]
+exclude = ["generated/**"]
+lints = { held-across-await = "deny" }
+
+[workspace.metadata.connleak]
+exclude = ["migrations/**"]
+lints = { held-across-await = "allow", nested-acquire = "deny" }
+"#;
+        let config = parse_cargo_config("Cargo.toml", text)
+            .expect("valid manifest")
+            .expect("has a connleak table");
+        // The package's settings apply over the workspace's.
+        assert_eq!(config.exclude, ["migrations/**", "generated/**"]);
+        assert_eq!(config.lints["held-across-await"], Level::Deny);
+        assert_eq!(config.lints["nested-acquire"], Level::Deny);
+    }
+
+    #[test]
+    fn cargo_without_metadata_is_none() {
+        let text = "[package]\nname = \"app\"\n[package.metadata.other]\nx = 1\n";
+        assert!(parse_cargo_config("Cargo.toml", text)
+            .expect("valid manifest")
+            .is_none());
+    }
+
+    #[test]
+    fn cargo_metadata_error_names_table() {
+        let text = "[package]\nname = \"app\"\n\n[package.metadata.connleak]\nexlude = []\n";
+        let error = parse_cargo_config("app/Cargo.toml", text).expect_err("rejected");
+        assert_eq!(error.file, "app/Cargo.toml");
+        assert_eq!(error.line, Some(5));
+        assert!(
+            error
+                .message
+                .starts_with("unknown key \"exlude\" in [package.metadata.connleak]"),
+            "{}",
+            error.message
+        );
+    }
 }

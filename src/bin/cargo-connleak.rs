@@ -1,4 +1,5 @@
+//! `cargo connleak` / `cargo-connleak`: everything is in [`connleak::cli`].
+
 fn main() {
-    let report = connleak::run(&connleak::Options::default());
-    std::process::exit(report.exit_code());
+    std::process::exit(connleak::cli::main_with_args(std::env::args_os().collect()));
 }
