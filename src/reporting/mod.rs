@@ -10,6 +10,8 @@
 pub mod human;
 pub mod json;
 
+use std::ops::Range;
+
 use crate::findings::{FileId, Finding, Location};
 use crate::source::SourceMap;
 
@@ -45,6 +47,15 @@ pub(crate) fn display_path(sources: &SourceMap, file: FileId) -> &str {
         .get(file)
         .map(|source| source.display.as_str())
         .unwrap_or("<unknown file>")
+}
+
+/// Byte range of a location, clamped to its file; `None` when the file is
+/// unknown. The end never precedes the start.
+pub(crate) fn byte_range(sources: &SourceMap, location: Location) -> Option<Range<usize>> {
+    let source = sources.get(location.file)?;
+    let start = source.offset(location.span.start);
+    let end = source.offset(location.span.end).max(start);
+    Some(start..end)
 }
 
 /// The text a fingerprint sees for a span: its source with whitespace runs
