@@ -1,11 +1,244 @@
-//! rustc-style text through codespan-reporting.
+//! rustc-style text through codespan-reporting: one diagnostic per finding
+//! (primary label where it goes wrong, a secondary label at the acquire, the
+//! witness path as labels and a numbered note), then the files that could not
+//! be checked, then a one-line summary.
+//!
+//! Colour is the caller's choice, made through the `WriteColor` it passes
+//! (`NoColor` for tests and pipes); this module only names styles.
 
-use codespan_reporting::term::termcolor::WriteColor;
+use std::io;
 
+use codespan_reporting::diagnostic::{Diagnostic, Label, Severity};
+use codespan_reporting::term::termcolor::{ColorSpec, WriteColor};
+use codespan_reporting::term::{self, Chars, Config};
+
+use crate::findings::{FileError, FileId, Finding, Level, Location};
+use crate::reporting::{byte_range, display_path};
+use crate::source::SourceMap;
 use crate::Report;
 
-/// Renders every error and finding, then a closing summary line.
-pub fn render(report: &Report, out: &mut dyn WriteColor) -> std::io::Result<()> {
-    let _ = (report, out);
-    Ok(())
+/// Path steps shown as labels in the snippet; beyond this the snippet turns
+/// into a wall of dashes, and the numbered path note carries the rest.
+const MAX_PATH_LABELS: usize = 6;
+
+/// Renders every finding, then every error, then a closing summary line.
+pub fn render(report: &Report, out: &mut dyn WriteColor) -> io::Result<()> {
+    let config = Config {
+        // `-->` and `|` as rustc and clippy draw them: users know that layout,
+        // and editors' problem matchers parse its `--> file:line:col`.
+        chars: Chars::ascii(),
+        ..Config::default()
+    };
+    for finding in &report.findings {
+        emit(
+            out,
+            &config,
+            &report.sources,
+            &finding_diagnostic(finding, &report.sources),
+        )?;
+    }
+    for error in &report.errors {
+        emit(out, &config, &report.sources, &error_diagnostic(error))?;
+    }
+    write_summary(report, out)
+}
+
+fn emit(
+    out: &mut dyn WriteColor,
+    config: &Config,
+    sources: &SourceMap,
+    diagnostic: &Diagnostic<FileId>,
+) -> io::Result<()> {
+    term::emit_to_write_style(out, config, sources, diagnostic).map_err(|error| match error {
+        codespan_reporting::files::Error::Io(error) => error,
+        other => io::Error::other(other.to_string()),
+    })
+}
+
+fn finding_diagnostic(finding: &Finding, sources: &SourceMap) -> Diagnostic<FileId> {
+    let lint = finding.lint.name();
+    let severity = match finding.level {
+        Level::Deny => Severity::Error,
+        Level::Warn | Level::Allow => Severity::Warning,
+    };
+    let mut labels = Vec::new();
+    let mut notes = Vec::new();
+
+    match byte_range(sources, finding.primary) {
+        Some(range) => labels
+            .push(Label::primary(finding.primary.file, range).with_message(&finding.primary_label)),
+        // Without its file there is nothing to point at; say where it was.
+        None => notes.push(format!(
+            "note: at {}: {}",
+            describe_location(sources, finding.primary),
+            finding.primary_label
+        )),
+    }
+
+    // Locations that already carry a label: a path step there adds nothing
+    // but a second underline on the same text.
+    let mut labelled_at = vec![finding.primary];
+    if let Some(acquired_at) = finding.acquired_at.filter(|at| *at != finding.primary) {
+        match byte_range(sources, acquired_at) {
+            Some(range) => labels.push(
+                Label::secondary(acquired_at.file, range).with_message(&finding.acquire_label),
+            ),
+            None => notes.push(format!(
+                "note: acquired at {}: {}",
+                describe_location(sources, acquired_at),
+                finding.acquire_label
+            )),
+        }
+        labelled_at.push(acquired_at);
+    }
+
+    let mut path_labels = 0;
+    let mut every_step_labelled = true;
+    for step in &finding.path {
+        if labelled_at.contains(&step.at) {
+            continue;
+        }
+        let range = byte_range(sources, first_line_of(step.at, sources));
+        match range {
+            Some(range)
+                if step.at.file == finding.primary.file && path_labels < MAX_PATH_LABELS =>
+            {
+                labels.push(Label::secondary(step.at.file, range).with_message(&step.note));
+                labelled_at.push(step.at);
+                path_labels += 1;
+            }
+            _ => every_step_labelled = false,
+        }
+    }
+    if !every_step_labelled {
+        notes.push(path_note(finding, sources));
+    }
+
+    if !finding.help.is_empty() {
+        notes.push(format!("help: {}", finding.help));
+    }
+    notes.push(level_note(finding));
+    notes.push(format!(
+        "help: for details, run `cargo connleak --explain {lint}`"
+    ));
+
+    Diagnostic::new(severity)
+        .with_code(lint)
+        .with_message(&finding.message)
+        .with_labels(labels)
+        .with_notes(notes)
+}
+
+/// The whole witness path as a numbered list, for when the labels cannot show
+/// all of it (steps in other files, or too many steps). Steps in the finding's
+/// own file give only the line, others the file as well.
+fn path_note(finding: &Finding, sources: &SourceMap) -> String {
+    let mut note = String::from("note: path:");
+    for (index, step) in finding.path.iter().enumerate() {
+        let same_file = step.at.file == finding.primary.file && sources.get(step.at.file).is_some();
+        let place = if same_file {
+            format!("line {}", step.at.span.start.line)
+        } else {
+            describe_location(sources, step.at)
+        };
+        note.push_str(&format!("\n{}. {}: {}", index + 1, place, step.note));
+    }
+    note
+}
+
+/// Why this finding is shown at this level and how to silence one, in the
+/// manner of clippy's "`#[warn(...)]` on by default".
+fn level_note(finding: &Finding) -> String {
+    let lint = finding.lint.name();
+    let level = match finding.level {
+        Level::Deny => "deny",
+        Level::Warn => "warn",
+        Level::Allow => "allow",
+    };
+    let origin = if finding.level == finding.lint.info().default_level {
+        "by default"
+    } else {
+        "by configuration"
+    };
+    format!(
+        "note: `{lint}` is {level} {origin}; silence one with \
+         `// connleak: allow({lint}) -- <reason>`"
+    )
+}
+
+/// A multi-line path step (a whole loop, a match) would be drawn as a tall
+/// bracket; its first line is enough to say where it is.
+fn first_line_of(location: Location, sources: &SourceMap) -> Location {
+    let mut clipped = location;
+    if location.span.end.line > location.span.start.line {
+        if let Some(source) = sources.get(location.file) {
+            let line = source.line_text(location.span.start.line);
+            clipped.span.end.line = location.span.start.line;
+            clipped.span.end.column = u32::try_from(line.trim_end().chars().count())
+                .unwrap_or(u32::MAX)
+                .max(location.span.start.column);
+        }
+    }
+    clipped
+}
+
+/// `file:line:column`, 1-based, as the `-->` line writes it.
+fn describe_location(sources: &SourceMap, location: Location) -> String {
+    format!(
+        "{}:{}:{}",
+        display_path(sources, location.file),
+        location.span.start.line,
+        location.span.start.column.saturating_add(1)
+    )
+}
+
+fn error_diagnostic(error: &FileError) -> Diagnostic<FileId> {
+    let message = match error.line {
+        Some(line) => format!("{}:{}: {}", error.file, line, error.message),
+        None => format!("{}: {}", error.file, error.message),
+    };
+    Diagnostic::error().with_message(message)
+}
+
+/// `connleak: 2 errors, 1 warning in 14 files (1 file could not be checked)`.
+fn write_summary(report: &Report, out: &mut dyn WriteColor) -> io::Result<()> {
+    let errors = count_at(report, Level::Deny);
+    let warnings = count_at(report, Level::Warn);
+    let mut counts = Vec::new();
+    if errors > 0 {
+        counts.push(plural(errors, "error", "errors"));
+    }
+    if warnings > 0 {
+        counts.push(plural(warnings, "warning", "warnings"));
+    }
+    let found = if counts.is_empty() {
+        String::from("no findings")
+    } else {
+        counts.join(", ")
+    };
+    let mut summary = format!(
+        "connleak: {found} in {}",
+        plural(report.stats.files, "file", "files")
+    );
+    let mut unchecked: Vec<&str> = report.errors.iter().map(|e| e.file.as_str()).collect();
+    unchecked.sort_unstable();
+    unchecked.dedup();
+    if !unchecked.is_empty() {
+        summary.push_str(&format!(
+            " ({} could not be checked)",
+            plural(unchecked.len(), "file", "files")
+        ));
+    }
+    out.set_color(ColorSpec::new().set_bold(true))?;
+    write!(out, "{summary}")?;
+    out.reset()?;
+    writeln!(out)
+}
+
+fn count_at(report: &Report, level: Level) -> usize {
+    report.findings.iter().filter(|f| f.level == level).count()
+}
+
+fn plural(count: usize, one: &str, many: &str) -> String {
+    format!("{count} {}", if count == 1 { one } else { many })
 }

@@ -1,14 +1,127 @@
-//! Output formats, one module per format, plus the fingerprint every format
-//! shares.
+//! Output formats, one module per format, plus what every format shares: the
+//! fingerprint, display names and the conversion of our (line, column)
+//! positions to what a printer needs.
+//!
+//! Reporters only read a [`crate::Report`]; they never sort, filter or change
+//! findings (the pipeline does that), and they never fail on a position that
+//! lies outside its file or a file id that is unknown: such positions are
+//! clamped or dropped, because a broken location must not hide the finding.
 
 pub mod human;
 pub mod json;
 
-use crate::findings::Finding;
+use std::ops::Range;
+
+use crate::findings::{FileId, Finding, Location};
 use crate::source::SourceMap;
 
 /// A hash of what the finding is about that does not move with line numbers.
+///
+/// It covers the lint, the file, the enclosing item and the source text of the
+/// primary and acquire spans with whitespace collapsed, so that re-indenting or
+/// inserting lines above leaves it unchanged, while a different lint or a
+/// different statement gives a different value. 16 lowercase hex digits of
+/// 64-bit FNV-1a: written out here because std's `DefaultHasher` is not
+/// guaranteed to give the same value across Rust releases, and baselines keyed
+/// on fingerprints must survive a toolchain upgrade.
 pub fn fingerprint(finding: &Finding, sources: &SourceMap) -> String {
-    let _ = (finding, sources);
-    String::new()
+    let mut hash = Fnv1a::new();
+    hash.field(finding.lint.name());
+    hash.field(display_path(sources, finding.primary.file));
+    hash.field(&finding.enclosing_item);
+    hash.field(&span_text(sources, finding.primary));
+    match finding.acquired_at {
+        Some(acquired_at) => {
+            hash.field(display_path(sources, acquired_at.file));
+            hash.field(&span_text(sources, acquired_at));
+        }
+        None => hash.field(""),
+    }
+    format!("{:016x}", hash.finish())
+}
+
+/// The display path of a file, or a placeholder when the id is unknown (a bug
+/// upstream, but the finding is still worth showing).
+pub(crate) fn display_path(sources: &SourceMap, file: FileId) -> &str {
+    sources
+        .get(file)
+        .map(|source| source.display.as_str())
+        .unwrap_or("<unknown file>")
+}
+
+/// Byte range of a location, clamped to its file; `None` when the file is
+/// unknown. The end never precedes the start.
+pub(crate) fn byte_range(sources: &SourceMap, location: Location) -> Option<Range<usize>> {
+    let source = sources.get(location.file)?;
+    let start = source.offset(location.span.start);
+    let end = source.offset(location.span.end).max(start);
+    Some(start..end)
+}
+
+/// The text a fingerprint sees for a span: its source with whitespace runs
+/// collapsed to one space. A zero-width span (a fall-through exit, say) has no
+/// text of its own, so its trimmed line stands in for it; that keeps two such
+/// findings in one function apart without bringing the line number in.
+fn span_text(sources: &SourceMap, location: Location) -> String {
+    let Some(source) = sources.get(location.file) else {
+        return String::new();
+    };
+    let snippet = collapse_whitespace(source.snippet(location.span.start, location.span.end));
+    if snippet.is_empty() {
+        collapse_whitespace(source.line_text(location.span.start.line))
+    } else {
+        snippet
+    }
+}
+
+fn collapse_whitespace(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// 64-bit FNV-1a (<http://www.isthe.com/chongo/tech/comp/fnv/>).
+struct Fnv1a(u64);
+
+impl Fnv1a {
+    const OFFSET_BASIS: u64 = 0xcbf2_9ce4_8422_2325;
+    const PRIME: u64 = 0x0000_0100_0000_01b3;
+
+    fn new() -> Fnv1a {
+        Fnv1a(Self::OFFSET_BASIS)
+    }
+
+    fn bytes(&mut self, bytes: &[u8]) {
+        for &byte in bytes {
+            self.0 ^= u64::from(byte);
+            self.0 = self.0.wrapping_mul(Self::PRIME);
+        }
+    }
+
+    /// One field followed by a separator byte that cannot occur in UTF-8, so
+    /// that ("ab", "c") and ("a", "bc") hash differently.
+    fn field(&mut self, text: &str) {
+        self.bytes(text.as_bytes());
+        self.bytes(&[0xff]);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Fnv1a;
+
+    #[test]
+    fn fnv1a_matches_the_published_test_vectors() {
+        let mut empty = Fnv1a::new();
+        empty.bytes(b"");
+        assert_eq!(empty.finish(), 0xcbf2_9ce4_8422_2325);
+        let mut a = Fnv1a::new();
+        a.bytes(b"a");
+        assert_eq!(a.finish(), 0xaf63_dc4c_8601_ec8c);
+        let mut foobar = Fnv1a::new();
+        foobar.bytes(b"foobar");
+        assert_eq!(foobar.finish(), 0x8594_4171_f739_67e8);
+    }
 }

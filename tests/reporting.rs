@@ -1,0 +1,466 @@
+//! Output snapshots: the human and JSON renderings of a hand-built report, the
+//! fingerprint's stability, and robustness against locations that point
+//! outside their file.
+
+use codespan_reporting::term::termcolor::NoColor;
+
+use connleak::findings::{FileError, Finding, Level, Location, PathStep, Pos, Span, Stats};
+use connleak::reporting::{self, human, json};
+use connleak::rules::Lint;
+use connleak::source::{SourceFile, SourceMap};
+use connleak::Report;
+
+const JOBS: &str = r#"use sqlx::PgPool;
+
+use crate::db;
+
+pub async fn sync_user(pool: &PgPool, client: &reqwest::Client, id: i64) -> anyhow::Result<()> {
+    let mut conn = pool.acquire().await?;
+    let user = sqlx::query_as::<_, User>("SELECT * FROM users WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+    let profile = client.get(&user.profile_url).send().await?;
+    sqlx::query("UPDATE users SET synced = true WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn archive_orders(pool: &PgPool, ids: &[i64]) -> anyhow::Result<()> {
+    let mut tx = db::begin_batch(pool).await?;
+    for id in ids {
+        let order = fetch_order(&mut tx, *id).await?;
+        if order.archived {
+            continue;
+        }
+        if order.total == 0 {
+            return Ok(());
+        }
+        archive(&mut tx, &order).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn open_report(pool: &PgPool) -> anyhow::Result<Report> {
+    let conn = pool.acquire().await?;
+    let report = Report::new(&conn);
+    std::mem::forget(conn);
+    Ok(report)
+}
+"#;
+
+const DB: &str = r#"use sqlx::{PgPool, Postgres, Transaction};
+
+pub async fn begin_batch(pool: &PgPool) -> sqlx::Result<Transaction<'static, Postgres>> {
+    let tx = pool.begin().await?;
+    Ok(tx)
+}
+"#;
+
+/// The span of the `nth` (0-based) occurrence of `needle` in `text`, with
+/// proc-macro2's conventions: 1-based lines, 0-based char columns.
+fn span_of(text: &str, needle: &str, nth: usize) -> Span {
+    let (start_byte, _) = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("`{needle}` occurs fewer than {} times", nth + 1));
+    let end_byte = start_byte + needle.len();
+    Span {
+        start: pos_at(text, start_byte),
+        end: pos_at(text, end_byte),
+    }
+}
+
+fn pos_at(text: &str, byte: usize) -> Pos {
+    let before = &text[..byte];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    Pos {
+        line: line as u32,
+        column: text[line_start..byte].chars().count() as u32,
+    }
+}
+
+const JOBS_ID: usize = 0;
+const DB_ID: usize = 1;
+
+fn at(file: usize, text: &str, needle: &str, nth: usize) -> Location {
+    Location {
+        file,
+        span: span_of(text, needle, nth),
+    }
+}
+
+fn step(location: Location, note: &str) -> PathStep {
+    PathStep {
+        at: location,
+        note: note.to_string(),
+    }
+}
+
+fn sources(jobs: &str) -> SourceMap {
+    SourceMap {
+        files: vec![
+            SourceFile::new("src/jobs.rs".to_string(), jobs.to_string()),
+            SourceFile::new("src/db.rs".to_string(), DB.to_string()),
+        ],
+    }
+}
+
+fn held_across_await(jobs: &str) -> Finding {
+    let acquire = at(JOBS_ID, jobs, "pool.acquire().await?", 0);
+    Finding {
+        lint: Lint::HeldAcrossAwait,
+        level: Level::Warn,
+        primary: at(
+            JOBS_ID,
+            jobs,
+            "client.get(&user.profile_url).send().await",
+            0,
+        ),
+        primary_label: "this await does not use `conn`".to_string(),
+        message: "`conn` is held across an unrelated `.await`".to_string(),
+        help: "acquire `conn` after the HTTP call, or drop it before and acquire again".to_string(),
+        acquired_at: Some(acquire),
+        acquire_label: "`conn` acquired here".to_string(),
+        path: vec![
+            step(acquire, "`conn` acquired"),
+            step(
+                at(JOBS_ID, jobs, ".fetch_one(&mut *conn)", 0),
+                "`conn` used",
+            ),
+            step(
+                at(
+                    JOBS_ID,
+                    jobs,
+                    "client.get(&user.profile_url).send().await",
+                    0,
+                ),
+                "awaits an HTTP request with `conn` live",
+            ),
+            step(
+                at(JOBS_ID, jobs, ".execute(&mut *conn)", 0),
+                "`conn` still needed here",
+            ),
+        ],
+        enclosing_item: "sync_user".to_string(),
+        fingerprint: String::new(),
+    }
+}
+
+fn uncommitted_transaction(jobs: &str) -> Finding {
+    let acquire = at(JOBS_ID, jobs, "db::begin_batch(pool).await?", 0);
+    let loop_start = at(JOBS_ID, jobs, "for id in ids {", 0);
+    // The loop statement as the parser sees it: from `for` to its closing brace.
+    let loop_end = at(JOBS_ID, jobs, "    }\n    tx.commit()", 0);
+    let whole_loop = Location {
+        file: JOBS_ID,
+        span: Span {
+            start: loop_start.span.start,
+            end: Pos {
+                line: loop_end.span.start.line,
+                column: 5,
+            },
+        },
+    };
+    let exit = at(JOBS_ID, jobs, "return Ok(());", 0);
+    Finding {
+        lint: Lint::UncommittedTransaction,
+        level: Level::Deny,
+        primary: exit,
+        primary_label: "returns with `tx` neither committed nor rolled back".to_string(),
+        message: "transaction `tx` is silently rolled back on this path".to_string(),
+        help: "call `tx.commit().await?` before returning, or `tx.rollback().await?` if this is an abort".to_string(),
+        acquired_at: Some(acquire),
+        acquire_label: "`tx` begun here".to_string(),
+        path: vec![
+            step(at(DB_ID, DB, "pool.begin().await?", 0), "transaction begun in `begin_batch`"),
+            step(acquire, "`tx` returned to `archive_orders`"),
+            step(whole_loop, "loop entered"),
+            step(at(JOBS_ID, jobs, "if order.archived", 0), "`order.archived` is false"),
+            step(at(JOBS_ID, jobs, "if order.total == 0", 0), "`order.total == 0` is true"),
+            step(exit, "returns `Ok`"),
+        ],
+        enclosing_item: "archive_orders".to_string(),
+        fingerprint: String::new(),
+    }
+}
+
+fn leaked_connection(jobs: &str) -> Finding {
+    let acquire = at(JOBS_ID, jobs, "pool.acquire().await?", 1);
+    Finding {
+        lint: Lint::LeakedConnection,
+        level: Level::Deny,
+        primary: at(JOBS_ID, jobs, "std::mem::forget(conn)", 0),
+        primary_label: "`conn` is forgotten: it never goes back to the pool".to_string(),
+        message: "connection `conn` is leaked".to_string(),
+        help: "let `conn` drop at the end of the scope, or call `drop(conn)`".to_string(),
+        acquired_at: Some(acquire),
+        acquire_label: "`conn` acquired here".to_string(),
+        path: vec![
+            step(acquire, "`conn` acquired"),
+            step(
+                at(JOBS_ID, jobs, "std::mem::forget(conn)", 0),
+                "`conn` forgotten",
+            ),
+        ],
+        enclosing_item: "open_report".to_string(),
+        fingerprint: String::new(),
+    }
+}
+
+fn with_fingerprint(mut finding: Finding, sources: &SourceMap) -> Finding {
+    finding.fingerprint = reporting::fingerprint(&finding, sources);
+    finding
+}
+
+/// Two files, three findings (one per shape of path), two unreadable files.
+fn sample_report() -> Report {
+    let sources = sources(JOBS);
+    let findings = vec![
+        held_across_await(JOBS),
+        uncommitted_transaction(JOBS),
+        leaked_connection(JOBS),
+    ]
+    .into_iter()
+    .map(|finding| with_fingerprint(finding, &sources))
+    .collect();
+    Report {
+        sources,
+        findings,
+        errors: vec![
+            FileError {
+                file: "src/broken.rs".to_string(),
+                line: Some(3),
+                message: "expected `;`, found keyword `let`".to_string(),
+            },
+            FileError {
+                file: "src/unreadable.rs".to_string(),
+                line: None,
+                message: "cannot read: permission denied".to_string(),
+            },
+        ],
+        stats: Stats {
+            files: 14,
+            lines: 812,
+            elapsed_ms: 85,
+            untracked_connections: 0,
+        },
+    }
+}
+
+fn render_human(report: &Report) -> String {
+    let mut out = NoColor::new(Vec::new());
+    human::render(report, &mut out).expect("writing to a Vec cannot fail");
+    String::from_utf8(out.into_inner()).expect("the renderer writes UTF-8")
+}
+
+#[test]
+fn human_output() {
+    insta::assert_snapshot!("human", render_human(&sample_report()));
+}
+
+#[test]
+fn json_output() {
+    insta::assert_snapshot!("json", json::render(&sample_report()));
+}
+
+#[test]
+fn json_output_is_valid_and_follows_the_contract() {
+    let report = sample_report();
+    let text = json::render(&report);
+    assert!(text.ends_with("}\n"));
+    let document: serde_json::Value = serde_json::from_str(&text).expect("valid JSON");
+    assert_eq!(document["version"], 1);
+    let first = &document["findings"][0];
+    let primary = report.findings[0].primary.span.start;
+    assert_eq!(first["line"], primary.line);
+    assert_eq!(first["column"], primary.column + 1, "columns are 1-based");
+    assert_eq!(first["severity"], "warning");
+    assert_eq!(document["findings"][1]["severity"], "error");
+    assert_eq!(document["errors"][1]["line"], serde_json::Value::Null);
+    assert_eq!(document["stats"]["files"], 14);
+}
+
+#[test]
+fn clean_run_summary() {
+    let report = Report {
+        stats: Stats {
+            files: 14,
+            lines: 812,
+            ..Stats::default()
+        },
+        ..Report::default()
+    };
+    assert_eq!(render_human(&report), "connleak: no findings in 14 files\n");
+}
+
+/// A path longer than the labels allow: the first steps are labelled, and the
+/// whole path is listed in a note.
+#[test]
+fn long_path_is_listed_in_a_note() {
+    let sources = sources(JOBS);
+    let mut finding = held_across_await(JOBS);
+    finding.path = (0..10)
+        .map(|line| {
+            let location = Location {
+                file: JOBS_ID,
+                span: Span {
+                    start: Pos {
+                        line: 20 + line,
+                        column: 4,
+                    },
+                    end: Pos {
+                        line: 20 + line,
+                        column: 6,
+                    },
+                },
+            };
+            step(location, &format!("step {}", line + 1))
+        })
+        .collect();
+    let report = Report {
+        findings: vec![with_fingerprint(finding, &sources)],
+        sources,
+        ..Report::default()
+    };
+    insta::assert_snapshot!("long_path", render_human(&report));
+}
+
+#[test]
+fn fingerprint_ignores_lines_moving_down() {
+    let shifted = format!("// a\n// licence\n// header\n// moved\n// everything\n{JOBS}");
+    let before_sources = sources(JOBS);
+    let after_sources = sources(&shifted);
+    for (before, after) in [
+        (held_across_await(JOBS), held_across_await(&shifted)),
+        (
+            uncommitted_transaction(JOBS),
+            uncommitted_transaction(&shifted),
+        ),
+        (leaked_connection(JOBS), leaked_connection(&shifted)),
+    ] {
+        assert_eq!(
+            before.primary.span.start.line + 5,
+            after.primary.span.start.line
+        );
+        let before = reporting::fingerprint(&before, &before_sources);
+        let after = reporting::fingerprint(&after, &after_sources);
+        assert_eq!(before, after);
+        assert_eq!(before.len(), 16);
+        assert!(before
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    }
+}
+
+#[test]
+fn fingerprint_differs_across_lints_and_items() {
+    let sources = sources(JOBS);
+    let finding = held_across_await(JOBS);
+    let original = reporting::fingerprint(&finding, &sources);
+
+    let other_lint = Finding {
+        lint: Lint::NestedAcquire,
+        ..finding.clone()
+    };
+    assert_ne!(original, reporting::fingerprint(&other_lint, &sources));
+
+    let other_item = Finding {
+        enclosing_item: "Worker::sync_user".to_string(),
+        ..finding.clone()
+    };
+    assert_ne!(original, reporting::fingerprint(&other_item, &sources));
+
+    let all: Vec<String> = sample_report()
+        .findings
+        .iter()
+        .map(|finding| finding.fingerprint.clone())
+        .collect();
+    assert!(all[0] != all[1] && all[1] != all[2] && all[0] != all[2]);
+}
+
+#[test]
+fn fingerprint_is_pinned() {
+    // Baselines store fingerprints: a change here invalidates every user's
+    // baseline, so it must be deliberate.
+    let sources = sources(JOBS);
+    insta::assert_snapshot!(
+        "fingerprints",
+        sample_report()
+            .findings
+            .iter()
+            .map(|finding| format!(
+                "{} {}",
+                finding.lint.name(),
+                reporting::fingerprint(finding, &sources)
+            ))
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+#[test]
+fn locations_outside_their_file_do_not_panic() {
+    let sources = sources(JOBS);
+    let beyond = Location {
+        file: JOBS_ID,
+        span: Span {
+            start: Pos {
+                line: 999,
+                column: 999,
+            },
+            end: Pos { line: 2, column: 0 },
+        },
+    };
+    let unknown_file = Location {
+        file: 42,
+        span: Span {
+            start: Pos { line: 3, column: 1 },
+            end: Pos { line: 3, column: 4 },
+        },
+    };
+    let past_line_end = Location {
+        file: DB_ID,
+        span: Span {
+            start: Pos {
+                line: 4,
+                column: 200,
+            },
+            end: Pos {
+                line: 0,
+                column: u32::MAX,
+            },
+        },
+    };
+    let mut findings = Vec::new();
+    for (primary, acquired_at) in [
+        (beyond, Some(unknown_file)),
+        (unknown_file, Some(beyond)),
+        (past_line_end, None),
+    ] {
+        let mut finding = leaked_connection(JOBS);
+        finding.primary = primary;
+        finding.acquired_at = acquired_at;
+        finding.path = vec![
+            step(beyond, "beyond the end"),
+            step(unknown_file, "in a file nobody knows"),
+            step(past_line_end, "past the end of a line"),
+        ];
+        findings.push(with_fingerprint(finding, &sources));
+    }
+    let report = Report {
+        sources,
+        findings,
+        ..Report::default()
+    };
+    let human = render_human(&report);
+    assert!(human.contains("error[leaked-connection]"));
+    assert!(human.contains("<unknown file>:3:2"));
+    insta::assert_snapshot!("out_of_range", human);
+    let json = json::render(&report);
+    assert!(json.contains("\"file\": \"<unknown file>\""));
+}
