@@ -1,18 +1,89 @@
-//! `held-across-await`
+//! `held-across-await`: a pooled connection or transaction kept while the
+//! task waits on something else.
 
-use crate::findings::Finding;
-use crate::flow::Fact;
+use std::collections::BTreeMap;
+
+use crate::findings::{Finding, Location, PathStep};
+use crate::flow::{Fact, FactKind};
+use crate::rules::{connection_name, finding_from, Lint};
 
 declare_lint! {
     /// ## What it does
-    /// TODO
+    /// Finds a pooled connection or a transaction that is live across an
+    /// `.await` whose future does not use it: an HTTP call, a sleep, a channel
+    /// receive, another service. An await is related when the awaited call
+    /// receives the connection (by value, `&`, `&mut`, `&mut *`) or a value
+    /// borrowed from it. Only the first unrelated await of each connection is
+    /// reported; later ones are listed in the path.
+    ///
+    /// ## Why is this bad?
+    /// The connection is checked out but idle for as long as the other work
+    /// takes. Throughput is capped at pool size divided by that time: under
+    /// load every slot is held by tasks waiting on something else, and new
+    /// requests time out waiting for the pool (or hang, with pools that have
+    /// no acquire timeout). A transaction also keeps its row locks meanwhile.
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// let mut tx = pool.begin().await?;
+    /// let order = load(&mut tx, id).await?;
+    /// let receipt = payments.charge(&order).await?; // tx idle during the HTTP call
+    /// save(&mut tx, &receipt).await?;
+    /// tx.commit().await?;
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust,ignore
+    /// let order = load(&pool, id).await?;
+    /// let receipt = payments.charge(&order).await?; // nothing held
+    /// let mut tx = pool.begin().await?;
+    /// save(&mut tx, &receipt).await?;
+    /// tx.commit().await?;
+    /// ```
+    /// Or `drop(conn)` before the await and acquire again after it.
+    ///
+    /// ## Known limits
+    /// Awaits on database work through a pool are left to `nested-acquire`.
+    /// Within one function, a call that receives neither the connection nor a
+    /// pool counts as unrelated even if it is quick.
     pub static HELD_ACROSS_AWAIT = {
         name: "held-across-await",
         level: Warn,
-        summary: "TODO",
+        summary: "a pooled connection or transaction is held across an unrelated `.await`",
     }
 }
 
 pub fn check(facts: &[Fact], findings: &mut Vec<Finding>) {
-    let _ = (facts, findings);
+    // One finding per connection: its first unrelated await, with the others as notes.
+    let mut by_connection: BTreeMap<Location, Vec<&Fact>> = BTreeMap::new();
+    for fact in facts {
+        if fact.kind == FactKind::HeldAcrossAwait {
+            by_connection
+                .entry(fact.connection.acquired_at)
+                .or_default()
+                .push(fact);
+        }
+    }
+    for (_, mut group) in by_connection {
+        group.sort_by_key(|fact| fact.at);
+        let first = group[0];
+        let name = connection_name(first);
+        let mut finding = finding_from(
+            first,
+            Lint::HeldAcrossAwait,
+            format!("{name} is held across an unrelated `.await`"),
+            format!("this `.await` does not use {name}"),
+            format!(
+                "drop {name} before this `.await` or acquire it after; the pool slot stays \
+                 taken while this waits"
+            ),
+        );
+        for later in &group[1..] {
+            finding.path.push(PathStep {
+                at: later.at,
+                note: format!("{name} is also held across this `.await`"),
+            });
+        }
+        findings.push(finding);
+    }
 }

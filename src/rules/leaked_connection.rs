@@ -1,18 +1,67 @@
-//! `leaked-connection`
+//! `leaked-connection`: a connection made never to go back to its pool.
 
 use crate::findings::Finding;
-use crate::flow::Fact;
+use crate::flow::{Fact, FactKind};
+use crate::rules::{connection_name, finding_from, Lint};
 
 declare_lint! {
     /// ## What it does
-    /// TODO
+    /// Finds connections that are made never to return to their pool:
+    /// `std::mem::forget`, `Box::leak`, `ManuallyDrop` that is never dropped,
+    /// and the pools' own escape hatches such as sqlx `PoolConnection::leak` /
+    /// `detach` or deadpool `Object::take`.
+    ///
+    /// ## Why is this bad?
+    /// Pools get their connections back only from `Drop`. A forgotten or
+    /// leaked connection keeps its slot for the life of the process: every
+    /// leak shrinks the pool by one (sqlx `leak`), or lets the process open
+    /// more server connections than the pool allows (`detach`). Under load the
+    /// pool runs dry, requests wait for the acquire timeout and fail, and the
+    /// database reports "too many connections".
+    ///
+    /// ## Example
+    /// ```rust,ignore
+    /// let conn = pool.acquire().await?;
+    /// if let Err(error) = check(&mut conn).await {
+    ///     std::mem::forget(conn); // the slot is gone for good
+    ///     return Err(error);
+    /// }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```rust,ignore
+    /// let conn = pool.acquire().await?;
+    /// check(&mut conn).await?; // dropping `conn` returns it
+    /// ```
+    /// For a connection that must live for the whole process (LISTEN, a
+    /// long stream), open a dedicated one instead of taking it from the pool.
+    ///
+    /// ## Known limits
+    /// A connection moved into something connleak cannot follow (a generic
+    /// container that escapes, an unknown function taking it by value) is not
+    /// reported; `--verbose` output counts such cases.
     pub static LEAKED_CONNECTION = {
         name: "leaked-connection",
         level: Deny,
-        summary: "TODO",
+        summary: "a connection is forgotten or leaked and never returns to its pool",
     }
 }
 
 pub fn check(facts: &[Fact], findings: &mut Vec<Finding>) {
-    let _ = (facts, findings);
+    for fact in facts {
+        let FactKind::Leaked { how } = &fact.kind else {
+            continue;
+        };
+        let name = connection_name(fact);
+        findings.push(finding_from(
+            fact,
+            Lint::LeakedConnection,
+            format!("{name} is leaked and never goes back to its pool"),
+            format!("{how} leaks it here"),
+            String::from(
+                "let the connection drop at the end of its scope (or close it); \
+                 open a dedicated connection if one must live for good",
+            ),
+        ));
+    }
 }

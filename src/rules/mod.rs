@@ -127,3 +127,39 @@ pub fn check_all(
     });
     findings
 }
+
+/// The parts of a finding every lint fills the same way from a fact.
+pub(crate) fn finding_from(
+    fact: &Fact,
+    lint: Lint,
+    message: String,
+    primary_label: String,
+    help: String,
+) -> Finding {
+    let connection = &fact.connection;
+    let acquire_label = match &connection.binding {
+        Some(name) => format!("`{name}` acquired here"),
+        None => format!("{} acquired here", connection.resource),
+    };
+    Finding {
+        lint,
+        level: lint.info().default_level,
+        primary: fact.at,
+        primary_label,
+        message,
+        help,
+        acquired_at: Some(connection.acquired_at),
+        acquire_label,
+        path: fact.path.clone(),
+        enclosing_item: fact.function.clone(),
+        fingerprint: String::new(),
+    }
+}
+
+/// "`conn`" when the connection was bound, else "the pooled connection".
+pub(crate) fn connection_name(fact: &Fact) -> String {
+    match &fact.connection.binding {
+        Some(name) => format!("`{name}`"),
+        None => format!("the {}", fact.connection.resource),
+    }
+}
