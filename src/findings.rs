@@ -85,6 +85,9 @@ pub struct Finding {
     pub enclosing_item: String,
     /// Stable across unrelated line moves; filled in by the pipeline.
     pub fingerprint: String,
+    /// In a test (`#[test]`, `#[cfg(test)]`) or under `tests/`, `benches/`,
+    /// `examples/`: reported, but by default it does not fail the run.
+    pub in_test_code: bool,
 }
 
 /// A file that could not be checked, or a problem with configuration.

@@ -147,6 +147,9 @@ fn run_on_current_pool(options: &Options) -> Report {
     let mut findings = rules::check_all(&analysis.facts, &files, &levels);
     for finding in &mut findings {
         finding.fingerprint = reporting::fingerprint(finding, &sources);
+        if let Some(file) = sources.get(finding.primary.file) {
+            finding.in_test_code |= is_test_path(&file.display);
+        }
     }
     findings.sort_by(|a, b| {
         (a.primary, a.lint.name(), &a.message).cmp(&(b.primary, b.lint.name(), &b.message))
@@ -167,4 +170,11 @@ fn run_on_current_pool(options: &Options) -> Report {
         errors,
         stats,
     }
+}
+
+/// Files under `tests/`, `benches/` or `examples/` are test code.
+fn is_test_path(display: &str) -> bool {
+    display
+        .split('/')
+        .any(|part| matches!(part, "tests" | "benches" | "examples"))
 }

@@ -148,6 +148,7 @@ fn held_across_await(jobs: &str) -> Finding {
         ],
         enclosing_item: "sync_user".to_string(),
         fingerprint: String::new(),
+        in_test_code: false,
     }
 }
 
@@ -186,6 +187,7 @@ fn uncommitted_transaction(jobs: &str) -> Finding {
         ],
         enclosing_item: "archive_orders".to_string(),
         fingerprint: String::new(),
+        in_test_code: false,
     }
 }
 
@@ -209,6 +211,7 @@ fn leaked_connection(jobs: &str) -> Finding {
         ],
         enclosing_item: "open_report".to_string(),
         fingerprint: String::new(),
+        in_test_code: false,
     }
 }
 

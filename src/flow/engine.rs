@@ -1620,6 +1620,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             at: Location { file, span: at },
             path: steps,
             function: self.ir().name.clone(),
+            in_test: self.root_role().is_test,
         });
     }
 }

@@ -95,6 +95,8 @@ pub struct Fact {
     pub path: Vec<PathStep>,
     /// The function it happens in.
     pub function: String,
+    /// The function is a test or inside `#[cfg(test)]`.
+    pub in_test: bool,
 }
 
 #[derive(Debug, Default)]

@@ -153,6 +153,7 @@ pub(crate) fn finding_from(
         path: fact.path.clone(),
         enclosing_item: fact.function.clone(),
         fingerprint: String::new(),
+        in_test_code: fact.in_test,
     }
 }
 
