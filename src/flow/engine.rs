@@ -70,6 +70,9 @@ struct Instance {
     /// Captured by move into this closure / async block (held by its value).
     in_closure: Option<(FnId, LocalId)>,
     quiet_await: bool,
+    /// Reached through a reference parameter: the caller owns it, so drops
+    /// and exits here mean nothing for it.
+    borrowed: bool,
     /// Path depth at the acquire: witness paths start there.
     path_start: u32,
 }
@@ -98,6 +101,7 @@ type InstanceKey<'a> = (
     RawTx,
     Option<Span>,
     Option<(FnId, LocalId)>,
+    bool,
 );
 
 impl Instance {
@@ -114,6 +118,7 @@ impl Instance {
             self.raw_tx,
             self.manually_dropped,
             self.in_closure,
+            self.borrowed,
         )
     }
 
@@ -246,6 +251,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             instance.path_start = 0;
             initial.instances.push(instance);
         }
+        self.seed_parameters(&mut initial);
         let mut queue: VecDeque<(BlockId, State, Rc<PathNode>)> = VecDeque::new();
         let mut visited: HashSet<(BlockId, State)> = HashSet::new();
         visited.insert((0, initial.clone()));
@@ -329,6 +335,53 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 Terminator::Unreachable => {}
             }
         }
+    }
+
+    /// A parameter declared as a pooled connection or a transaction is live
+    /// for the whole body: the caller holds it (by reference) or hands it over
+    /// (by value), so an unrelated await here holds it too.
+    fn seed_parameters(&mut self, state: &mut State) {
+        let ir = self.ir();
+        for &param in &ir.params {
+            let Some(local) = ir.locals.get(param as usize) else {
+                continue;
+            };
+            let Some(ty) = &local.ty else { continue };
+            let Some(resource) = self.file.resource_type(ty) else {
+                continue;
+            };
+            let spec = self.table().resource(resource);
+            if !matches!(spec.kind, ResourceKind::Pooled | ResourceKind::Transaction) {
+                continue;
+            }
+            let borrowed = matches!(ty, crate::model::TypeRef::Ref { .. });
+            let tracked = Tracked {
+                connection: ConnectionKind::Resource(spec.kind),
+                resource: Some(resource),
+                resource_name: spec.name.clone(),
+                site: local.span,
+                pool: None,
+                loop_id: None,
+                drop_releases: spec.drop_releases,
+                body: self.body,
+            };
+            let id = self.track(tracked, None, false);
+            state.instances.push(Instance {
+                tracked: id,
+                holder: Root::Local(param),
+                element: None,
+                binding: Some(param),
+                borrowers: Vec::new(),
+                used: false,
+                raw_tx: RawTx::Closed,
+                manually_dropped: None,
+                in_closure: None,
+                quiet_await: false,
+                borrowed,
+                path_start: 0,
+            });
+        }
+        state.instances.sort_by_key(|i| i.tracked);
     }
 
     // ----- ops -----------------------------------------------------------
@@ -1118,6 +1171,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             manually_dropped: None,
             in_closure: None,
             quiet_await: false,
+            borrowed: false,
             path_start: depth,
         });
         state.instances.sort_by_key(|i| i.tracked);
@@ -1552,6 +1606,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         path: &Rc<PathNode>,
         note: String,
     ) {
+        if instance.borrowed && !matches!(kind, FactKind::HeldAcrossAwait | FactKind::NestedAcquire { .. }) {
+            return;
+        }
         let discriminant = fact_discriminant(&kind);
         if !self
             .shared
