@@ -12,7 +12,23 @@ use serde::Deserialize;
 /// The built-in packs, embedded so the binary works from any directory.
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("core.toml", include_str!("../lints/core.toml")),
+    ("bb8.toml", include_str!("../lints/bb8.toml")),
+    ("deadpool.toml", include_str!("../lints/deadpool.toml")),
+    ("diesel.toml", include_str!("../lints/diesel.toml")),
+    ("diesel-async.toml", include_str!("../lints/diesel-async.toml")),
+    ("mobc.toml", include_str!("../lints/mobc.toml")),
+    ("mongodb.toml", include_str!("../lints/mongodb.toml")),
+    ("mysql.toml", include_str!("../lints/mysql.toml")),
+    ("mysql_async.toml", include_str!("../lints/mysql_async.toml")),
+    ("postgres.toml", include_str!("../lints/postgres.toml")),
+    ("r2d2.toml", include_str!("../lints/r2d2.toml")),
+    ("redis.toml", include_str!("../lints/redis.toml")),
+    ("rusqlite.toml", include_str!("../lints/rusqlite.toml")),
+    ("scylla.toml", include_str!("../lints/scylla.toml")),
+    ("sea-orm.toml", include_str!("../lints/sea-orm.toml")),
     ("sqlx.toml", include_str!("../lints/sqlx.toml")),
+    ("tiberius.toml", include_str!("../lints/tiberius.toml")),
+    ("tokio-postgres.toml", include_str!("../lints/tokio-postgres.toml")),
 ];
 
 /// One pack file (`lints/<crate>.toml`) or a user configuration's resources.
@@ -200,10 +216,174 @@ pub fn crate_path_name(dependency: &str) -> String {
 mod tests {
     use super::*;
 
+    use std::collections::BTreeMap;
+    use std::path::{Path, PathBuf};
+
+    fn packs() -> Vec<LoadedPack> {
+        builtin_packs().expect("built-in packs parse")
+    }
+
+    fn manifest_dir() -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    }
+
     #[test]
     fn every_builtin_pack_parses() {
-        let packs = builtin_packs().expect("built-in packs parse");
+        let packs = packs();
         assert_eq!(packs.len(), BUILTIN_PACKS.len());
+    }
+
+    #[test]
+    fn builtin_packs_are_registered_sorted_and_named_after_their_file() {
+        let names: Vec<&str> = BUILTIN_PACKS.iter().map(|(name, _)| *name).collect();
+        assert_eq!(names.first(), Some(&"core.toml"), "core comes first");
+        let stems: Vec<&str> = names[1..].iter().map(|name| name.trim_end_matches(".toml")).collect();
+        let mut sorted = stems.clone();
+        sorted.sort_unstable();
+        assert_eq!(stems, sorted, "packs after core are in alphabetical order of their names");
+
+        // Every file in lints/ is embedded: a pack written but not registered
+        // would silently never apply.
+        let mut on_disk: Vec<String> = std::fs::read_dir(manifest_dir().join("lints"))
+            .expect("lints/ is readable")
+            .map(|entry| entry.expect("lints/ entry").file_name().to_string_lossy().into_owned())
+            .filter(|name| name.ends_with(".toml"))
+            .collect();
+        on_disk.sort_unstable();
+        let mut registered: Vec<String> = names.iter().map(|name| name.to_string()).collect();
+        registered.sort_unstable();
+        assert_eq!(on_disk, registered);
+
+        for (file, pack) in BUILTIN_PACKS.iter().zip(packs()) {
+            let header = pack.file.pack.as_ref().unwrap_or_else(|| panic!("{}: no [pack]", file.0));
+            assert_eq!(format!("{}.toml", header.name), file.0, "pack name matches its file");
+        }
+    }
+
+    #[test]
+    fn every_resource_has_a_type_and_an_acquire() {
+        for pack in packs() {
+            for resource in &pack.file.resource {
+                assert!(!resource.types.is_empty(), "{}: resource {:?} has no type", pack.source, resource.name);
+                assert!(!resource.acquire.is_empty(), "{}: resource {:?} has no acquire", pack.source, resource.name);
+            }
+            for pool in &pack.file.pool {
+                assert!(!pool.types.is_empty(), "{}: pool {:?} has no type", pack.source, pool.name);
+            }
+        }
+    }
+
+    #[test]
+    fn resource_kinds_are_checked_when_parsing() {
+        let text = "[[resource]]\nname = \"x\"\nkind = \"pooledd\"\ntypes = [\"a::B\"]\nacquire = [\"B::open\"]\n";
+        assert!(parse_pack("test.toml", text).is_err(), "an unknown kind is rejected");
+        for pack in packs() {
+            for resource in &pack.file.resource {
+                if resource.kind == ResourceKind::Driver {
+                    assert!(!resource.drop_releases, "{}: a driver must be spawned or awaited, not dropped", pack.source);
+                    assert!(resource.tuple_index.is_some(), "{}: a driver is one half of a tuple", pack.source);
+                }
+            }
+        }
+    }
+
+    /// Bare method names (`get`, `take`, `unwrap`) match far too much; every
+    /// entry but builder/executor method names and raw SQL carries a `Type::`.
+    #[test]
+    fn entries_are_paths_not_bare_method_names() {
+        for pack in packs() {
+            let mut entries: Vec<(&str, &String)> = Vec::new();
+            for pool in &pack.file.pool {
+                entries.extend(pool.types.iter().map(|e| ("pool types", e)));
+                entries.extend(pool.constructors.iter().map(|e| ("constructors", e)));
+                entries.extend(pool.builders.iter().map(|e| ("builders", e)));
+            }
+            for resource in &pack.file.resource {
+                entries.extend(resource.types.iter().map(|e| ("types", e)));
+                entries.extend(resource.acquire.iter().map(|e| ("acquire", e)));
+                entries.extend(resource.release.iter().map(|e| ("release", e)));
+                entries.extend(resource.leak.iter().map(|e| ("leak", e)));
+            }
+            for (key, entry) in entries {
+                // A bare type name (`PgListener`) is a type, not a method: it
+                // is matched as a type, never as a call.
+                let bare_type = key.ends_with("types") && entry.starts_with(|c: char| c.is_ascii_uppercase());
+                assert!(entry.contains("::") || bare_type, "{}: {key} entry {entry:?} is a bare name", pack.source);
+                assert!(
+                    entry.split("::").all(|segment| !segment.is_empty() && !segment.contains(char::is_whitespace)),
+                    "{}: {key} entry {entry:?} is not a path",
+                    pack.source
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn no_two_packs_claim_the_same_crate() {
+        let mut owner: BTreeMap<String, String> = BTreeMap::new();
+        for pack in packs() {
+            let Some(header) = &pack.file.pack else { continue };
+            for name in &header.crates {
+                if let Some(previous) = owner.insert(crate_path_name(name), pack.source.clone()) {
+                    panic!("crate {name:?} is claimed by {previous} and {}", pack.source);
+                }
+            }
+        }
+    }
+
+    /// `fixtures/<pack>/`: at least two files that must fire and two `ok_*`
+    /// files that must stay silent, every one valid Rust, every mark naming a
+    /// known lint. Whether the marks are met is the fixture runner's job.
+    #[test]
+    fn every_database_pack_has_fixtures() {
+        for pack in packs() {
+            let Some(header) = &pack.file.pack else { continue };
+            if header.crates.is_empty() {
+                continue;
+            }
+            let dir = manifest_dir().join("fixtures").join(&header.name);
+            let (firing, silent) = check_fixture_dir(&dir);
+            assert!(firing >= 2, "{}: {firing} firing fixtures, want 2", dir.display());
+            assert!(silent >= 2, "{}: {silent} silent fixtures, want 2", dir.display());
+        }
+    }
+
+    fn check_fixture_dir(dir: &Path) -> (usize, usize) {
+        let mut firing = 0;
+        let mut silent = 0;
+        let entries = std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
+        for entry in entries {
+            let path = entry.expect("fixture entry").path();
+            if path.extension().and_then(|e| e.to_str()) != Some("rs") {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).expect("fixture is readable");
+            if let Err(error) = syn::parse_file(&text) {
+                panic!("{}: does not parse: {error}", path.display());
+            }
+            let mut marks = 0;
+            for (number, line) in text.lines().enumerate() {
+                if let Some(at) = line.find("//~") {
+                    let lint = line[at + 3..].trim();
+                    assert!(
+                        crate::rules::Lint::from_name(lint).is_some(),
+                        "{}:{}: unknown lint {lint:?}",
+                        path.display(),
+                        number + 1
+                    );
+                    marks += 1;
+                }
+            }
+            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            if name.starts_with("ok_") {
+                assert_eq!(marks, 0, "{}: an ok_ fixture has marks", path.display());
+                silent += 1;
+            } else {
+                assert!(marks > 0, "{}: a firing fixture has no mark", path.display());
+                firing += 1;
+            }
+        }
+        (firing, silent)
     }
 
     #[test]
