@@ -425,6 +425,15 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 mentions,
             } => {
                 self.check_await(future, mentions, span, state, path);
+                // Awaiting a driver future is what runs it.
+                if let Some(root) = operand_root(future) {
+                    let tracked = &self.shared.tracked;
+                    state.instances.retain(|i| {
+                        !(i.held_by(root)
+                            && tracked[i.tracked as usize].connection
+                                == ConnectionKind::Resource(ResourceKind::Driver))
+                    });
+                }
                 if let Operand::Temp(temp) = future {
                     for instance in &mut state.instances {
                         if instance.holder == Root::Temp(*temp) {
