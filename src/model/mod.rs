@@ -34,8 +34,19 @@ pub struct FileIr {
     /// First path segments named anywhere in `use` items or paths
     /// (`sqlx`, `deadpool_postgres`...): used to gate rule packs per file.
     pub crate_roots: Vec<String>,
+    /// Every item (fn, impl, mod, struct, trait...) with its whole extent,
+    /// attributes and doc comments included: an item-level suppression
+    /// written above an item covers this extent.
+    pub items: Vec<ItemExtent>,
     /// Line count of the source, for statistics.
     pub lines: usize,
+}
+
+/// An item's name and its extent from the first attribute to the closing brace.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemExtent {
+    pub name: String,
+    pub span: Span,
 }
 
 /// `use a::b::C as D;` is `UseItem { alias: "D", path: ["a","b","C"], glob: false }`;
