@@ -9,6 +9,7 @@
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
+use std::time::Instant;
 
 use clap::builder::PossibleValuesParser;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
@@ -67,6 +68,10 @@ struct Args {
     /// When to colour the output
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
+
+    /// Print the time each phase took to stderr
+    #[arg(long)]
+    timings: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -118,7 +123,8 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         threads: parsed.threads,
         level_overrides: level_overrides(&matches),
     };
-    let report = crate::run(&options);
+    let mut report = crate::run(&options);
+    let rendering = Instant::now();
     let written = match parsed.format {
         Format::Human => {
             let stdout = StandardStream::stdout(color_choice(parsed.color));
@@ -133,6 +139,10 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
             write_stdout(&document)
         }
     };
+    report.stats.timings.report += rendering.elapsed();
+    if parsed.timings {
+        eprint!("{}", reporting::timings::render(&report.stats));
+    }
     match finish(written) {
         0 => report.exit_code(),
         failed => failed,

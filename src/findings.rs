@@ -2,6 +2,8 @@
 //! run statistics. Plain data shared by the rules (which create findings) and
 //! the reporters (which render them); nothing here knows about syn or packs.
 
+use std::time::Duration;
+
 use crate::rules::Lint;
 
 /// Index of a file in [`crate::source::SourceMap`].
@@ -108,4 +110,29 @@ pub struct Stats {
     /// Connections whose path could not be followed (moved into something
     /// opaque); counted, not reported.
     pub untracked_connections: usize,
+    /// Where the time went, for `--timings`. Not in the JSON document: it
+    /// differs from run to run, and the document must not.
+    pub timings: Timings,
+}
+
+/// Wall time of each phase of a run. The per-file phases (read, parse +
+/// lower) run in parallel, so they also have their time summed over files:
+/// the work done, whatever the thread count.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Worker threads the run used.
+    pub threads: usize,
+    pub discover: Duration,
+    /// Wall time of the parallel read + parse + lower phase as a whole.
+    pub read_parse_lower: Duration,
+    /// Reading files, summed over files.
+    pub read_summed: Duration,
+    /// Parsing and lowering files, summed over files.
+    pub parse_lower_summed: Duration,
+    pub index: Duration,
+    /// The flow analysis and the rules (parallel over files).
+    pub analyse: Duration,
+    /// Sorting, fingerprints and rendering; filled in by the command line,
+    /// which renders.
+    pub report: Duration,
 }

@@ -37,7 +37,7 @@ pub mod source;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use findings::{FileError, Finding, Level, Stats};
+use findings::{FileError, Finding, Level, Stats, Timings};
 use source::SourceMap;
 
 /// What to check and how; built by the CLI or by tests.
@@ -83,7 +83,12 @@ pub fn run(options: &Options) -> Report {
         .stack_size(parsing::WORKER_STACK_BYTES)
         .build();
     let mut report = match pool {
-        Ok(pool) => pool.install(|| run_on_current_pool(options)),
+        Ok(pool) => {
+            let threads = pool.current_num_threads();
+            let mut report = pool.install(|| run_on_current_pool(options));
+            report.stats.timings.threads = threads;
+            report
+        }
         Err(error) => Report {
             errors: vec![FileError {
                 file: String::from("<threads>"),
@@ -98,8 +103,11 @@ pub fn run(options: &Options) -> Report {
 }
 
 fn run_on_current_pool(options: &Options) -> Report {
+    let mut timings = Timings::default();
     let mut errors = Vec::new();
+    let phase = Instant::now();
     let discovered = discovery::discover(&options.paths);
+    timings.discover = phase.elapsed();
     errors.extend(discovered.errors.iter().cloned());
 
     let mut levels = rules::default_levels();
@@ -131,7 +139,9 @@ fn run_on_current_pool(options: &Options) -> Report {
         }
     };
 
+    let phase = Instant::now();
     let parsed = parsing::read_parse_lower(&discovered.files);
+    timings.read_parse_lower = phase.elapsed();
     let mut sources = SourceMap::default();
     let mut files = Vec::new();
     for outcome in parsed {
@@ -142,9 +152,14 @@ fn run_on_current_pool(options: &Options) -> Report {
         }
     }
 
+    let phase = Instant::now();
     let index = model::index::Index::build(&files);
+    timings.index = phase.elapsed();
+    let phase = Instant::now();
     let analysis = flow::analyse_all(&files, &index, &packs);
     let mut findings = rules::check_all(&analysis.facts, &files, &levels);
+    timings.analyse = phase.elapsed();
+    let phase = Instant::now();
     for finding in &mut findings {
         finding.fingerprint = reporting::fingerprint(finding, &sources);
         if let Some(file) = sources.get(finding.primary.file) {
@@ -157,12 +172,14 @@ fn run_on_current_pool(options: &Options) -> Report {
     findings.dedup_by(|a, b| a.primary == b.primary && a.lint == b.lint);
     errors.sort();
     errors.dedup();
+    timings.report = phase.elapsed();
 
     let stats = Stats {
         files: sources.files.len(),
         lines: sources.files.iter().map(|f| f.line_count()).sum(),
         elapsed_ms: 0,
         untracked_connections: analysis.untracked,
+        timings,
     };
     Report {
         sources,

@@ -250,7 +250,7 @@ fn sample_report() -> Report {
             files: 14,
             lines: 812,
             elapsed_ms: 85,
-            untracked_connections: 0,
+            ..Stats::default()
         },
     }
 }

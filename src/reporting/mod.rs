@@ -9,6 +9,7 @@
 
 pub mod human;
 pub mod json;
+pub mod timings;
 
 use std::ops::Range;
 
