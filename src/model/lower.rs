@@ -505,7 +505,7 @@ fn type_last_segment(ty: &Type) -> Option<String> {
 fn has_attribute(attributes: &[Attribute], names: &[String]) -> bool {
     attributes.iter().any(|attribute| {
         let written = path_segments(attribute.path()).join("::");
-        names.iter().any(|name| *name == written)
+        names.contains(&written)
     })
 }
 
@@ -1275,6 +1275,12 @@ impl<'c> BodyBuilder<'c> {
                 let future = self.expr(&awaited.base, functions);
                 let mentions = self.mentions_in_expr(&awaited.base);
                 let dest = self.temp();
+                // From the awaited call's method name: on a chain spread
+                // over lines, the line of the call that waits.
+                let span = match strip_parens(&awaited.base) {
+                    Expr::MethodCall(call) => span_of(call.method.span()).join_to(span),
+                    _ => span,
+                };
                 self.op(
                     OpKind::Await {
                         dest,
@@ -1287,7 +1293,7 @@ impl<'c> BodyBuilder<'c> {
             }
             Expr::Try(tried) => {
                 let value = self.expr(&tried.expr, functions);
-                let operand = self.into_temp(value, span);
+                let operand = self.temp_holding(value, span);
                 let dest = self.temp();
                 let ok = self.new_block();
                 self.terminate(
@@ -1458,7 +1464,7 @@ impl<'c> BodyBuilder<'c> {
         Operand::Temp(dest)
     }
 
-    fn into_temp(&mut self, value: Operand, span: Span) -> TempId {
+    fn temp_holding(&mut self, value: Operand, span: Span) -> TempId {
         match value {
             Operand::Temp(temp) => temp,
             other => {
