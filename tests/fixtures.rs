@@ -12,6 +12,9 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+/// (file relative to fixtures/, line) -> lints, sorted.
+type Marks = BTreeMap<(String, u32), Vec<String>>;
+
 fn fixtures_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
@@ -37,7 +40,7 @@ fn fixture_units(dir: &Path, units: &mut Vec<PathBuf>) {
 }
 
 /// (file relative to fixtures/, line) -> lints, from the marks.
-fn expected_marks(unit: &Path) -> BTreeMap<(String, u32), Vec<String>> {
+fn expected_marks(unit: &Path) -> Marks {
     let mut files = Vec::new();
     if unit.is_dir() {
         for entry in walk(unit) {
@@ -86,13 +89,13 @@ fn relative(file: &Path) -> String {
 }
 
 /// (file relative to fixtures/, line) -> lints, from a run of the library.
-fn actual_findings(unit: &Path) -> (BTreeMap<(String, u32), Vec<String>>, Vec<String>) {
+fn actual_findings(unit: &Path) -> (Marks, Vec<String>) {
     let report = connleak::run(&connleak::Options {
         paths: vec![unit.to_path_buf()],
         threads: 1,
         ..connleak::Options::default()
     });
-    let mut found: BTreeMap<(String, u32), Vec<String>> = BTreeMap::new();
+    let mut found = Marks::new();
     for finding in &report.findings {
         let display = &report.sources.files[finding.primary.file].display;
         let file = if unit.is_dir() {
