@@ -140,11 +140,13 @@ fn run_on_current_pool(options: &Options) -> Report {
     };
 
     let phase = Instant::now();
-    let parsed = parsing::read_parse_lower(&discovered.files);
+    let parsed = parsing::read_parse_lower(&discovered.files, &packs.core);
     timings.read_parse_lower = phase.elapsed();
     let mut sources = SourceMap::default();
     let mut files = Vec::new();
     for outcome in parsed {
+        timings.read_summed += outcome.read_time;
+        timings.parse_lower_summed += outcome.parse_time;
         sources.files.push(outcome.source);
         match outcome.result {
             Ok(ir) => files.push(ir),

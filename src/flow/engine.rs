@@ -185,6 +185,7 @@ pub fn analyse_file(file: &FileIr, index: &Index, table: &PackTable) -> Analysis
             body,
             fcx: FnContext::new(&file.functions[body as usize], &context),
             shared: &mut shared,
+            database_temps: HashSet::new(),
         };
         explorer.explore(seeds);
     }
@@ -205,10 +206,14 @@ fn nesting_depth(file: &FileIr, mut body: FnId) -> usize {
     depth
 }
 
+/// What makes an acquire site one tracked connection: body, site, resource,
+/// tuple element, and whether it is a pool being built.
+type TrackedKey = (FnId, Span, Option<ResourceId>, Option<u32>, bool);
+
 /// State shared by the bodies of one file.
 struct Shared {
     tracked: Vec<Tracked>,
-    tracked_ids: HashMap<(FnId, Span, Option<ResourceId>, Option<u32>, bool), u32>,
+    tracked_ids: HashMap<TrackedKey, u32>,
     seeds: HashMap<FnId, Vec<Seed>>,
     facts: Vec<Fact>,
     seen_facts: HashSet<(u8, u32, Span)>,
@@ -220,6 +225,9 @@ struct Explorer<'s, 'f, 'a> {
     body: FnId,
     fcx: FnContext<'a>,
     shared: &'s mut Shared,
+    /// Temporaries made by a call on a connection (`tx.commit()`): awaiting
+    /// them is database work even once the connection is gone.
+    database_temps: HashSet<TempId>,
 }
 
 impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
@@ -425,16 +433,21 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 mentions,
             } => {
                 self.check_await(future, mentions, span, state, path);
-                // Awaiting a driver future is what runs it.
+                // Awaiting a driver future is what runs it; awaiting the
+                // connect future that yields it (an element of its result)
+                // is not.
                 if let Some(root) = operand_root(future) {
                     let tracked = &self.shared.tracked;
                     state.instances.retain(|i| {
                         !(i.held_by(root)
+                            && i.element.is_none()
                             && tracked[i.tracked as usize].connection
                                 == ConnectionKind::Resource(ResourceKind::Driver))
                     });
                 }
                 if let Operand::Temp(temp) = future {
+                    // What a future yields is its own value: a query's rows do
+                    // not borrow the connection the future used.
                     for instance in &mut state.instances {
                         if instance.holder == Root::Temp(*temp) {
                             instance.holder = Root::Temp(*dest);
@@ -444,7 +457,6 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                                 instance.raw_tx = RawTx::Pending(*dest, opens);
                             }
                         }
-                        rename_borrower(instance, Root::Temp(*temp), Root::Temp(*dest));
                     }
                 } else {
                     self.move_into(state, future, Root::Temp(*dest));
@@ -877,8 +889,14 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         // 1. A method on a connection.
         let on_connection = self.reached(state, receiver);
         if let Some(&n) = on_connection.first() {
+            self.database_temps.insert(dest);
             let tracked = self.shared.tracked[state.instances[n].tracked as usize].clone();
-            if let Some(resource) = tracked.resource {
+            // Leaks and releases take the connection itself; a value that
+            // only borrows from it (rows, a statement) has its own methods.
+            let holds = state.instances[n]
+                .held_by(operand_root(receiver).unwrap_or(Root::Temp(u32::MAX)))
+                || matches!(receiver, Operand::Place { mode: Mode::Receiver | Mode::Value, place: Place { root: PlaceRoot::Local(local), .. } } if state.instances[n].binding == Some(*local));
+            if let (Some(resource), true) = (tracked.resource, holds) {
                 let spec = self.table().resource(resource);
                 if method_listed(&spec.leak, name) {
                     let instance = state.instances.remove(n);
@@ -973,6 +991,41 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             }
             _ => {}
         }
+        if let TempFact::NewPool(pool) = self.fcx.temp_fact(dest).clone() {
+            // A pool-like handle made by a method (`client.get_connection_manager()`).
+            self.build_pool(state, dest, pool, span, block, path);
+            return;
+        }
+        // `config.connect(..)`: an acquire entry written as a path call on
+        // the receiver's declared type.
+        if let Some(mut written) = self.fcx.operand_type_path(receiver, self.file) {
+            written.push(name.to_string());
+            if let Some(acquired) = self.path_acquire(&written) {
+                self.mark_used(state, receiver);
+                for (resource, element) in acquired {
+                    self.acquire(
+                        state,
+                        dest,
+                        element,
+                        Some(resource),
+                        None,
+                        span,
+                        block,
+                        path,
+                    );
+                }
+                return;
+            }
+        }
+        // A connection the caller owns, known by its declared type
+        // (`client: &mut Client`): what it opens is ours.
+        if let Some(owner) = self.fcx.operand_resource(receiver, self.file) {
+            if let Some(derived) = self.acquire_from_resource(owner, name) {
+                self.database_temps.insert(dest);
+                self.acquire(state, dest, None, Some(derived), None, span, block, path);
+                return;
+            }
+        }
 
         // 3. Connections given as arguments.
         let receiver_fact = self.fcx.operand_fact(receiver, self.file);
@@ -1017,7 +1070,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 }
             }
             for n in self.reached(state, arg) {
-                if executor {
+                // A query given a connection runs on it, whatever the
+                // method is called (`sql_query("BEGIN").execute(&mut conn)`).
+                if executor || matches!(receiver_fact, TempFact::Query(_)) {
                     if let TempFact::Query(sql) = &receiver_fact {
                         let sql = sql.clone();
                         self.raw_sql(&mut state.instances[n], &sql, dest);
@@ -1361,7 +1416,23 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         path: &Rc<PathNode>,
     ) {
         let future_root = operand_root(future);
-        let database_work = self.is_database_work(future, mentions);
+        let related_to = |instance: &Instance| {
+            future_root.is_some_and(|root| instance.reached_by(root))
+                || mentions
+                    .iter()
+                    .any(|l| instance.reached_by(Root::Local(*l)))
+        };
+        // Work on another connection is database work too: a second
+        // connection from the same pool is `nested-acquire`'s business.
+        let database_work = self.is_database_work(future, mentions)
+            || state.instances.iter().any(|i| {
+                i.in_closure.is_none()
+                    && matches!(
+                        self.shared.tracked[i.tracked as usize].connection,
+                        ConnectionKind::Resource(_)
+                    )
+                    && related_to(i)
+            });
         let mut unrelated = Vec::new();
         for instance in &mut state.instances {
             let tracked = &self.shared.tracked[instance.tracked as usize];
@@ -1374,11 +1445,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             if instance.in_closure.is_some() || !matches!(instance.holder, Root::Local(_)) {
                 continue;
             }
-            let related = future_root.is_some_and(|root| instance.reached_by(root))
-                || mentions
-                    .iter()
-                    .any(|l| instance.reached_by(Root::Local(*l)));
-            if related {
+            if related_to(instance) {
                 instance.used = true;
                 continue;
             }
@@ -1411,6 +1478,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         let Operand::Temp(temp) = future else {
             return false;
         };
+        if self.database_temps.contains(temp) {
+            return true;
+        }
         let mut cursor = *temp;
         for _ in 0..8 {
             match self.fcx.temp_fact(cursor) {

@@ -329,6 +329,25 @@ impl<'a> FnContext<'a> {
                 TempFact::Unknown
             }
             Callee::Method { receiver, name } => {
+                // `config.create_pool(..)`, `client.get_connection_manager()`:
+                // pack entries written as `Type::method` on a typed receiver.
+                if let Some(mut written) = self.operand_type_path(receiver, file) {
+                    written.push(name.clone());
+                    for &pack in &file.active {
+                        for (index, pool) in file.table.packs[pack].pools.iter().enumerate() {
+                            let id = PoolId { pack, index };
+                            let listed = |entries: &[String]| {
+                                entries.iter().any(|c| name_matches(&written, c, false))
+                            };
+                            if listed(&pool.constructors) {
+                                return TempFact::NewPool(id);
+                            }
+                            if listed(&pool.builders) {
+                                return TempFact::Builder(id);
+                            }
+                        }
+                    }
+                }
                 let receiver_fact = self.operand_fact(receiver, file);
                 match receiver_fact {
                     TempFact::Pool(info)
@@ -358,14 +377,14 @@ impl<'a> FnContext<'a> {
         }
     }
 
-    /// The declared (or self) type of a local.
+    /// The declared (or self) type of a local, `Self` replaced by the impl's type.
     pub fn local_type(&self, local: LocalId) -> Option<TypeRef> {
         let info = self.ir.locals.get(local as usize)?;
         if let Some(ty) = &info.ty {
-            if ty.last_segment() == Some("Self") {
-                return self.self_type();
-            }
-            return Some(ty.clone());
+            return Some(match self.self_type() {
+                Some(owner) => substitute_self(ty, &owner),
+                None => ty.clone(),
+            });
         }
         if info.name == "self" {
             return self.self_type();
@@ -378,6 +397,39 @@ impl<'a> FnContext<'a> {
             segments: vec![name.clone()],
             args: Vec::new(),
         })
+    }
+
+    /// The declared type of a place: a local's type followed through fields.
+    pub fn place_type(&self, place: &Place, file: &FileContext) -> Option<TypeRef> {
+        let mut ty = match &place.root {
+            PlaceRoot::Local(local) => self.local_type(*local)?,
+            PlaceRoot::Path(path) => file.index.static_def(path.last()?)?.ty.clone()?,
+        };
+        for field in &place.fields {
+            ty = file.index.field_type(&ty, field)?.clone();
+        }
+        Some(ty)
+    }
+
+    /// The resolved path of an operand's declared type (wrappers and
+    /// references peeled): `["redis", "Client"]`.
+    pub fn operand_type_path(&self, operand: &Operand, file: &FileContext) -> Option<Vec<String>> {
+        let Operand::Place { place, .. } = operand else {
+            return None;
+        };
+        let ty = self.place_type(place, file)?;
+        match file.index.peel(&ty) {
+            TypeRef::Path { segments, .. } => Some(file.resolve_path(segments)),
+            _ => None,
+        }
+    }
+
+    /// The resource an operand's declared type is (`client: &mut Client`).
+    pub fn operand_resource(&self, operand: &Operand, file: &FileContext) -> Option<ResourceId> {
+        let Operand::Place { place, .. } = operand else {
+            return None;
+        };
+        file.resource_type(&self.place_type(place, file)?)
     }
 
     /// The pool a place denotes, with its identity key.
@@ -441,4 +493,28 @@ pub fn is_executor_method(file: &FileContext, name: &str) -> bool {
             .iter()
             .any(|pool| pool.executor_methods.iter().any(|m| m == name))
     })
+}
+
+/// `&Self`, `Arc<Self>`, `Self`: the same with the impl's type for `Self`.
+fn substitute_self(ty: &TypeRef, owner: &TypeRef) -> TypeRef {
+    match ty {
+        TypeRef::Path { segments, args } => {
+            if segments.len() == 1 && segments[0] == "Self" && args.is_empty() {
+                return owner.clone();
+            }
+            TypeRef::Path {
+                segments: segments.clone(),
+                args: args.iter().map(|arg| substitute_self(arg, owner)).collect(),
+            }
+        }
+        TypeRef::Ref { mutable, inner } => TypeRef::Ref {
+            mutable: *mutable,
+            inner: Box::new(substitute_self(inner, owner)),
+        },
+        TypeRef::Tuple(elements) => {
+            TypeRef::Tuple(elements.iter().map(|e| substitute_self(e, owner)).collect())
+        }
+        TypeRef::Slice(inner) => TypeRef::Slice(Box::new(substitute_self(inner, owner))),
+        other => other.clone(),
+    }
 }
