@@ -28,6 +28,7 @@ pub mod discovery;
 pub mod findings;
 pub mod flow;
 pub mod model;
+pub mod nesting;
 pub mod packs;
 pub mod parsing;
 pub mod reporting;
@@ -104,15 +105,60 @@ pub fn run(options: &Options) -> Report {
 
 fn run_on_current_pool(options: &Options) -> Report {
     let mut timings = Timings::default();
-    let mut errors = Vec::new();
     let phase = Instant::now();
     let discovered = discovery::discover(&options.paths);
     timings.discover = phase.elapsed();
-    errors.extend(discovered.errors.iter().cloned());
+    let mut errors = discovered.errors.clone();
+    let (levels, packs) = levels_and_packs(
+        &discovered.configs,
+        &discovered.dependencies,
+        options,
+        &mut errors,
+    );
 
+    let phase = Instant::now();
+    let parsed = parsing::read_parse_lower(&discovered.files, &packs.core);
+    timings.read_parse_lower = phase.elapsed();
+    check_parsed(parsed, errors, &levels, &packs, timings)
+}
+
+/// Checks texts held in memory (display name, bytes) as the files of one
+/// crate that depends on every database crate the built-in packs know: no
+/// discovery, no configuration. For fuzzing and property tests, where
+/// touching the disk would be most of the time.
+///
+/// Runs on the current rayon pool: call it inside one whose threads have
+/// [`parsing::WORKER_STACK_BYTES`] of stack, as [`run`] does.
+pub fn run_in_memory(texts: &[(String, Vec<u8>)], options: &Options) -> Report {
+    let mut timings = Timings::default();
+    let mut errors = Vec::new();
+    let dependencies = packs::builtin_packs()
+        .map(|loaded| {
+            loaded
+                .iter()
+                .filter_map(|pack| pack.file.pack.as_ref())
+                .flat_map(|header| header.crates.clone())
+                .collect()
+        })
+        .unwrap_or_default();
+    let (levels, packs) = levels_and_packs(&[], &dependencies, options, &mut errors);
+    let phase = Instant::now();
+    let parsed = parsing::parse_lower_texts(texts, &packs.core);
+    timings.read_parse_lower = phase.elapsed();
+    check_parsed(parsed, errors, &levels, &packs, timings)
+}
+
+/// Lint levels (defaults, then configurations outermost first, then the
+/// command line) and the pack table; problems go to `errors`.
+fn levels_and_packs(
+    configs: &[Result<config::Config, FileError>],
+    dependencies: &std::collections::BTreeSet<String>,
+    options: &Options,
+    errors: &mut Vec<FileError>,
+) -> (std::collections::BTreeMap<String, Level>, flow::PackTable) {
     let mut levels = rules::default_levels();
     let mut user_resources = Vec::new();
-    for loaded in &discovered.configs {
+    for loaded in configs {
         match loaded {
             Ok(config) => {
                 for (lint, level) in &config.lints {
@@ -127,7 +173,7 @@ fn run_on_current_pool(options: &Options) -> Report {
         levels.insert(lint.clone(), *level);
     }
 
-    let packs = match flow::PackTable::build(&discovered.dependencies, &user_resources) {
+    let packs = match flow::PackTable::build(dependencies, &user_resources) {
         Ok(packs) => packs,
         Err(error) => {
             errors.push(FileError {
@@ -138,10 +184,18 @@ fn run_on_current_pool(options: &Options) -> Report {
             flow::PackTable::default()
         }
     };
+    (levels, packs)
+}
 
-    let phase = Instant::now();
-    let parsed = parsing::read_parse_lower(&discovered.files, &packs.core);
-    timings.read_parse_lower = phase.elapsed();
+/// Everything after parsing: index, analysis, rules, then findings and
+/// errors in their deterministic order.
+fn check_parsed(
+    parsed: Vec<parsing::ParseOutcome>,
+    mut errors: Vec<FileError>,
+    levels: &std::collections::BTreeMap<String, Level>,
+    packs: &flow::PackTable,
+    mut timings: Timings,
+) -> Report {
     let mut sources = SourceMap::default();
     let mut files = Vec::new();
     for outcome in parsed {
@@ -158,8 +212,8 @@ fn run_on_current_pool(options: &Options) -> Report {
     let index = model::index::Index::build(&files);
     timings.index = phase.elapsed();
     let phase = Instant::now();
-    let analysis = flow::analyse_all(&files, &index, &packs);
-    let mut findings = rules::check_all(&analysis.facts, &files, &levels);
+    let analysis = flow::analyse_all(&files, &index, packs);
+    let mut findings = rules::check_all(&analysis.facts, &files, levels);
     timings.analyse = phase.elapsed();
     let phase = Instant::now();
     for finding in &mut findings {

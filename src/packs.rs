@@ -196,11 +196,21 @@ pub fn parse_pack(source: &str, text: &str) -> Result<LoadedPack, String> {
 
 /// The built-in packs. A broken built-in pack is a bug caught by the test suite,
 /// so this reports it as an error string rather than panicking.
+///
+/// Parsed once per process: they are compiled in, and parsing the TOML took
+/// more time than checking a small crate (library users and the fuzzer call
+/// the pipeline many times).
 pub fn builtin_packs() -> Result<Vec<LoadedPack>, String> {
-    BUILTIN_PACKS
-        .iter()
-        .map(|(name, text)| parse_pack(&format!("lints/{name}"), text))
-        .collect()
+    static PARSED: std::sync::OnceLock<Result<Vec<LoadedPack>, String>> =
+        std::sync::OnceLock::new();
+    PARSED
+        .get_or_init(|| {
+            BUILTIN_PACKS
+                .iter()
+                .map(|(name, text)| parse_pack(&format!("lints/{name}"), text))
+                .collect()
+        })
+        .clone()
 }
 
 /// Whether the path `written` (already resolved) ends with the entry `entry`

@@ -11,16 +11,14 @@ use crate::discovery::DiscoveredFile;
 use crate::findings::{FileError, FileId};
 use crate::model::lower::lower_file;
 use crate::model::FileIr;
+use crate::nesting;
 use crate::packs::CoreRoles;
 use crate::source::SourceFile;
 
-/// syn recurses on nesting: workers get large stacks.
-pub const WORKER_STACK_BYTES: usize = 64 * 1024 * 1024;
-
-/// Brackets nested deeper than this are refused before parsing: syn (and
-/// dropping its tree) recurse once per level, and no hand-written code comes
-/// near it.
-pub const MAX_NESTING: usize = 512;
+/// syn recurses on nesting: workers get large stacks, enough for the
+/// deepest file [`crate::nesting`] lets through even in a debug build (only
+/// the pages a thread touches are ever committed).
+pub const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
 
 pub struct ParseOutcome {
     pub source: SourceFile,
@@ -40,25 +38,50 @@ pub fn read_parse_lower(files: &[DiscoveredFile], core: &CoreRoles) -> Vec<Parse
         .collect()
 }
 
+/// Checks texts already in memory (display name, bytes) like files read
+/// from disk, in parallel, results in order.
+pub fn parse_lower_texts(texts: &[(String, Vec<u8>)], core: &CoreRoles) -> Vec<ParseOutcome> {
+    texts
+        .par_iter()
+        .enumerate()
+        .map(|(id, (display, bytes))| {
+            let started = Instant::now();
+            let text = text_of(bytes.clone());
+            check_text(id, display, text, started.elapsed(), core)
+        })
+        .collect()
+}
+
 fn process(id: FileId, file: &DiscoveredFile, core: &CoreRoles) -> ParseOutcome {
     let started = Instant::now();
-    let text = read_text(file);
-    let read_time = started.elapsed();
+    let text = std::fs::read(&file.path)
+        .map_err(|error| format!("cannot read the file: {error}"))
+        .and_then(text_of);
+    check_text(id, &file.display, text, started.elapsed(), core)
+}
+
+fn check_text(
+    id: FileId,
+    display: &str,
+    text: Result<String, String>,
+    read_time: Duration,
+    core: &CoreRoles,
+) -> ParseOutcome {
     let started = Instant::now();
     let (source, result) = match text {
         Ok(text) => {
-            let source = SourceFile::new(file.display.clone(), text);
+            let source = SourceFile::new(display.to_string(), text);
             let result = parse_and_lower(id, &source, core).map_err(|(line, message)| FileError {
-                file: file.display.clone(),
+                file: display.to_string(),
                 line,
                 message,
             });
             (source, result)
         }
         Err(message) => (
-            SourceFile::new(file.display.clone(), String::new()),
+            SourceFile::new(display.to_string(), String::new()),
             Err(FileError {
-                file: file.display.clone(),
+                file: display.to_string(),
                 line: None,
                 message,
             }),
@@ -72,9 +95,8 @@ fn process(id: FileId, file: &DiscoveredFile, core: &CoreRoles) -> ParseOutcome 
     }
 }
 
-fn read_text(file: &DiscoveredFile) -> Result<String, String> {
-    let bytes =
-        std::fs::read(&file.path).map_err(|error| format!("cannot read the file: {error}"))?;
+/// The text of a file's bytes, or why it is not Rust source.
+fn text_of(bytes: Vec<u8>) -> Result<String, String> {
     let text = String::from_utf8(bytes).map_err(|error| {
         let offset = error.utf8_error().valid_up_to();
         if error.as_bytes().contains(&0) {
@@ -99,18 +121,19 @@ fn parse_and_lower(
     source: &SourceFile,
     core: &CoreRoles,
 ) -> Result<FileIr, (Option<u32>, String)> {
-    if let Some((line, depth)) = too_deep(&source.text) {
+    let scan = nesting::scan(&source.text);
+    if let Some(line) = scan.too_deep_at {
         return Err((
             Some(line),
-            format!("brackets nest {depth} levels deep here (more than {MAX_NESTING}); the file is not checked"),
+            format!(
+                "the code nests too deep here (brackets, generics or chained operators more than {} levels); the file is not checked",
+                nesting::MAX_DEPTH
+            ),
         ));
     }
     let outcome = match syn::parse_file(&source.text) {
         Ok(syntax) => Ok(lower_file(&syntax, id, source.line_count(), core)),
-        Err(error) => {
-            let line = error.span().start().line as u32;
-            Err((Some(line.max(1)), format!("syntax error: {error}")))
-        }
+        Err(error) => Err(describe_syntax_error(&error, &scan)),
     };
     // Spans of this file are no longer needed: keep the thread's span table
     // from growing with every file it parses.
@@ -118,132 +141,25 @@ fn parse_and_lower(
     outcome
 }
 
-/// The first line where brackets nest deeper than [`MAX_NESTING`], skipping
-/// comments, strings and character literals.
-fn too_deep(text: &str) -> Option<(u32, usize)> {
-    let bytes = text.as_bytes();
-    let mut depth = 0usize;
-    let mut line = 1u32;
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'\n' => line += 1,
-            b'(' | b'[' | b'{' => {
-                depth += 1;
-                if depth > MAX_NESTING {
-                    return Some((line, depth));
-                }
-            }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            b'/' if bytes.get(i + 1) == Some(&b'/') => {
-                while i < bytes.len() && bytes[i] != b'\n' {
-                    i += 1;
-                }
-                continue;
-            }
-            b'/' if bytes.get(i + 1) == Some(&b'*') => {
-                let mut nested = 0usize;
-                while i < bytes.len() {
-                    if bytes[i] == b'\n' {
-                        line += 1;
-                    }
-                    if bytes[i] == b'/' && bytes.get(i + 1) == Some(&b'*') {
-                        nested += 1;
-                        i += 2;
-                        continue;
-                    }
-                    if bytes[i] == b'*' && bytes.get(i + 1) == Some(&b'/') {
-                        nested -= 1;
-                        i += 2;
-                        if nested == 0 {
-                            break;
-                        }
-                        continue;
-                    }
-                    i += 1;
-                }
-                continue;
-            }
-            b'r' if matches!(bytes.get(i + 1), Some(b'#' | b'"'))
-                && (i == 0 || !is_ident_byte(bytes[i - 1])) =>
-            {
-                let mut hashes = 0;
-                let mut j = i + 1;
-                while bytes.get(j) == Some(&b'#') {
-                    hashes += 1;
-                    j += 1;
-                }
-                if bytes.get(j) == Some(&b'"') {
-                    j += 1;
-                    while j < bytes.len() {
-                        if bytes[j] == b'\n' {
-                            line += 1;
-                        }
-                        if bytes[j] == b'"'
-                            && bytes[j + 1..]
-                                .iter()
-                                .take(hashes)
-                                .filter(|b| **b == b'#')
-                                .count()
-                                == hashes
-                        {
-                            j += 1 + hashes;
-                            break;
-                        }
-                        j += 1;
-                    }
-                    i = j;
-                    continue;
-                }
-            }
-            b'"' => {
-                i += 1;
-                while i < bytes.len() && bytes[i] != b'"' {
-                    if bytes[i] == b'\\' {
-                        i += 1;
-                    }
-                    if bytes.get(i) == Some(&b'\n') {
-                        line += 1;
-                    }
-                    i += 1;
-                }
-            }
-            b'\'' => {
-                // A character literal ('x', '\n', '\u{..}'), not a lifetime.
-                if bytes.get(i + 1) == Some(&b'\\') {
-                    if let Some(end) = bytes[i + 2..].iter().take(12).position(|b| *b == b'\'') {
-                        i += end + 3;
-                        continue;
-                    }
-                } else if let Some(len) = text[i + 1..].chars().next().map(char::len_utf8) {
-                    if bytes.get(i + 1 + len) == Some(&b'\'') {
-                        i += len + 2;
-                        continue;
-                    }
-                }
-            }
-            _ => {}
-        }
-        i += 1;
+/// The line and message of a syntax error. syn reports every lexer error as
+/// "cannot parse string into token stream"; a delimiter that does not match
+/// is by far the most common cause, and the scan knows where it is.
+fn describe_syntax_error(error: &syn::Error, scan: &nesting::Scan) -> (Option<u32>, String) {
+    let line = (error.span().start().line as u32).max(1);
+    let message = error.to_string();
+    if message != LEXER_ERROR {
+        return (Some(line), format!("syntax error: {message}"));
     }
-    None
-}
-
-fn is_ident_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_'
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn nesting_counts_brackets_outside_strings_and_comments() {
-        let shallow = "fn f() { let s = \"((((\"; // ((((\n /* [[[[ */ let c = '('; }";
-        assert_eq!(too_deep(shallow), None);
-        let deep = format!("fn f() {{ {} }}", "(".repeat(MAX_NESTING + 1));
-        assert_eq!(too_deep(&deep).map(|(line, _)| line), Some(1));
-        let raw = "fn f() { let s = r#\"(((\"#; }";
-        assert_eq!(too_deep(raw), None);
+    match &scan.delimiter_problem {
+        Some((line, problem)) => (Some(*line), format!("syntax error: {problem}")),
+        None => (
+            Some(line),
+            String::from(
+                "syntax error: cannot split the text into tokens (an unterminated string, character or comment, or a character Rust does not allow)",
+            ),
+        ),
     }
 }
+
+/// syn's message for any error of proc-macro2's lexer.
+const LEXER_ERROR: &str = "cannot parse string into token stream";

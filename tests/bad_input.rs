@@ -410,6 +410,68 @@ fn deep_nesting_error_says_it_is_too_deep() {
     assert_leak_still_found(&document);
 }
 
+/// Just under the guard's limit, every kind of nesting is checked without a
+/// crash, even in a debug build (where stack frames are largest).
+#[test]
+fn nesting_just_under_the_limit_is_checked() {
+    let depth = connleak::nesting::MAX_DEPTH - 20;
+    let cases = [
+        (
+            "parens",
+            format!(
+                "fn f() {{ let x = {}1{}; }}\n",
+                "(".repeat(depth),
+                ")".repeat(depth)
+            ),
+        ),
+        (
+            "unary",
+            format!("fn f(x: bool) -> bool {{ {}x }}\n", "!".repeat(depth)),
+        ),
+        (
+            "closures",
+            format!("fn f() {{ let _ = {}0; }}\n", "|| ".repeat(depth)),
+        ),
+        (
+            "types",
+            format!(
+                "type T = {}u8{};\n",
+                "Vec<".repeat(depth),
+                ">".repeat(depth)
+            ),
+        ),
+        (
+            "reference_types",
+            format!("type T = {}u8;\n", "&".repeat(depth)),
+        ),
+        (
+            "binary",
+            format!("fn f() -> u32 {{ 1{} }}\n", " + 1".repeat(depth)),
+        ),
+        (
+            "returns",
+            format!("fn f() {{ {}x; }}\n", "return ".repeat(depth)),
+        ),
+        (
+            "modules",
+            format!("{}{}\n", "mod m { ".repeat(depth), "}".repeat(depth)),
+        ),
+    ];
+    let dir = leaking_crate();
+    for (name, source) in &cases {
+        write(
+            dir.path(),
+            &format!("src/deep_{name}.rs"),
+            source.as_bytes(),
+        );
+    }
+    let (code, document) = run_json(dir.path(), &["."]);
+    assert!(errors(&document).is_empty(), "{:#}", document["errors"]);
+    assert_eq!(code, 1);
+    assert_eq!(document["stats"]["files"], cases.len() + 1);
+    assert_leak_still_found(&document);
+}
+
 #[test]
 fn moderate_nesting_is_checked() {
     // Real code nests a few dozen levels at most; a hundred must be fine.
@@ -543,7 +605,7 @@ fn unreadable_folder_is_reported_or_read_when_privileged() {
     assert_eq!(code, 2, "{document:#}");
     if privileged {
         // Read anyway: its broken file is the error.
-        assert_single_error(&document, "src/closed/inner.rs", &["expected"]);
+        assert_single_error(&document, "src/closed/inner.rs", &["delimiter", "expected"]);
     } else {
         assert_single_error(&document, "src/closed", &["permission denied"]);
     }
