@@ -72,6 +72,10 @@ struct Args {
     /// Print the time each phase took to stderr
     #[arg(long)]
     timings: bool,
+
+    /// Read and parse the files, check nothing: the benchmarks' baseline
+    #[arg(long, hide = true)]
+    parse_only: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -122,6 +126,7 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         paths: parsed.paths.clone(),
         threads: parsed.threads,
         level_overrides: level_overrides(&matches),
+        parse_only: parsed.parse_only,
     };
     let mut report = crate::run(&options);
     let rendering = Instant::now();

@@ -50,6 +50,9 @@ pub struct Options {
     pub threads: usize,
     /// Lint levels from the command line, applied over configuration.
     pub level_overrides: Vec<(String, Level)>,
+    /// Stop after parsing: read and parse every file, report their errors,
+    /// check nothing. The baseline of the benchmarks.
+    pub parse_only: bool,
 }
 
 /// Everything a run produced, ready for a reporter.
@@ -117,6 +120,11 @@ fn run_on_current_pool(options: &Options) -> Report {
     );
 
     let phase = Instant::now();
+    if options.parse_only {
+        let parsed = parsing::read_and_parse(&discovered.files);
+        timings.read_parse_lower = phase.elapsed();
+        return parse_report(parsed, errors, timings);
+    }
     let parsed = parsing::read_parse_lower(&discovered.files, &packs.core);
     timings.read_parse_lower = phase.elapsed();
     check_parsed(parsed, errors, &levels, &packs, timings)
@@ -146,6 +154,37 @@ pub fn run_in_memory(texts: &[(String, Vec<u8>)], options: &Options) -> Report {
     let parsed = parsing::parse_lower_texts(texts, &packs.core);
     timings.read_parse_lower = phase.elapsed();
     check_parsed(parsed, errors, &levels, &packs, timings)
+}
+
+/// The report of a parse-only run: sources and errors, no findings.
+fn parse_report(
+    parsed: Vec<parsing::ParseOutcome>,
+    mut errors: Vec<FileError>,
+    mut timings: Timings,
+) -> Report {
+    let mut sources = SourceMap::default();
+    for outcome in parsed {
+        timings.read_summed += outcome.read_time;
+        timings.parse_lower_summed += outcome.parse_time;
+        sources.files.push(outcome.source);
+        if let Err(error) = outcome.result {
+            errors.push(error);
+        }
+    }
+    errors.sort();
+    errors.dedup();
+    let stats = Stats {
+        files: sources.files.len(),
+        lines: sources.files.iter().map(|f| f.line_count()).sum(),
+        timings,
+        ..Stats::default()
+    };
+    Report {
+        sources,
+        findings: Vec::new(),
+        errors,
+        stats,
+    }
 }
 
 /// Lint levels (defaults, then configurations outermost first, then the

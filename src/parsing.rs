@@ -34,7 +34,18 @@ pub fn read_parse_lower(files: &[DiscoveredFile], core: &CoreRoles) -> Vec<Parse
     files
         .par_iter()
         .enumerate()
-        .map(|(id, file)| process(id, file, core))
+        .map(|(id, file)| process(id, file, Some(core)))
+        .collect()
+}
+
+/// Reads and parses every file like [`read_parse_lower`] but does not lower:
+/// each tree is dropped at once and the IR is left empty. The baseline the
+/// benchmarks compare a whole run with (`--parse-only`).
+pub fn read_and_parse(files: &[DiscoveredFile]) -> Vec<ParseOutcome> {
+    files
+        .par_iter()
+        .enumerate()
+        .map(|(id, file)| process(id, file, None))
         .collect()
 }
 
@@ -47,12 +58,13 @@ pub fn parse_lower_texts(texts: &[(String, Vec<u8>)], core: &CoreRoles) -> Vec<P
         .map(|(id, (display, bytes))| {
             let started = Instant::now();
             let text = text_of(bytes.clone());
-            check_text(id, display, text, started.elapsed(), core)
+            check_text(id, display, text, started.elapsed(), Some(core))
         })
         .collect()
 }
 
-fn process(id: FileId, file: &DiscoveredFile, core: &CoreRoles) -> ParseOutcome {
+/// `core` is `None` to parse without lowering.
+fn process(id: FileId, file: &DiscoveredFile, core: Option<&CoreRoles>) -> ParseOutcome {
     let started = Instant::now();
     let text = std::fs::read(&file.path)
         .map_err(|error| format!("cannot read the file: {error}"))
@@ -65,7 +77,7 @@ fn check_text(
     display: &str,
     text: Result<String, String>,
     read_time: Duration,
-    core: &CoreRoles,
+    core: Option<&CoreRoles>,
 ) -> ParseOutcome {
     let started = Instant::now();
     let (source, result) = match text {
@@ -119,7 +131,7 @@ fn text_of(bytes: Vec<u8>) -> Result<String, String> {
 fn parse_and_lower(
     id: FileId,
     source: &SourceFile,
-    core: &CoreRoles,
+    core: Option<&CoreRoles>,
 ) -> Result<FileIr, (Option<u32>, String)> {
     let scan = nesting::scan(&source.text);
     if let Some(line) = scan.too_deep_at {
@@ -132,7 +144,14 @@ fn parse_and_lower(
         ));
     }
     let outcome = match syn::parse_file(&source.text) {
-        Ok(syntax) => Ok(lower_file(&syntax, id, source.line_count(), core)),
+        Ok(syntax) => Ok(match core {
+            Some(core) => lower_file(&syntax, id, source.line_count(), core),
+            None => FileIr {
+                file: id,
+                lines: source.line_count(),
+                ..FileIr::default()
+            },
+        }),
         Err(error) => Err(describe_syntax_error(&error, &scan)),
     };
     // Spans of this file are no longer needed: keep the thread's span table

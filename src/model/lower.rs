@@ -14,6 +14,8 @@ use std::collections::BTreeSet;
 
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
+
+use crate::model::spans;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
@@ -837,7 +839,7 @@ impl<'c> BodyBuilder<'c> {
                 return;
             }
         }
-        self.ir.end_span = spanned(expr);
+        self.ir.end_span = spans::of(expr);
         let value = self.expr(expr, functions);
         let kind = if is_err_constructor(expr) {
             ExitKind::Error
@@ -849,7 +851,7 @@ impl<'c> BodyBuilder<'c> {
                 kind,
                 value: Some(value),
             },
-            spanned(expr),
+            spans::of(expr),
         );
     }
 
@@ -866,7 +868,7 @@ impl<'c> BodyBuilder<'c> {
             match stmt {
                 Stmt::Expr(expr, None) if last => {
                     let value = self.expr(expr, functions);
-                    return (Some(value), Some(spanned(expr)));
+                    return (Some(value), Some(spans::of(expr)));
                 }
                 _ => self.stmt(stmt, functions),
             }
@@ -882,7 +884,7 @@ impl<'c> BodyBuilder<'c> {
             Some(value @ Operand::Place { .. }) => {
                 // The value leaves the scope before its locals die.
                 let temp = self.temp();
-                self.op(OpKind::Move { dest: temp, value }, spanned(block));
+                self.op(OpKind::Move { dest: temp, value }, spans::of(block));
                 Operand::Temp(temp)
             }
             Some(value) => value,
@@ -894,14 +896,14 @@ impl<'c> BodyBuilder<'c> {
 
     fn stmt(&mut self, stmt: &Stmt, functions: &mut Vec<FnIr>) {
         let first_temp = self.ir.temps;
-        let span = spanned(stmt);
+        let span = spans::of(stmt);
         match stmt {
             Stmt::Local(local) => self.let_stmt(local, functions),
             Stmt::Expr(expr, _) => {
                 self.expr(expr, functions);
             }
             Stmt::Macro(stmt_macro) => {
-                self.macro_call(&stmt_macro.mac, spanned(stmt_macro), functions);
+                self.macro_call(&stmt_macro.mac, spans::of(stmt_macro), functions);
             }
             Stmt::Item(item) => self.nested_item(item, functions),
         }
@@ -952,7 +954,7 @@ impl<'c> BodyBuilder<'c> {
                             target: otherwise,
                             kind: EdgeKind::Branch,
                             step: Some((
-                                spanned(else_branch),
+                                spans::of(&**else_branch),
                                 format!(
                                     "`{}` does not match: the `else` runs",
                                     short_text(pattern)
@@ -968,7 +970,7 @@ impl<'c> BodyBuilder<'c> {
                 }
                 self.expr(else_branch, functions);
                 // `else` must diverge; if the lowering could not see how, stop here.
-                self.terminate(Terminator::Unreachable, spanned(else_branch));
+                self.terminate(Terminator::Unreachable, spans::of(&**else_branch));
                 self.switch_to(matched);
                 self.bind_pattern(pattern, Some(&init.expr), declared, value, functions);
             }
@@ -1176,7 +1178,7 @@ impl<'c> BodyBuilder<'c> {
     }
 
     fn expr_inner(&mut self, expr: &Expr, functions: &mut Vec<FnIr>) -> Operand {
-        let span = spanned(expr);
+        let span = spans::of(expr);
         match expr {
             Expr::Path(path) => self.path_operand(&path.path),
             Expr::Field(field) => {
@@ -1500,7 +1502,7 @@ impl<'c> BodyBuilder<'c> {
     }
 
     fn call(&mut self, call: &syn::ExprCall, functions: &mut Vec<FnIr>) -> Operand {
-        let span = spanned(call);
+        let span = spans::of(call);
         let callee = match strip_parens(&call.func) {
             Expr::Path(path)
                 if path.qself.is_none()
@@ -1542,7 +1544,7 @@ impl<'c> BodyBuilder<'c> {
                 }
                 other => {
                     let value = self.expr(other, functions);
-                    self.use_operands(vec![by_ref(value)], spanned(other));
+                    self.use_operands(vec![by_ref(value)], spans::of(other));
                 }
             }
         }
@@ -1563,10 +1565,10 @@ impl<'c> BodyBuilder<'c> {
     }
 
     fn if_expr(&mut self, if_expr: &syn::ExprIf, functions: &mut Vec<FnIr>) -> Operand {
-        let span = spanned(if_expr);
+        let span = spans::of(if_expr);
         let result = self.temp();
         let lets = self.condition(&if_expr.cond, functions);
-        let condition_span = spanned(&*if_expr.cond);
+        let condition_span = spans::of(&*if_expr.cond);
         let (taken, not_taken) = Self::branch_notes(&if_expr.cond, &lets);
         let then_block = self.new_block();
         let else_block = self.new_block();
@@ -1625,7 +1627,7 @@ impl<'c> BodyBuilder<'c> {
     }
 
     fn match_expr(&mut self, match_expr: &syn::ExprMatch, functions: &mut Vec<FnIr>) -> Operand {
-        let span = spanned(match_expr);
+        let span = spans::of(match_expr);
         let result = self.temp();
         let scrutinee = self.expr(&match_expr.expr, functions);
         let join = self.new_block();
@@ -1643,7 +1645,7 @@ impl<'c> BodyBuilder<'c> {
                 )),
             })
             .collect();
-        self.terminate(Terminator::Jump(edges), spanned(&*match_expr.expr));
+        self.terminate(Terminator::Jump(edges), spans::of(&*match_expr.expr));
         for (arm, &block) in match_expr.arms.iter().zip(&arm_blocks) {
             self.switch_to(block);
             self.push_scope();
@@ -1660,13 +1662,13 @@ impl<'c> BodyBuilder<'c> {
             }
             if let Some((_, guard)) = &arm.guard {
                 let value = self.expr(guard, functions);
-                self.use_operands(vec![by_ref(value)], spanned(&**guard));
+                self.use_operands(vec![by_ref(value)], spans::of(&**guard));
             }
             let value = self.expr(&arm.body, functions);
             let value = match value {
                 Operand::Place { .. } => {
                     let temp = self.temp();
-                    self.op(OpKind::Move { dest: temp, value }, spanned(&*arm.body));
+                    self.op(OpKind::Move { dest: temp, value }, spans::of(&*arm.body));
                     Operand::Temp(temp)
                 }
                 other => other,
@@ -1676,9 +1678,9 @@ impl<'c> BodyBuilder<'c> {
                     dest: result,
                     value,
                 },
-                spanned(&*arm.body),
+                spans::of(&*arm.body),
             );
-            self.pop_scope(spanned(&*arm.body));
+            self.pop_scope(spans::of(&*arm.body));
             self.jump(join, EdgeKind::Normal, None, span);
         }
         self.switch_to(join);
@@ -1717,7 +1719,7 @@ impl<'c> BodyBuilder<'c> {
     }
 
     fn loop_expr(&mut self, loop_expr: &syn::ExprLoop, functions: &mut Vec<FnIr>) -> Operand {
-        let span = spanned(loop_expr);
+        let span = spans::of(loop_expr);
         let (head, exit, result) = self.enter_loop(loop_expr.label.as_ref(), span);
         let value = self.scoped_block(&loop_expr.body, functions);
         self.use_operands(vec![value], span);
@@ -1732,10 +1734,10 @@ impl<'c> BodyBuilder<'c> {
     }
 
     fn while_expr(&mut self, while_expr: &syn::ExprWhile, functions: &mut Vec<FnIr>) -> Operand {
-        let span = spanned(while_expr);
+        let span = spans::of(while_expr);
         let (head, exit, _) = self.enter_loop(while_expr.label.as_ref(), span);
         let lets = self.condition(&while_expr.cond, functions);
-        let condition_span = spanned(&*while_expr.cond);
+        let condition_span = spans::of(&*while_expr.cond);
         let body = self.new_block();
         let done = self.new_block();
         let (taken, not_taken) = Self::branch_notes(&while_expr.cond, &lets);
@@ -1778,10 +1780,10 @@ impl<'c> BodyBuilder<'c> {
     }
 
     fn for_loop(&mut self, for_loop: &syn::ExprForLoop, functions: &mut Vec<FnIr>) -> Operand {
-        let span = spanned(for_loop);
+        let span = spans::of(for_loop);
         let iterable = self.expr(&for_loop.expr, functions);
         // The iterator is consumed by the loop: its items are not followed.
-        self.use_operands(vec![by_ref(iterable)], spanned(&*for_loop.expr));
+        self.use_operands(vec![by_ref(iterable)], spans::of(&*for_loop.expr));
         let (head, exit, _) = self.enter_loop(for_loop.label.as_ref(), span);
         let body = self.new_block();
         let pattern_span = spanned(&*for_loop.pat);
@@ -1837,9 +1839,9 @@ impl<'c> BodyBuilder<'c> {
                 dest: result,
                 value,
             },
-            spanned(block),
+            spans::of(block),
         );
-        self.jump(exit, EdgeKind::Normal, None, spanned(block));
+        self.jump(exit, EdgeKind::Normal, None, spans::of(block));
         self.loops.pop();
         self.switch_to(exit);
         Operand::Temp(result)
