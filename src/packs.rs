@@ -216,14 +216,17 @@ pub fn builtin_packs() -> Result<Vec<LoadedPack>, String> {
 /// Whether the path `written` (already resolved) ends with the entry `entry`
 /// (`a::b::C::m` ends with `C::m`).
 pub fn path_matches(written: &[String], entry: &str) -> bool {
-    let entry_segments: Vec<&str> = entry.split("::").collect();
-    if entry_segments.len() > written.len() {
-        return false;
-    }
-    written[written.len() - entry_segments.len()..]
-        .iter()
-        .zip(&entry_segments)
-        .all(|(a, b)| a == b)
+    // Compared from the end, without collecting the entry's segments: this
+    // runs for every call of every body against every pack entry.
+    let mut written_from_end = written.iter().rev();
+    entry_segments_from_end(entry)
+        .all(|segment| written_from_end.next().is_some_and(|w| w == segment))
+}
+
+/// The `::`-separated segments of a pack entry, last first. Split on the
+/// character: a `"::"` pattern builds a substring searcher on every call.
+pub(crate) fn entry_segments_from_end(entry: &str) -> impl Iterator<Item = &str> {
+    entry.rsplit(':').filter(|segment| !segment.is_empty())
 }
 
 /// Crate names as they appear in paths: `sqlx-core` is written `sqlx_core`.

@@ -127,13 +127,15 @@ pub fn name_matches(written: &[String], entry: &str, allow_bare: bool) -> bool {
     if written.is_empty() {
         return false;
     }
-    let entry_segments: Vec<&str> = entry.split("::").collect();
+    // No allocation: this runs for every call against every pack entry.
+    let entry_length = crate::packs::entry_segments_from_end(entry).count();
     if path_matches(written, entry) {
-        return entry_segments.len() >= 2 || written.len() == 1 || allow_bare;
+        return entry_length >= 2 || written.len() == 1 || allow_bare;
     }
-    if written.len() < entry_segments.len() {
-        let tail = &entry_segments[entry_segments.len() - written.len()..];
-        let matches = written.iter().zip(tail).all(|(a, b)| a == b);
+    if written.len() < entry_length {
+        let matches = crate::packs::entry_segments_from_end(entry)
+            .zip(written.iter().rev())
+            .all(|(segment, w)| w == segment);
         return matches && (written.len() >= 2 || allow_bare);
     }
     // Same last segment but a different crate path (`crate_a::Pool` vs
