@@ -51,7 +51,24 @@ pub fn lower_file(syntax: &syn::File, file: FileId, lines: usize, core: &CoreRol
     let scope = ItemScope::default();
     lowerer.items(&syntax.items, &scope);
     lowerer.ir.crate_roots = roots.into_iter().collect();
-    lowerer.ir
+    let mut ir = lowerer.ir;
+    release_spare_capacity(&mut ir);
+    ir
+}
+
+/// The IR of every file stays alive until the end of the run, while vectors
+/// grown by pushing keep up to half their capacity unused: give it back.
+fn release_spare_capacity(ir: &mut FileIr) {
+    for function in &mut ir.functions {
+        for block in &mut function.blocks {
+            block.ops.shrink_to_fit();
+        }
+        function.blocks.shrink_to_fit();
+        function.locals.shrink_to_fit();
+    }
+    ir.functions.shrink_to_fit();
+    ir.uses.shrink_to_fit();
+    ir.items.shrink_to_fit();
 }
 
 /// `(line, column)` of a proc-macro2 span, as the model stores it.
