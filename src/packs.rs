@@ -218,9 +218,23 @@ pub fn builtin_packs() -> Result<Vec<LoadedPack>, String> {
 pub fn path_matches(written: &[String], entry: &str) -> bool {
     // Compared from the end, without collecting the entry's segments: this
     // runs for every call of every body against every pack entry.
+    if !last_segments_agree(written, entry) {
+        return false;
+    }
     let mut written_from_end = written.iter().rev();
     entry_segments_from_end(entry)
         .all(|segment| written_from_end.next().is_some_and(|w| w == segment))
+}
+
+/// Whether `entry` ends with the last segment of `written`: a comparison of
+/// a few bytes that rejects almost every entry before any splitting.
+pub(crate) fn last_segments_agree(written: &[String], entry: &str) -> bool {
+    let Some(last) = written.last() else {
+        return false;
+    };
+    entry
+        .strip_suffix(last.as_str())
+        .is_some_and(|head| head.is_empty() || head.ends_with(':'))
 }
 
 /// The `::`-separated segments of a pack entry, last first. Split on the

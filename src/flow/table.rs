@@ -128,6 +128,10 @@ pub fn name_matches(written: &[String], entry: &str, allow_bare: bool) -> bool {
         return false;
     }
     // No allocation: this runs for every call against every pack entry.
+    // Both ways to match below compare the last segments first.
+    if !crate::packs::last_segments_agree(written, entry) {
+        return false;
+    }
     let entry_length = crate::packs::entry_segments_from_end(entry).count();
     if path_matches(written, entry) {
         return entry_length >= 2 || written.len() == 1 || allow_bare;

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Compares a whole connleak run with a parse-only run (read + parse, check
+# nothing: the hidden --parse-only switch) of the same files on the same
+# threads: wall time on 1 and 2 threads with hyperfine, peak memory with
+# GNU time. Needs hyperfine and /usr/bin/time (Debian: hyperfine, time).
+#
+#   scripts/bench.sh                # a generated corpus of $FILES files (1000)
+#   scripts/bench.sh corpus DIR...  # the corpus, then crates or workspaces on disk
+#
+# RUNS sets hyperfine's runs per command (5). The corpus is generated in a
+# temporary folder and removed afterwards; it is never committed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --quiet --bin cargo-connleak --example generate_corpus
+bin="$PWD/target/release/cargo-connleak"
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+[ $# -eq 0 ] && set -- corpus
+
+for dir in "$@"; do
+  if [ "$dir" = corpus ]; then
+    dir="$work/corpus"
+    target/release/examples/generate_corpus "$dir" "${FILES:-1000}"
+  fi
+  files=$(find "$dir" -name '*.rs' -not -path '*/target/*' | wc -l)
+  bytes=$(find "$dir" -name '*.rs' -not -path '*/target/*' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
+  echo "== $dir: $files .rs files, $((bytes / 1024)) KiB"
+  # connleak exits 1 on findings and 2 on files it cannot parse: not failures here.
+  hyperfine --warmup 1 --runs "${RUNS:-5}" --ignore-failure --shell=none \
+    --export-json "$work/times.json" \
+    -n "parse-only -j1" "$bin --parse-only -j1 $dir" \
+    -n "connleak -j1" "$bin -j1 $dir" \
+    -n "parse-only -j2" "$bin --parse-only -j2 $dir" \
+    -n "connleak -j2" "$bin -j2 $dir"
+  python3 - "$work/times.json" <<'PY'
+import json, sys
+runs = {r["command"]: r["median"] for r in json.load(open(sys.argv[1]))["results"]}
+for j in ("-j1", "-j2"):
+    print(f"connleak / parse-only {j}: {runs['connleak ' + j] / runs['parse-only ' + j]:.2f}x")
+print(f"connleak -j1 / -j2: {runs['connleak -j1'] / runs['connleak -j2']:.2f}x faster on 2 threads")
+print(f"parse-only -j1 / -j2: {runs['parse-only -j1'] / runs['parse-only -j2']:.2f}x")
+PY
+  for mode in "--parse-only" ""; do
+    peak=0
+    for _ in 1 2 3; do
+      kb=$(/usr/bin/time -f '%M' "$bin" $mode -j2 "$dir" 2>&1 >/dev/null | tail -1) || true
+      [ "$kb" -gt "$peak" ] && peak=$kb
+    done
+    echo "peak RSS ${mode:-whole run} -j2: $((peak / 1024)) MiB"
+  done
+  { "$bin" -j2 --timings "$dir" 2>&1 >/dev/null || true; } | sed "s/^/  /"
+done
