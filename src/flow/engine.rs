@@ -10,6 +10,7 @@ use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
 use super::resolve::{is_executor_method, FileContext, FnContext, PoolInfo, TempFact};
+use super::summaries::{call_operands, callee_key, FnSummary, Summaries, SummaryAcquire};
 use super::table::{name_matches, split_method_entry, PackTable, PoolId, ResourceId};
 use super::{Analysis, ConnectionKind, ConnectionRef, ExitHow, Fact, FactKind};
 use crate::findings::{Location, PathStep, Span};
@@ -160,8 +161,13 @@ struct Seed {
 }
 
 /// Analyses every body of one file.
-pub fn analyse_file(file: &FileIr, index: &Index, table: &PackTable) -> Analysis {
-    let context = FileContext::new(file, index, table);
+pub fn analyse_file(
+    file: &FileIr,
+    index: &Index,
+    table: &PackTable,
+    summaries: &Summaries,
+) -> Analysis {
+    let context = FileContext::new(file, index, table, summaries);
     let mut analysis = Analysis::default();
     let mut order: Vec<(usize, FnId)> = file
         .functions
@@ -811,7 +817,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         if handled {
             return;
         }
-        if let Some(acquired) = self.path_acquire(resolved) {
+        if let Some(acquired) = self.file.path_acquire(resolved) {
             let pool = args
                 .iter()
                 .find_map(|arg| match self.fcx.operand_fact(arg, self.file) {
@@ -840,6 +846,16 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         }
         if let TempFact::NewPool(pool) = self.fcx.temp_fact(dest).clone() {
             self.build_pool(state, dest, pool, span, block, path);
+            return;
+        }
+        let callee = Callee::Path(resolved.to_vec());
+        if let Some(summary) = self.summary_for(&callee) {
+            let operands: Vec<&Operand> = args.iter().collect();
+            self.summary_acquires(state, summary, &operands, span, path);
+            for arg in args {
+                self.pass_to_unknown(state, arg, dest);
+            }
+            self.summary_returns(state, summary, &operands, dest, span, block, path);
             return;
         }
         let constructs = self.file.core_role(resolved, &core.wrap)
@@ -953,7 +969,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         // 2. A method on a pool or a pool builder.
         match self.fcx.operand_fact(receiver, self.file) {
             TempFact::Pool(info) => {
-                if let Some(resource) = self.acquire_from_pool(info.id, name) {
+                if let Some(resource) = self.file.acquire_from_pool(info.id, name) {
                     self.nested_check(state, &info.key, span, path, false);
                     self.acquire(
                         state,
@@ -1000,7 +1016,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         // the receiver's declared type.
         if let Some(mut written) = self.fcx.operand_type_path(receiver, self.file) {
             written.push(name.to_string());
-            if let Some(acquired) = self.path_acquire(&written) {
+            if let Some(acquired) = self.file.path_acquire(&written) {
                 self.mark_used(state, receiver);
                 for (resource, element) in acquired {
                     self.acquire(
@@ -1025,6 +1041,18 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 self.acquire(state, dest, None, Some(derived), None, span, block, path);
                 return;
             }
+        }
+
+        // A workspace function with a summary: what it acquires from the
+        // pools it is given, and the connection it returns.
+        let method_callee = Callee::Method {
+            receiver: receiver.clone(),
+            name: name.to_string(),
+        };
+        let summary = self.summary_for(&method_callee);
+        if let Some(summary) = summary {
+            let operands = call_operands(&method_callee, args);
+            self.summary_acquires(state, summary, &operands, span, path);
         }
 
         // 3. Connections given as arguments.
@@ -1090,43 +1118,10 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 }
             }
         }
-    }
-
-    /// Acquires written as path calls (`PgConnection::connect(url)`), with the
-    /// tuple element each resource is.
-    fn path_acquire(&self, resolved: &[String]) -> Option<Vec<(ResourceId, Option<u32>)>> {
-        let mut found = Vec::new();
-        for &pack in &self.file.active {
-            for (index, spec) in self.table().packs[pack].resources.iter().enumerate() {
-                let matches = spec.acquire.iter().any(|entry| {
-                    name_matches(resolved, entry, false)
-                        && (resolved.len() >= 2 || !entry.contains("::"))
-                });
-                if matches {
-                    found.push((ResourceId { pack, index }, spec.tuple_index));
-                }
-            }
+        if let Some(summary) = summary {
+            let operands = call_operands(&method_callee, args);
+            self.summary_returns(state, summary, &operands, dest, span, block, path);
         }
-        (!found.is_empty()).then_some(found)
-    }
-
-    /// `pool.acquire()`: the resource an acquire entry `Pool::acquire` gives.
-    fn acquire_from_pool(&self, pool: PoolId, method: &str) -> Option<ResourceId> {
-        let spec_pack = &self.table().packs[pool.pack];
-        spec_pack
-            .resources
-            .iter()
-            .enumerate()
-            .find_map(|(index, spec)| {
-                spec.acquire
-                    .iter()
-                    .filter_map(|e| split_method_entry(e))
-                    .any(|(type_name, m)| m == method && self.file.pool_named(pool, type_name))
-                    .then_some(ResourceId {
-                        pack: pool.pack,
-                        index,
-                    })
-            })
     }
 
     /// `conn.begin()`: a resource acquired from another one.
@@ -1277,6 +1272,19 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         path: &Rc<PathNode>,
         implicit: bool,
     ) {
+        self.nested_check_through(state, pool_key, span, path, implicit, None);
+    }
+
+    /// `through`: the workspace function that acquires, with where it does.
+    fn nested_check_through(
+        &mut self,
+        state: &State,
+        pool_key: &str,
+        span: Span,
+        path: &Rc<PathNode>,
+        implicit: bool,
+        through: Option<(&SummaryAcquire, &str)>,
+    ) {
         let held: Vec<Instance> = state
             .instances
             .iter()
@@ -1293,11 +1301,14 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             .cloned()
             .collect();
         if let Some(instance) = held.first() {
-            let note = if implicit {
-                format!("`{pool_key}` checks out another connection here")
-            } else {
-                format!("a second connection is acquired from `{pool_key}` here")
+            let note = match through {
+                Some((_, callee)) => {
+                    format!("`{callee}` checks out another connection from `{pool_key}`")
+                }
+                None if implicit => format!("`{pool_key}` checks out another connection here"),
+                None => format!("a second connection is acquired from `{pool_key}` here"),
             };
+            let before = self.shared.facts.len();
             self.fact(
                 FactKind::NestedAcquire { implicit },
                 instance,
@@ -1305,7 +1316,104 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 path,
                 note,
             );
+            if let (Some((acquire, _)), true) = (through, self.shared.facts.len() > before) {
+                // Show where, inside the callee, the connection is taken.
+                if let Some(fact) = self.shared.facts.last_mut() {
+                    let mut chain = acquire.via.join(" -> ");
+                    if !chain.is_empty() {
+                        chain = format!(" (through {chain})");
+                    }
+                    let verb = if acquire.implicit {
+                        "runs a query on the pool"
+                    } else {
+                        "acquires"
+                    };
+                    fact.path.push(PathStep {
+                        at: acquire.at,
+                        note: format!("it {verb} here{chain}"),
+                    });
+                }
+            }
         }
+    }
+
+    /// A call to a workspace function: a second acquire from a pool the
+    /// caller holds a connection of, through the callee's summary.
+    fn summary_acquires(
+        &mut self,
+        state: &State,
+        summary: &FnSummary,
+        operands: &[&Operand],
+        span: Span,
+        path: &Rc<PathNode>,
+    ) {
+        for acquire in &summary.acquires {
+            let Some(key) = self.caller_pool_key(operands, acquire) else {
+                continue;
+            };
+            self.nested_check_through(
+                state,
+                &key,
+                span,
+                path,
+                acquire.implicit,
+                Some((acquire, &summary.name)),
+            );
+        }
+    }
+
+    /// The caller's name for a pool the callee reaches through a parameter:
+    /// `state.repo` + `pool` for `state.repo.find()` acquiring from `self.pool`.
+    fn caller_pool_key(&self, operands: &[&Operand], acquire: &SummaryAcquire) -> Option<String> {
+        let operand = operands.get(acquire.param)?;
+        if acquire.fields.is_empty() {
+            if let TempFact::Pool(info) = self.fcx.operand_fact(operand, self.file) {
+                return Some(info.key);
+            }
+        }
+        let Operand::Place { place, .. } = operand else {
+            return None;
+        };
+        let mut key = self.fcx.place_key(place);
+        for field in &acquire.fields {
+            key.push('.');
+            key.push_str(field);
+        }
+        Some(key)
+    }
+
+    /// A connection returned by a workspace function (`get_conn(&pool)`,
+    /// `app.db_write()`): acquired at the call.
+    #[allow(clippy::too_many_arguments)]
+    fn summary_returns(
+        &mut self,
+        state: &mut State,
+        summary: &FnSummary,
+        operands: &[&Operand],
+        dest: TempId,
+        span: Span,
+        block: BlockId,
+        path: &mut Rc<PathNode>,
+    ) {
+        let Some(resource) = summary.returns else {
+            return;
+        };
+        let pool = summary.acquires.iter().find_map(|acquire| {
+            let key = self.caller_pool_key(operands, acquire)?;
+            Some(PoolInfo {
+                id: acquire.pool,
+                key,
+            })
+        });
+        self.acquire(state, dest, None, Some(resource), pool, span, block, path);
+    }
+
+    fn summary_for(&self, callee: &Callee) -> Option<&'a FnSummary> {
+        let key = callee_key(callee, &self.fcx, self.file)?;
+        if key == self.ir().name {
+            return None;
+        }
+        self.file.summaries.get(&key)
     }
 
     fn accumulates(&self, instance: &Instance, receiver: &Operand, block: BlockId) -> bool {
@@ -1493,6 +1601,14 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             let Some(OpKind::Call { callee, args, .. }) = self.fcx.def_of(cursor) else {
                 return false;
             };
+            // A workspace function that queries a pool: `nested-acquire`
+            // speaks for it when it is the same pool.
+            if self
+                .summary_for(callee)
+                .is_some_and(|summary| !summary.acquires.is_empty())
+            {
+                return true;
+            }
             let mentions_pool = args
                 .iter()
                 .any(|arg| matches!(self.fcx.operand_fact(arg, self.file), TempFact::Pool(_)));
@@ -1516,7 +1632,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 }
                 Callee::Path(written) | Callee::Macro(written) => {
                     let resolved = self.file.resolve_path(written);
-                    return self.path_acquire(&resolved).is_some();
+                    return self.file.path_acquire(&resolved).is_some();
                 }
                 Callee::Value(_) => return false,
             }

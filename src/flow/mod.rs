@@ -9,6 +9,7 @@
 
 mod engine;
 pub mod resolve;
+pub mod summaries;
 pub mod table;
 
 use rayon::prelude::*;
@@ -108,9 +109,10 @@ pub struct Analysis {
 
 /// Analyses every body of every file, in parallel, in file order.
 pub fn analyse_all(files: &[FileIr], index: &Index, packs: &PackTable) -> Analysis {
+    let summaries = summaries::Summaries::build(files, index, packs);
     let per_file: Vec<Analysis> = files
         .par_iter()
-        .map(|file| engine::analyse_file(file, index, packs))
+        .map(|file| engine::analyse_file(file, index, packs, &summaries))
         .collect();
     let mut analysis = Analysis::default();
     for file in per_file {
