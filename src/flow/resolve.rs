@@ -165,20 +165,36 @@ impl<'a> FileContext<'a> {
         })
     }
 
-    /// The resource kind a type denotes, after aliases and wrappers.
+    /// The resource kind a type denotes, after aliases and wrappers; a
+    /// workspace struct that owns one (a request guard `DbConn(PoolConnection<..>)`)
+    /// stands for what it holds.
     pub fn resource_type(&self, ty: &TypeRef) -> Option<ResourceId> {
+        self.resource_type_within(ty, 3)
+    }
+
+    fn resource_type_within(&self, ty: &TypeRef, depth: u32) -> Option<ResourceId> {
         let peeled = self.index.peel(ty);
         let TypeRef::Path { segments, .. } = peeled else {
             return None;
         };
         let resolved = self.resolve_path(segments);
-        self.active.iter().find_map(|&pack| {
+        let direct = self.active.iter().find_map(|&pack| {
             self.table.packs[pack]
                 .resources
                 .iter()
                 .position(|r| r.types.iter().any(|t| name_matches(&resolved, t, true)))
                 .map(|index| ResourceId { pack, index })
-        })
+        });
+        if direct.is_some() || depth == 0 {
+            return direct;
+        }
+        // A field that borrows a connection (`&'a mut Transaction`) lends it:
+        // the struct does not own what it points to.
+        let name = segments.last()?;
+        self.index
+            .struct_fields(name)
+            .filter(|field| !matches!(field, TypeRef::Ref { .. }))
+            .find_map(|field| self.resource_type_within(field, depth - 1))
     }
 
     /// Whether `type_name` (the type part of a `Type::method` entry) names the
