@@ -12,7 +12,7 @@ use std::rc::Rc;
 use super::resolve::{is_executor_method, FileContext, FnContext, PoolInfo, TempFact};
 use super::summaries::{call_operands, callee_key, FnSummary, Summaries, SummaryAcquire};
 use super::table::{name_matches, split_method_entry, PackTable, PoolId, ResourceId};
-use super::{Analysis, ConnectionKind, ConnectionRef, ExitHow, Fact, FactKind};
+use super::{Analysis, ConnectionKind, ConnectionRef, ExitHow, Fact, FactKind, ParamAwait, Pass};
 use crate::findings::{Location, PathStep, Span};
 use crate::model::index::Index;
 use crate::model::{
@@ -39,6 +39,10 @@ struct Tracked {
     drop_releases: bool,
     /// The body the acquire is written in.
     body: FnId,
+    /// A connection parameter followed on behalf of the callers (`conn: &mut
+    /// PgConnection`): what happens to it matters only where a caller passes
+    /// a pooled connection or transaction in.
+    param: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -183,6 +187,8 @@ pub fn analyse_file(
         facts: Vec::new(),
         seen_facts: HashSet::new(),
         untracked: 0,
+        param_awaits: Vec::new(),
+        passes: Vec::new(),
     };
     for (_, body) in order {
         let seeds = shared.seeds.remove(&body).unwrap_or_default();
@@ -197,6 +203,8 @@ pub fn analyse_file(
     }
     analysis.facts = shared.facts;
     analysis.untracked = shared.untracked;
+    analysis.param_awaits = shared.param_awaits;
+    analysis.passes = shared.passes;
     analysis
 }
 
@@ -224,6 +232,8 @@ struct Shared {
     facts: Vec<Fact>,
     seen_facts: HashSet<(u8, u32, Span)>,
     untracked: usize,
+    param_awaits: Vec<ParamAwait>,
+    passes: Vec<Pass>,
 }
 
 struct Explorer<'s, 'f, 'a> {
@@ -356,7 +366,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
     /// (by value), so an unrelated await here holds it too.
     fn seed_parameters(&mut self, state: &mut State) {
         let ir = self.ir();
-        for &param in &ir.params {
+        for (position, &param) in ir.params.iter().enumerate() {
             let Some(local) = ir.locals.get(param as usize) else {
                 continue;
             };
@@ -365,10 +375,15 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 continue;
             };
             let spec = self.table().resource(resource);
-            if !matches!(spec.kind, ResourceKind::Pooled | ResourceKind::Transaction) {
-                continue;
-            }
             let borrowed = matches!(ty, crate::model::TypeRef::Ref { .. });
+            // Pooled connections and transactions are held by whoever calls;
+            // a borrowed raw connection may be one of them (`&mut *tx`
+            // derefs to it): followed for the callers that pass one.
+            let on_behalf = match spec.kind {
+                ResourceKind::Pooled | ResourceKind::Transaction => None,
+                ResourceKind::Raw if borrowed => Some(position as u32),
+                _ => continue,
+            };
             let tracked = Tracked {
                 connection: ConnectionKind::Resource(spec.kind),
                 resource: Some(resource),
@@ -378,6 +393,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 loop_id: None,
                 drop_releases: spec.drop_releases,
                 body: self.body,
+                param: on_behalf,
             };
             let id = self.track(tracked, None, false);
             state.instances.push(Instance {
@@ -852,6 +868,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         if let Some(summary) = self.summary_for(&callee) {
             let operands: Vec<&Operand> = args.iter().collect();
             self.summary_acquires(state, summary, &operands, span, path);
+            self.record_passes(state, summary, &operands, span, path);
             for arg in args {
                 self.pass_to_unknown(state, arg, dest);
             }
@@ -1053,6 +1070,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         if let Some(summary) = summary {
             let operands = call_operands(&method_callee, args);
             self.summary_acquires(state, summary, &operands, span, path);
+            self.record_passes(state, summary, &operands, span, path);
         }
 
         // 3. Connections given as arguments.
@@ -1162,6 +1180,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             loop_id: self.ir().blocks[block as usize].loop_id,
             drop_releases: spec.drop_releases,
             body: self.body,
+            param: None,
         };
         let id = self.track(tracked, element, false);
         *path = push_step(path, span, String::from("acquired here"));
@@ -1186,6 +1205,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             loop_id: self.ir().blocks[block as usize].loop_id,
             drop_releases: true,
             body: self.body,
+            param: None,
         };
         let id = self.track(tracked, None, true);
         *path = push_step(path, span, String::from("pool built here"));
@@ -1544,10 +1564,13 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         let mut unrelated = Vec::new();
         for instance in &mut state.instances {
             let tracked = &self.shared.tracked[instance.tracked as usize];
-            if !matches!(
-                tracked.connection,
-                ConnectionKind::Resource(ResourceKind::Pooled | ResourceKind::Transaction)
-            ) {
+            let held_for_callers = tracked.param.is_some();
+            if !held_for_callers
+                && !matches!(
+                    tracked.connection,
+                    ConnectionKind::Resource(ResourceKind::Pooled | ResourceKind::Transaction)
+                )
+            {
                 continue;
             }
             if instance.in_closure.is_some() || !matches!(instance.holder, Root::Local(_)) {
@@ -1801,13 +1824,83 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         path: &Rc<PathNode>,
         note: String,
     ) {
+        let Some(fact) = self.build_fact(kind, instance, at, path, note) else {
+            return;
+        };
+        match self.shared.tracked[instance.tracked as usize].param {
+            Some(param) => {
+                if fact.kind == FactKind::HeldAcrossAwait {
+                    self.shared.param_awaits.push(ParamAwait {
+                        function: self.ir().name.clone(),
+                        param,
+                        fact,
+                    });
+                }
+            }
+            None => self.shared.facts.push(fact),
+        }
+    }
+
+    /// A connection (or one followed for the callers) passed to a workspace
+    /// function: the callee's awaits on it are joined in after the analysis.
+    fn record_passes(
+        &mut self,
+        state: &State,
+        callee: &FnSummary,
+        operands: &[&Operand],
+        span: Span,
+        path: &Rc<PathNode>,
+    ) {
+        for (position, operand) in operands.iter().enumerate() {
+            for n in self.reached(state, operand) {
+                let instance = state.instances[n].clone();
+                let tracked = &self.shared.tracked[instance.tracked as usize];
+                let relevant = tracked.param.is_some()
+                    || matches!(
+                        tracked.connection,
+                        ConnectionKind::Resource(ResourceKind::Pooled | ResourceKind::Transaction)
+                    );
+                if !relevant || instance.in_closure.is_some() {
+                    continue;
+                }
+                let from_param = tracked.param;
+                let note = format!("passed to `{}` here", callee.name);
+                // Built outside the fact dedupe: one connection may be passed
+                // to several functions at one call.
+                let Some(fact) = self.build_fact_unchecked(
+                    FactKind::HeldAcrossAwait,
+                    &instance,
+                    span,
+                    path,
+                    note,
+                ) else {
+                    continue;
+                };
+                self.shared.passes.push(Pass {
+                    from_param: from_param.map(|param| (self.ir().name.clone(), param)),
+                    callee: callee.name.clone(),
+                    param: position as u32,
+                    fact,
+                });
+            }
+        }
+    }
+
+    fn build_fact(
+        &mut self,
+        kind: FactKind,
+        instance: &Instance,
+        at: Span,
+        path: &Rc<PathNode>,
+        note: String,
+    ) -> Option<Fact> {
         if instance.borrowed
             && !matches!(
                 kind,
                 FactKind::HeldAcrossAwait | FactKind::NestedAcquire { .. }
             )
         {
-            return;
+            return None;
         }
         let discriminant = fact_discriminant(&kind);
         if !self
@@ -1815,8 +1908,19 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             .seen_facts
             .insert((discriminant, instance.tracked, at))
         {
-            return;
+            return None;
         }
+        self.build_fact_unchecked(kind, instance, at, path, note)
+    }
+
+    fn build_fact_unchecked(
+        &self,
+        kind: FactKind,
+        instance: &Instance,
+        at: Span,
+        path: &Rc<PathNode>,
+        note: String,
+    ) -> Option<Fact> {
         let tracked = &self.shared.tracked[instance.tracked as usize];
         let file = self.file.file.file;
         let acquired_at = Location {
@@ -1865,7 +1969,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             (Some(name), _) => Some(name),
             (None, _) => None,
         };
-        self.shared.facts.push(Fact {
+        Some(Fact {
             kind,
             connection: ConnectionRef {
                 resource: tracked.resource_name.clone(),
@@ -1878,7 +1982,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             path: steps,
             function: self.ir().name.clone(),
             in_test: self.root_role().is_test,
-        });
+        })
     }
 }
 
