@@ -15,11 +15,17 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("bb8.toml", include_str!("../lints/bb8.toml")),
     ("deadpool.toml", include_str!("../lints/deadpool.toml")),
     ("diesel.toml", include_str!("../lints/diesel.toml")),
-    ("diesel-async.toml", include_str!("../lints/diesel-async.toml")),
+    (
+        "diesel-async.toml",
+        include_str!("../lints/diesel-async.toml"),
+    ),
     ("mobc.toml", include_str!("../lints/mobc.toml")),
     ("mongodb.toml", include_str!("../lints/mongodb.toml")),
     ("mysql.toml", include_str!("../lints/mysql.toml")),
-    ("mysql_async.toml", include_str!("../lints/mysql_async.toml")),
+    (
+        "mysql_async.toml",
+        include_str!("../lints/mysql_async.toml"),
+    ),
     ("postgres.toml", include_str!("../lints/postgres.toml")),
     ("r2d2.toml", include_str!("../lints/r2d2.toml")),
     ("redis.toml", include_str!("../lints/redis.toml")),
@@ -28,7 +34,10 @@ pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("sea-orm.toml", include_str!("../lints/sea-orm.toml")),
     ("sqlx.toml", include_str!("../lints/sqlx.toml")),
     ("tiberius.toml", include_str!("../lints/tiberius.toml")),
-    ("tokio-postgres.toml", include_str!("../lints/tokio-postgres.toml")),
+    (
+        "tokio-postgres.toml",
+        include_str!("../lints/tokio-postgres.toml"),
+    ),
 ];
 
 /// One pack file (`lints/<crate>.toml`) or a user configuration's resources.
@@ -237,16 +246,28 @@ mod tests {
     fn builtin_packs_are_registered_sorted_and_named_after_their_file() {
         let names: Vec<&str> = BUILTIN_PACKS.iter().map(|(name, _)| *name).collect();
         assert_eq!(names.first(), Some(&"core.toml"), "core comes first");
-        let stems: Vec<&str> = names[1..].iter().map(|name| name.trim_end_matches(".toml")).collect();
+        let stems: Vec<&str> = names[1..]
+            .iter()
+            .map(|name| name.trim_end_matches(".toml"))
+            .collect();
         let mut sorted = stems.clone();
         sorted.sort_unstable();
-        assert_eq!(stems, sorted, "packs after core are in alphabetical order of their names");
+        assert_eq!(
+            stems, sorted,
+            "packs after core are in alphabetical order of their names"
+        );
 
         // Every file in lints/ is embedded: a pack written but not registered
         // would silently never apply.
         let mut on_disk: Vec<String> = std::fs::read_dir(manifest_dir().join("lints"))
             .expect("lints/ is readable")
-            .map(|entry| entry.expect("lints/ entry").file_name().to_string_lossy().into_owned())
+            .map(|entry| {
+                entry
+                    .expect("lints/ entry")
+                    .file_name()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .filter(|name| name.ends_with(".toml"))
             .collect();
         on_disk.sort_unstable();
@@ -255,8 +276,16 @@ mod tests {
         assert_eq!(on_disk, registered);
 
         for (file, pack) in BUILTIN_PACKS.iter().zip(packs()) {
-            let header = pack.file.pack.as_ref().unwrap_or_else(|| panic!("{}: no [pack]", file.0));
-            assert_eq!(format!("{}.toml", header.name), file.0, "pack name matches its file");
+            let header = pack
+                .file
+                .pack
+                .as_ref()
+                .unwrap_or_else(|| panic!("{}: no [pack]", file.0));
+            assert_eq!(
+                format!("{}.toml", header.name),
+                file.0,
+                "pack name matches its file"
+            );
         }
     }
 
@@ -264,11 +293,26 @@ mod tests {
     fn every_resource_has_a_type_and_an_acquire() {
         for pack in packs() {
             for resource in &pack.file.resource {
-                assert!(!resource.types.is_empty(), "{}: resource {:?} has no type", pack.source, resource.name);
-                assert!(!resource.acquire.is_empty(), "{}: resource {:?} has no acquire", pack.source, resource.name);
+                assert!(
+                    !resource.types.is_empty(),
+                    "{}: resource {:?} has no type",
+                    pack.source,
+                    resource.name
+                );
+                assert!(
+                    !resource.acquire.is_empty(),
+                    "{}: resource {:?} has no acquire",
+                    pack.source,
+                    resource.name
+                );
             }
             for pool in &pack.file.pool {
-                assert!(!pool.types.is_empty(), "{}: pool {:?} has no type", pack.source, pool.name);
+                assert!(
+                    !pool.types.is_empty(),
+                    "{}: pool {:?} has no type",
+                    pack.source,
+                    pool.name
+                );
             }
         }
     }
@@ -276,12 +320,23 @@ mod tests {
     #[test]
     fn resource_kinds_are_checked_when_parsing() {
         let text = "[[resource]]\nname = \"x\"\nkind = \"pooledd\"\ntypes = [\"a::B\"]\nacquire = [\"B::open\"]\n";
-        assert!(parse_pack("test.toml", text).is_err(), "an unknown kind is rejected");
+        assert!(
+            parse_pack("test.toml", text).is_err(),
+            "an unknown kind is rejected"
+        );
         for pack in packs() {
             for resource in &pack.file.resource {
                 if resource.kind == ResourceKind::Driver {
-                    assert!(!resource.drop_releases, "{}: a driver must be spawned or awaited, not dropped", pack.source);
-                    assert!(resource.tuple_index.is_some(), "{}: a driver is one half of a tuple", pack.source);
+                    assert!(
+                        !resource.drop_releases,
+                        "{}: a driver must be spawned or awaited, not dropped",
+                        pack.source
+                    );
+                    assert!(
+                        resource.tuple_index.is_some(),
+                        "{}: a driver is one half of a tuple",
+                        pack.source
+                    );
                 }
             }
         }
@@ -307,10 +362,17 @@ mod tests {
             for (key, entry) in entries {
                 // A bare type name (`PgListener`) is a type, not a method: it
                 // is matched as a type, never as a call.
-                let bare_type = key.ends_with("types") && entry.starts_with(|c: char| c.is_ascii_uppercase());
-                assert!(entry.contains("::") || bare_type, "{}: {key} entry {entry:?} is a bare name", pack.source);
+                let bare_type =
+                    key.ends_with("types") && entry.starts_with(|c: char| c.is_ascii_uppercase());
                 assert!(
-                    entry.split("::").all(|segment| !segment.is_empty() && !segment.contains(char::is_whitespace)),
+                    entry.contains("::") || bare_type,
+                    "{}: {key} entry {entry:?} is a bare name",
+                    pack.source
+                );
+                assert!(
+                    entry.split("::").all(
+                        |segment| !segment.is_empty() && !segment.contains(char::is_whitespace)
+                    ),
                     "{}: {key} entry {entry:?} is not a path",
                     pack.source
                 );
@@ -322,10 +384,15 @@ mod tests {
     fn no_two_packs_claim_the_same_crate() {
         let mut owner: BTreeMap<String, String> = BTreeMap::new();
         for pack in packs() {
-            let Some(header) = &pack.file.pack else { continue };
+            let Some(header) = &pack.file.pack else {
+                continue;
+            };
             for name in &header.crates {
                 if let Some(previous) = owner.insert(crate_path_name(name), pack.source.clone()) {
-                    panic!("crate {name:?} is claimed by {previous} and {}", pack.source);
+                    panic!(
+                        "crate {name:?} is claimed by {previous} and {}",
+                        pack.source
+                    );
                 }
             }
         }
@@ -337,14 +404,24 @@ mod tests {
     #[test]
     fn every_database_pack_has_fixtures() {
         for pack in packs() {
-            let Some(header) = &pack.file.pack else { continue };
+            let Some(header) = &pack.file.pack else {
+                continue;
+            };
             if header.crates.is_empty() {
                 continue;
             }
             let dir = manifest_dir().join("fixtures").join(&header.name);
             let (firing, silent) = check_fixture_dir(&dir);
-            assert!(firing >= 2, "{}: {firing} firing fixtures, want 2", dir.display());
-            assert!(silent >= 2, "{}: {silent} silent fixtures, want 2", dir.display());
+            assert!(
+                firing >= 2,
+                "{}: {firing} firing fixtures, want 2",
+                dir.display()
+            );
+            assert!(
+                silent >= 2,
+                "{}: {silent} silent fixtures, want 2",
+                dir.display()
+            );
         }
     }
 
@@ -374,12 +451,19 @@ mod tests {
                     marks += 1;
                 }
             }
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
             if name.starts_with("ok_") {
                 assert_eq!(marks, 0, "{}: an ok_ fixture has marks", path.display());
                 silent += 1;
             } else {
-                assert!(marks > 0, "{}: a firing fixture has no mark", path.display());
+                assert!(
+                    marks > 0,
+                    "{}: a firing fixture has no mark",
+                    path.display()
+                );
                 firing += 1;
             }
         }

@@ -252,6 +252,7 @@ fn sample_report() -> Report {
             elapsed_ms: 85,
             untracked_connections: 0,
         },
+        ..Report::default()
     }
 }
 

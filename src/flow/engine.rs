@@ -1615,7 +1615,12 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         path: &Rc<PathNode>,
         note: String,
     ) {
-        if instance.borrowed && !matches!(kind, FactKind::HeldAcrossAwait | FactKind::NestedAcquire { .. }) {
+        if instance.borrowed
+            && !matches!(
+                kind,
+                FactKind::HeldAcrossAwait | FactKind::NestedAcquire { .. }
+            )
+        {
             return;
         }
         let discriminant = fact_discriminant(&kind);
