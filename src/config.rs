@@ -139,13 +139,15 @@ fn read_config_table(
             }
             "test-code-fails" => match value.get_ref() {
                 DeValue::Boolean(fails) => config.test_code_fails = Some(*fails),
-                other => return Err(error_at(
-                    value.span(),
-                    format!(
+                other => {
+                    return Err(error_at(
+                        value.span(),
+                        format!(
                         "invalid value for \"test-code-fails\": expected true or false, found {}",
                         other.type_str()
                     ),
-                )),
+                    ))
+                }
             },
             other => {
                 let place = context.map(|c| format!(" in {c}")).unwrap_or_default();

@@ -468,3 +468,230 @@ fn skip_prefixed(text: &str, start: usize) -> usize {
     }
     bytes.len()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::findings::{Level, Location};
+
+    fn comments(text: &str) -> Vec<&str> {
+        line_comments(text)
+            .into_iter()
+            .map(|comment| &text[comment.start..comment.end])
+            .collect()
+    }
+
+    #[test]
+    fn literals_that_look_like_comments_are_skipped() {
+        let text = r####"let a = "// connleak: allow(x) -- in a string";
+let b = r#"a "quoted" // not a comment"#; // real one
+let c = '"'; // after a quote char
+let d = b"//"; let e = br##"x"# // still raw"##; // after raw bytes
+fn f<'a>(x: &'a str) -> &'a str { x } // after lifetimes
+let g = '\''; let h = '\u{1F600}'; // after escapes
+/* block /* nested // no */ still block // no */ let i = 1; // after block
+let r#type = 1; // raw identifier
+let s = "unterminated \" // escaped quote, still a string";
+"####;
+        assert_eq!(
+            comments(text),
+            [
+                "// real one",
+                "// after a quote char",
+                "// after raw bytes",
+                "// after lifetimes",
+                "// after escapes",
+                "// after block",
+                "// raw identifier",
+            ]
+        );
+    }
+
+    #[test]
+    fn crlf_line_endings_are_not_part_of_the_comment() {
+        assert_eq!(comments("a(); // x\r\nb();\r\n"), ["// x"]);
+    }
+
+    fn item(name: &str, first: u32, last: u32) -> ItemExtent {
+        ItemExtent {
+            name: name.to_string(),
+            span: Span {
+                start: Pos {
+                    line: first,
+                    column: 0,
+                },
+                end: Pos {
+                    line: last,
+                    column: 1,
+                },
+            },
+        }
+    }
+
+    fn allowed(suppression: &Suppression) -> (Vec<&str>, &Reason) {
+        match &suppression.directive {
+            Directive::Allow { lints, reason } => {
+                (lints.iter().map(|l| l.name.as_str()).collect(), reason)
+            }
+            Directive::Malformed { problem } => panic!("malformed: {problem}"),
+        }
+    }
+
+    #[test]
+    fn parses_lists_reasons_and_scopes() {
+        let text = "\
+fn a() {
+    f(); // connleak: allow(leaked-connection) -- trailing
+    // connleak: allow(held-across-await, nested-acquire) -- own line
+    // a plain comment in between
+    g().await;
+    //connleak:allow(held-forever)
+    h();
+}
+
+// connleak: allow(temporary-pool) because reasons
+/// Docs belong to the item.
+#[inline]
+fn b() {
+    i();
+}
+";
+        let items = [item("a", 1, 8), item("b", 11, 15)];
+        let found = scan(0, text, &items);
+        assert_eq!(found.len(), 4);
+
+        assert_eq!(
+            allowed(&found[0]),
+            (
+                vec!["leaked-connection"],
+                &Reason::Given(String::from("trailing"))
+            )
+        );
+        assert_eq!((found[0].first_line, found[0].last_line), (2, 2));
+        assert_eq!(found[0].enclosing_item, "a");
+        // The name's span, for the unused-suppression finding.
+        let name = match &found[0].directive {
+            Directive::Allow { lints, .. } => lints[0].span,
+            Directive::Malformed { .. } => unreachable!(),
+        };
+        assert_eq!((name.start.line, name.start.column), (2, 28));
+        assert_eq!(name.end.column, 28 + "leaked-connection".len() as u32);
+
+        assert_eq!(
+            allowed(&found[1]).0,
+            ["held-across-await", "nested-acquire"]
+        );
+        assert_eq!((found[1].first_line, found[1].last_line), (5, 5));
+
+        assert_eq!(allowed(&found[2]), (vec!["held-forever"], &Reason::Missing));
+        assert_eq!((found[2].first_line, found[2].last_line), (7, 7));
+
+        // Above the doc comment and the attribute: the whole item.
+        assert_eq!(
+            allowed(&found[3]),
+            (
+                vec!["temporary-pool"],
+                &Reason::WithoutSeparator(String::from("because reasons"))
+            )
+        );
+        assert_eq!((found[3].first_line, found[3].last_line), (11, 15));
+        assert_eq!(found[3].enclosing_item, "");
+    }
+
+    #[test]
+    fn malformed_directives_are_kept_to_be_reported() {
+        let text = "// connleak: alow(x)\n// connleak: allow()\n// connleak: allow(x\n// connleak is great\n";
+        let problems: Vec<String> = scan(0, text, &[])
+            .into_iter()
+            .map(|s| match s.directive {
+                Directive::Malformed { problem } => problem,
+                Directive::Allow { .. } => String::from("allow"),
+            })
+            .collect();
+        assert_eq!(
+            problems,
+            [
+                "expected `allow(LINT, ...)` after `connleak:`",
+                "the list of lints is empty",
+                "expected `)` to close the list of lints",
+            ]
+        );
+    }
+
+    #[test]
+    fn doc_comments_and_strings_are_not_directives() {
+        let text = "/// connleak: allow(leaked-connection) -- docs\n//! connleak: allow(held-forever)\nlet s = \"// connleak: allow(nested-acquire)\";\n";
+        assert!(scan(0, text, &[]).is_empty());
+    }
+
+    fn finding(lint: Lint, first: u32, last: u32) -> Finding {
+        Finding {
+            lint,
+            level: Level::Deny,
+            primary: Location {
+                file: 0,
+                span: Span {
+                    start: Pos {
+                        line: first,
+                        column: 4,
+                    },
+                    end: Pos {
+                        line: last,
+                        column: 9,
+                    },
+                },
+            },
+            primary_label: String::new(),
+            message: String::new(),
+            help: String::new(),
+            acquired_at: None,
+            acquire_label: String::new(),
+            path: Vec::new(),
+            enclosing_item: String::from("a"),
+            fingerprint: String::new(),
+            in_test_code: false,
+        }
+    }
+
+    #[test]
+    fn apply_drops_covered_findings_and_marks_names_used() {
+        let text = "\
+fn a() {
+    // connleak: allow(leaked-connection, nested-acquire) -- r
+    std::mem::forget(conn);
+    x(
+      y) // connleak: allow(held-across-await) -- on the last line of a span
+}
+";
+        let mut suppressions = scan(0, text, &[item("a", 1, 6)]);
+        let mut findings = vec![
+            finding(Lint::LeakedConnection, 3, 3),
+            finding(Lint::HeldAcrossAwait, 4, 5),
+            finding(Lint::LeakedConnection, 4, 4),
+            finding(Lint::UnusedSuppression, 3, 3),
+        ];
+        apply(&mut findings, &mut suppressions);
+        let left: Vec<(Lint, u32)> = findings
+            .iter()
+            .map(|f| (f.lint, f.primary.span.start.line))
+            .collect();
+        assert_eq!(
+            left,
+            [(Lint::LeakedConnection, 4), (Lint::UnusedSuppression, 3)]
+        );
+        let used: Vec<(&str, bool)> = suppressions
+            .iter()
+            .flat_map(|s| match &s.directive {
+                Directive::Allow { lints, .. } => lints.clone(),
+                Directive::Malformed { .. } => Vec::new(),
+            })
+            .map(|named| {
+                (
+                    if named.used { "used" } else { "unused" },
+                    named.lint.is_some(),
+                )
+            })
+            .collect();
+        assert_eq!(used, [("used", true), ("unused", true), ("used", true)]);
+    }
+}

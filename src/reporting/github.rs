@@ -72,7 +72,7 @@ fn error_command(error: &FileError) -> String {
     format!(
         "::error file={}{line},title=connleak::{}",
         escape_property(&error.file),
-        escape_data(&format!("{}: {}", error.file, error.message))
+        escape_data(&error.message)
     )
 }
 
