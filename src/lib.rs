@@ -181,7 +181,7 @@ fn run_on_current_pool(options: &Options) -> Report {
         }
     };
 
-    let parsed = parsing::read_parse_lower(&discovered.files);
+    let parsed = parsing::read_parse_lower(&discovered.files, &packs.core);
     let mut sources = SourceMap::default();
     let mut files = Vec::new();
     for outcome in parsed {

@@ -6,7 +6,8 @@
 
 use std::collections::HashMap;
 
-use super::table::{name_matches, PackId, PackTable, PoolId, ResourceId};
+use super::summaries::Summaries;
+use super::table::{name_matches, split_method_entry, PackId, PackTable, PoolId, ResourceId};
 use crate::model::index::Index;
 use crate::model::{
     BlockId, Callee, FileIr, FnIr, LocalId, OpKind, Operand, Place, PlaceRoot, TempId, Terminator,
@@ -44,11 +45,18 @@ pub struct FileContext<'a> {
     pub index: &'a Index,
     pub table: &'a PackTable,
     pub active: Vec<PackId>,
+    /// What the workspace's functions do with pools and connections.
+    pub summaries: &'a Summaries,
     uses: HashMap<&'a str, &'a [String]>,
 }
 
 impl<'a> FileContext<'a> {
-    pub fn new(file: &'a FileIr, index: &'a Index, table: &'a PackTable) -> FileContext<'a> {
+    pub fn new(
+        file: &'a FileIr,
+        index: &'a Index,
+        table: &'a PackTable,
+        summaries: &'a Summaries,
+    ) -> FileContext<'a> {
         let uses = file
             .uses
             .iter()
@@ -60,6 +68,7 @@ impl<'a> FileContext<'a> {
             index,
             table,
             active: table.active_for(&file.crate_roots),
+            summaries,
             uses,
         }
     }
@@ -96,6 +105,43 @@ impl<'a> FileContext<'a> {
         }
     }
 
+    /// Acquires written as path calls (`PgConnection::connect(url)`), with the
+    /// tuple element each resource is.
+    pub fn path_acquire(&self, resolved: &[String]) -> Option<Vec<(ResourceId, Option<u32>)>> {
+        let mut found = Vec::new();
+        for &pack in &self.active {
+            for (index, spec) in self.table.packs[pack].resources.iter().enumerate() {
+                let matches = spec.acquire.iter().any(|entry| {
+                    name_matches(resolved, entry, false)
+                        && (resolved.len() >= 2 || !entry.contains("::"))
+                });
+                if matches {
+                    found.push((ResourceId { pack, index }, spec.tuple_index));
+                }
+            }
+        }
+        (!found.is_empty()).then_some(found)
+    }
+
+    /// `pool.acquire()`: the resource an acquire entry `Pool::acquire` gives.
+    pub fn acquire_from_pool(&self, pool: PoolId, method: &str) -> Option<ResourceId> {
+        let spec_pack = &self.table.packs[pool.pack];
+        spec_pack
+            .resources
+            .iter()
+            .enumerate()
+            .find_map(|(index, spec)| {
+                spec.acquire
+                    .iter()
+                    .filter_map(|e| split_method_entry(e))
+                    .any(|(type_name, m)| m == method && self.pool_named(pool, type_name))
+                    .then_some(ResourceId {
+                        pack: pool.pack,
+                        index,
+                    })
+            })
+    }
+
     /// Whether a resolved path is one of `entries` (core roles are always on).
     pub fn core_role(&self, resolved: &[String], entries: &[String]) -> bool {
         entries
@@ -119,20 +165,36 @@ impl<'a> FileContext<'a> {
         })
     }
 
-    /// The resource kind a type denotes, after aliases and wrappers.
+    /// The resource kind a type denotes, after aliases and wrappers; a
+    /// workspace struct that owns one (a request guard `DbConn(PoolConnection<..>)`)
+    /// stands for what it holds.
     pub fn resource_type(&self, ty: &TypeRef) -> Option<ResourceId> {
+        self.resource_type_within(ty, 3)
+    }
+
+    fn resource_type_within(&self, ty: &TypeRef, depth: u32) -> Option<ResourceId> {
         let peeled = self.index.peel(ty);
         let TypeRef::Path { segments, .. } = peeled else {
             return None;
         };
         let resolved = self.resolve_path(segments);
-        self.active.iter().find_map(|&pack| {
+        let direct = self.active.iter().find_map(|&pack| {
             self.table.packs[pack]
                 .resources
                 .iter()
                 .position(|r| r.types.iter().any(|t| name_matches(&resolved, t, true)))
                 .map(|index| ResourceId { pack, index })
-        })
+        });
+        if direct.is_some() || depth == 0 {
+            return direct;
+        }
+        // A field that borrows a connection (`&'a mut Transaction`) lends it:
+        // the struct does not own what it points to.
+        let name = segments.last()?;
+        self.index
+            .struct_fields(name)
+            .filter(|field| !matches!(field, TypeRef::Ref { .. }))
+            .find_map(|field| self.resource_type_within(field, depth - 1))
     }
 
     /// Whether `type_name` (the type part of a `Type::method` entry) names the
@@ -329,6 +391,25 @@ impl<'a> FnContext<'a> {
                 TempFact::Unknown
             }
             Callee::Method { receiver, name } => {
+                // `config.create_pool(..)`, `client.get_connection_manager()`:
+                // pack entries written as `Type::method` on a typed receiver.
+                if let Some(mut written) = self.operand_type_path(receiver, file) {
+                    written.push(name.clone());
+                    for &pack in &file.active {
+                        for (index, pool) in file.table.packs[pack].pools.iter().enumerate() {
+                            let id = PoolId { pack, index };
+                            let listed = |entries: &[String]| {
+                                entries.iter().any(|c| name_matches(&written, c, false))
+                            };
+                            if listed(&pool.constructors) {
+                                return TempFact::NewPool(id);
+                            }
+                            if listed(&pool.builders) {
+                                return TempFact::Builder(id);
+                            }
+                        }
+                    }
+                }
                 let receiver_fact = self.operand_fact(receiver, file);
                 match receiver_fact {
                     TempFact::Pool(info)
@@ -358,14 +439,14 @@ impl<'a> FnContext<'a> {
         }
     }
 
-    /// The declared (or self) type of a local.
+    /// The declared (or self) type of a local, `Self` replaced by the impl's type.
     pub fn local_type(&self, local: LocalId) -> Option<TypeRef> {
         let info = self.ir.locals.get(local as usize)?;
         if let Some(ty) = &info.ty {
-            if ty.last_segment() == Some("Self") {
-                return self.self_type();
-            }
-            return Some(ty.clone());
+            return Some(match self.self_type() {
+                Some(owner) => substitute_self(ty, &owner),
+                None => ty.clone(),
+            });
         }
         if info.name == "self" {
             return self.self_type();
@@ -378,6 +459,39 @@ impl<'a> FnContext<'a> {
             segments: vec![name.clone()],
             args: Vec::new(),
         })
+    }
+
+    /// The declared type of a place: a local's type followed through fields.
+    pub fn place_type(&self, place: &Place, file: &FileContext) -> Option<TypeRef> {
+        let mut ty = match &place.root {
+            PlaceRoot::Local(local) => self.local_type(*local)?,
+            PlaceRoot::Path(path) => file.index.static_def(path.last()?)?.ty.clone()?,
+        };
+        for field in &place.fields {
+            ty = file.index.field_type(&ty, field)?.clone();
+        }
+        Some(ty)
+    }
+
+    /// The resolved path of an operand's declared type (wrappers and
+    /// references peeled): `["redis", "Client"]`.
+    pub fn operand_type_path(&self, operand: &Operand, file: &FileContext) -> Option<Vec<String>> {
+        let Operand::Place { place, .. } = operand else {
+            return None;
+        };
+        let ty = self.place_type(place, file)?;
+        match file.index.peel(&ty) {
+            TypeRef::Path { segments, .. } => Some(file.resolve_path(segments)),
+            _ => None,
+        }
+    }
+
+    /// The resource an operand's declared type is (`client: &mut Client`).
+    pub fn operand_resource(&self, operand: &Operand, file: &FileContext) -> Option<ResourceId> {
+        let Operand::Place { place, .. } = operand else {
+            return None;
+        };
+        file.resource_type(&self.place_type(place, file)?)
     }
 
     /// The pool a place denotes, with its identity key.
@@ -441,4 +555,28 @@ pub fn is_executor_method(file: &FileContext, name: &str) -> bool {
             .iter()
             .any(|pool| pool.executor_methods.iter().any(|m| m == name))
     })
+}
+
+/// `&Self`, `Arc<Self>`, `Self`: the same with the impl's type for `Self`.
+fn substitute_self(ty: &TypeRef, owner: &TypeRef) -> TypeRef {
+    match ty {
+        TypeRef::Path { segments, args } => {
+            if segments.len() == 1 && segments[0] == "Self" && args.is_empty() {
+                return owner.clone();
+            }
+            TypeRef::Path {
+                segments: segments.clone(),
+                args: args.iter().map(|arg| substitute_self(arg, owner)).collect(),
+            }
+        }
+        TypeRef::Ref { mutable, inner } => TypeRef::Ref {
+            mutable: *mutable,
+            inner: Box::new(substitute_self(inner, owner)),
+        },
+        TypeRef::Tuple(elements) => {
+            TypeRef::Tuple(elements.iter().map(|e| substitute_self(e, owner)).collect())
+        }
+        TypeRef::Slice(inner) => TypeRef::Slice(Box::new(substitute_self(inner, owner))),
+        other => other.clone(),
+    }
 }
