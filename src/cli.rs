@@ -3,8 +3,11 @@
 //! `cargo connleak ARGS` runs `cargo-connleak connleak ARGS`; run directly,
 //! the binary gets `cargo-connleak ARGS`. Both forms work. This module owns
 //! argument parsing, `--explain` / `--list-lints`, the choice of colour and
-//! the exit code; the checking is [`crate::run`], the rendering is
-//! [`crate::reporting`].
+//! the exit code, and the order of the steps around a run: inputs that can
+//! be wrong (`--baseline`, `--changed-since`) are checked before it, then the
+//! baseline and the changed lines filter its report. The checking is
+//! [`crate::run`], the filters are [`crate::baseline`] and
+//! [`crate::changes`], the rendering is [`crate::reporting`].
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;

@@ -651,3 +651,54 @@ fn github_errors_for_files_that_cannot_be_parsed() {
         "{text}"
     );
 }
+
+// ------------------------------------------------------------ documents
+
+/// The hooks name the binary this package builds, with arguments it accepts.
+#[test]
+fn pre_commit_hooks_run_the_binary_with_valid_arguments() {
+    let hooks = fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/.pre-commit-hooks.yaml"
+    ))
+    .expect("the hooks file is at the repository root");
+    let entries: Vec<&str> = hooks
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("entry:"))
+        .map(str::trim)
+        .collect();
+    assert_eq!(entries.len(), 2, "{hooks}");
+    for entry in entries {
+        let mut words = entry.split_whitespace();
+        assert_eq!(words.next(), Some("cargo-connleak"), "{entry}");
+        let mut args: Vec<&str> = words.collect();
+        args.push("--help");
+        let output = run_in(Path::new("."), &args);
+        assert_eq!(code(&output), 0, "{entry}: {}", stderr(&output));
+    }
+}
+
+/// Every long option of `--help` is in the README's Options table.
+#[test]
+fn readme_options_table_lists_every_option() {
+    let readme =
+        fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).expect("README.md");
+    let table = readme
+        .split("## Options")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("an Options section");
+    let help = stdout(&run_in(Path::new("."), &["--help"]));
+    for word in help.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-')) {
+        let Some(option) = word.strip_prefix("--").filter(|o| !o.is_empty()) else {
+            continue;
+        };
+        if matches!(option, "help" | "version") {
+            continue;
+        }
+        assert!(
+            table.contains(&format!("--{option}")),
+            "--{option} is missing from README's Options table"
+        );
+    }
+}
