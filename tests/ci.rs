@@ -203,6 +203,7 @@ fn baseline_round_trip() {
     let clean = run_in(dir.path(), &with_baseline);
     assert_eq!(code(&clean), 0, "{}", stdout(&clean));
     assert!(findings_of(&clean).is_empty());
+    assert_eq!(json_of(&clean)["stats"]["in_baseline"], 1);
 
     // Lines move: a header, blank lines and comments above the finding.
     let shifted = format!("//! The pool helpers.\n\n// moved down\n\n\n{LEAK}");
@@ -402,6 +403,7 @@ fn changed_since_reports_only_findings_on_changed_lines() {
 
     let output = run_in(dir.path(), &["--format", "json", "--changed-since", "HEAD"]);
     assert_eq!(code(&output), 1, "{}", stderr(&output));
+    assert_eq!(json_of(&output)["stats"]["outside_changes"], 2);
     assert_eq!(
         findings_of(&output),
         [
@@ -431,6 +433,16 @@ fn changed_since_counts_a_change_to_the_acquire_site() {
     assert_eq!(
         findings_of(&output),
         [finding("leaked-connection", "src/lib.rs", 5)]
+    );
+    // A sub-folder of the repository as the checked root: names are
+    // relative to it, git's to the repository; they still meet.
+    let output = run_in(
+        dir.path(),
+        &["--format", "json", "--changed-since", "HEAD", "src"],
+    );
+    assert_eq!(
+        findings_of(&output),
+        [finding("leaked-connection", "lib.rs", 5)]
     );
 }
 
