@@ -4,8 +4,12 @@
 //! The pipeline:
 //!
 //! ```text
-//! discover -> read + parse + lower (per file, in parallel) -> index -> analyse -> rules -> report
+//! discover -> read + parse + lower (per file, in parallel) -> index -> analyse -> rules
+//!          -> suppression comments -> report
 //! ```
+//!
+//! Around a run, the command line may filter the report (a baseline, the
+//! lines changed since a git revision); reporters render what is left.
 //!
 //! Architecture invariants:
 //!

@@ -307,6 +307,27 @@ fn clean_run_summary() {
     assert_eq!(render_human(&report), "connleak: no findings in 14 files\n");
 }
 
+#[test]
+fn summary_says_what_was_not_shown() {
+    let report = Report {
+        stats: Stats {
+            files: 3,
+            ..Stats::default()
+        },
+        hidden: connleak::Hidden {
+            in_baseline: 4,
+            fixed_since_baseline: 2,
+            outside_changes: 1,
+        },
+        ..Report::default()
+    };
+    assert_eq!(
+        render_human(&report),
+        "connleak: no findings in 3 files; not shown: 4 in the baseline, 1 outside the changed lines; \
+         2 baseline entries fixed (--list-fixed lists them)\n"
+    );
+}
+
 /// A path longer than the labels allow: the first steps are labelled, and the
 /// whole path is listed in a note.
 #[test]
