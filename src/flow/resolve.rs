@@ -4,6 +4,7 @@
 //! based: a receiver is a pool only when a declared type, a field type, a
 //! parameter type or a constructor says so, never because of its name.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::summaries::Summaries;
@@ -48,6 +49,7 @@ pub struct FileContext<'a> {
     /// What the workspace's functions do with pools and connections.
     pub summaries: &'a Summaries,
     uses: HashMap<&'a str, &'a [String]>,
+    resource_types: RefCell<HashMap<TypeRef, Option<ResourceId>>>,
 }
 
 impl<'a> FileContext<'a> {
@@ -70,6 +72,7 @@ impl<'a> FileContext<'a> {
             active: table.active_for(&file.crate_roots),
             summaries,
             uses,
+            resource_types: RefCell::new(HashMap::new()),
         }
     }
 
@@ -108,6 +111,9 @@ impl<'a> FileContext<'a> {
     /// Acquires written as path calls (`PgConnection::connect(url)`), with the
     /// tuple element each resource is.
     pub fn path_acquire(&self, resolved: &[String]) -> Option<Vec<(ResourceId, Option<u32>)>> {
+        if !self.table.may_name(resolved) {
+            return None;
+        }
         let mut found = Vec::new();
         for &pack in &self.active {
             for (index, spec) in self.table.packs[pack].resources.iter().enumerate() {
@@ -156,6 +162,9 @@ impl<'a> FileContext<'a> {
             return None;
         };
         let resolved = self.resolve_path(segments);
+        if !self.table.may_name(&resolved) {
+            return None;
+        }
         self.active.iter().find_map(|&pack| {
             self.table.packs[pack]
                 .pools
@@ -169,7 +178,14 @@ impl<'a> FileContext<'a> {
     /// workspace struct that owns one (a request guard `DbConn(PoolConnection<..>)`)
     /// stands for what it holds.
     pub fn resource_type(&self, ty: &TypeRef) -> Option<ResourceId> {
-        self.resource_type_within(ty, 3)
+        // Asked for every typed receiver and parameter, with struct fields
+        // followed: remembered per file.
+        if let Some(known) = self.resource_types.borrow().get(ty) {
+            return *known;
+        }
+        let found = self.resource_type_within(ty, 3);
+        self.resource_types.borrow_mut().insert(ty.clone(), found);
+        found
     }
 
     fn resource_type_within(&self, ty: &TypeRef, depth: u32) -> Option<ResourceId> {
@@ -178,13 +194,19 @@ impl<'a> FileContext<'a> {
             return None;
         };
         let resolved = self.resolve_path(segments);
-        let direct = self.active.iter().find_map(|&pack| {
-            self.table.packs[pack]
-                .resources
-                .iter()
-                .position(|r| r.types.iter().any(|t| name_matches(&resolved, t, true)))
-                .map(|index| ResourceId { pack, index })
-        });
+        let direct = self
+            .table
+            .may_name(&resolved)
+            .then(|| {
+                self.active.iter().find_map(|&pack| {
+                    self.table.packs[pack]
+                        .resources
+                        .iter()
+                        .position(|r| r.types.iter().any(|t| name_matches(&resolved, t, true)))
+                        .map(|index| ResourceId { pack, index })
+                })
+            })
+            .flatten();
         if direct.is_some() || depth == 0 {
             return direct;
         }
@@ -349,7 +371,12 @@ impl<'a> FnContext<'a> {
         match callee {
             Callee::Path(written) | Callee::Macro(written) => {
                 let resolved = file.resolve_path(written);
-                for &pack in &file.active {
+                let active: &[PackId] = if file.table.may_name(&resolved) {
+                    &file.active
+                } else {
+                    &[]
+                };
+                for &pack in active {
                     let pack_def = &file.table.packs[pack];
                     for (index, pool) in pack_def.pools.iter().enumerate() {
                         let id = PoolId { pack, index };
@@ -393,7 +420,10 @@ impl<'a> FnContext<'a> {
             Callee::Method { receiver, name } => {
                 // `config.create_pool(..)`, `client.get_connection_manager()`:
                 // pack entries written as `Type::method` on a typed receiver.
-                if let Some(mut written) = self.operand_type_path(receiver, file) {
+                let typed = self
+                    .operand_type_path(receiver, file)
+                    .filter(|_| file.table.may_name(std::slice::from_ref(name)));
+                if let Some(mut written) = typed {
                     written.push(name.clone());
                     for &pack in &file.active {
                         for (index, pool) in file.table.packs[pack].pools.iter().enumerate() {

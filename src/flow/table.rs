@@ -42,6 +42,10 @@ pub struct Pack {
 pub struct PackTable {
     pub packs: Vec<Pack>,
     pub core: CoreRoles,
+    /// The last segment of every type and call any pack names: a path whose
+    /// last segment is not here matches no entry, which spares the entry
+    /// scans on the hot path (most calls and types are not databases').
+    last_segments: BTreeSet<String>,
 }
 
 impl PackTable {
@@ -89,7 +93,42 @@ impl PackTable {
                 active_by_dependency: true,
             });
         }
+        table.last_segments = table.entry_last_segments();
         Ok(table)
+    }
+
+    fn entry_last_segments(&self) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        for pack in &self.packs {
+            let pool_entries = pack.pools.iter().flat_map(|pool| {
+                pool.types
+                    .iter()
+                    .chain(&pool.constructors)
+                    .chain(&pool.builders)
+            });
+            let resource_entries = pack.resources.iter().flat_map(|resource| {
+                resource
+                    .types
+                    .iter()
+                    .chain(&resource.acquire)
+                    .chain(&resource.release)
+                    .chain(&resource.leak)
+            });
+            let query_functions = pack.raw_sql.iter().flat_map(|raw| &raw.query_functions);
+            for entry in pool_entries.chain(resource_entries).chain(query_functions) {
+                if let Some(last) = entry.rsplit("::").next() {
+                    names.insert(last.to_string());
+                }
+            }
+        }
+        names
+    }
+
+    /// Whether any pack entry ends with this segment.
+    pub fn may_name(&self, resolved: &[String]) -> bool {
+        resolved
+            .last()
+            .is_some_and(|last| self.last_segments.contains(last))
     }
 
     /// The packs that apply to a file naming `crate_roots`.
