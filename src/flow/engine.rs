@@ -633,15 +633,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 let target = written.join("::");
                 for n in self.owned(state, value).into_iter().rev() {
                     let instance = state.instances.remove(n);
-                    self.fact(
-                        FactKind::StoredInStatic {
-                            target: target.clone(),
-                        },
-                        &instance,
-                        span,
-                        path,
-                        format!("stored in the static `{target}` here"),
-                    );
+                    self.store_static(&instance, &target, span, path);
                 }
             }
             _ => {
@@ -1381,7 +1373,17 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         }
     }
 
+    /// Static storage keeps a value for the life of the process. For a pooled
+    /// connection or a transaction that is a slot gone for good; a pool or a
+    /// dedicated connection kept there is what statics are for.
     fn store_static(&mut self, instance: &Instance, target: &str, span: Span, path: &Rc<PathNode>) {
+        let tracked = &self.shared.tracked[instance.tracked as usize];
+        if !matches!(
+            tracked.connection,
+            ConnectionKind::Resource(ResourceKind::Pooled | ResourceKind::Transaction)
+        ) {
+            return;
+        }
         self.fact(
             FactKind::StoredInStatic {
                 target: target.to_string(),
