@@ -1612,6 +1612,12 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         }
         match tracked.connection {
             ConnectionKind::Pool => {
+                // A pool dropped on an error path (`?` after building it in an
+                // init function) was meant to be kept: only a success path
+                // that drops it shows a pool built per call.
+                if !normal {
+                    return;
+                }
                 let role = self.root_role();
                 let in_loop = tracked.loop_id.is_some();
                 if in_loop || !(role.is_main || role.is_test) {
