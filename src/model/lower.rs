@@ -2017,7 +2017,12 @@ impl<'c> BodyBuilder<'c> {
         inner.push_scope();
         declare_parameters(&mut inner);
         inner.body_expr(body, functions);
-        let ir = inner.finish();
+        let mut ir = inner.finish();
+        // Without `move`, a closure still captures by value what its body
+        // moves (`|slot| *slot.borrow_mut() = Some(conn)`), as rustc does.
+        for capture in &mut ir.captures {
+            capture.by_move |= moves_local(&ir.blocks, capture.inner);
+        }
         functions[id as usize] = ir;
         let dest = self.temp();
         self.op(OpKind::Closure { dest, body: id }, span);
@@ -2289,6 +2294,31 @@ fn by_ref(operand: Operand) -> Operand {
         },
         other => other,
     }
+}
+
+/// Whether a body moves `local` out: gives it by value to a call, a
+/// constructor, a binding, an assignment or its result.
+fn moves_local(blocks: &[Block], local: LocalId) -> bool {
+    let moved = |operand: &Operand| {
+        matches!(
+            operand,
+            Operand::Place {
+                place: Place { root: PlaceRoot::Local(l), fields },
+                mode: Mode::Value,
+            } if *l == local && fields.is_empty()
+        )
+    };
+    blocks.iter().any(|block| {
+        let in_ops = block.ops.iter().any(|op| match &op.kind {
+            OpKind::Call { args, .. } => args.iter().any(moved),
+            OpKind::Aggregate { fields, .. } => fields.iter().any(moved),
+            OpKind::Let { value, .. }
+            | OpKind::Assign { value, .. }
+            | OpKind::Move { value, .. } => moved(value),
+            _ => false,
+        });
+        in_ops || matches!(&block.term, Terminator::Exit { value: Some(value), .. } if moved(value))
+    })
 }
 
 fn strip_parens(expr: &Expr) -> &Expr {
