@@ -464,6 +464,17 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             }
             OpKind::Let { local, value } => self.bind(state, *local, value),
             OpKind::Assign { place, value } => self.assign(state, place, value, span, path),
+            OpKind::StoreThrough { target, value } => {
+                // Through a guard on a static (`*CACHE.lock().unwrap() = v`)
+                // it is a static store; through anything else, an unknown place.
+                if let TempFact::Static(name) = self.fcx.temp_fact(*target).clone() {
+                    for n in self.owned(state, value).into_iter().rev() {
+                        let instance = state.instances.remove(n);
+                        self.store_static(&instance, &name, span, path);
+                    }
+                }
+                self.escape(state, value);
+            }
             OpKind::Closure { dest, body } => self.capture(state, *dest, *body),
             OpKind::Use { operands } => {
                 for operand in operands {

@@ -1351,9 +1351,12 @@ impl<'c> BodyBuilder<'c> {
             Expr::Assign(assign) => {
                 let value = self.expr(&assign.right, functions);
                 let target = self.expr(&assign.left, functions);
-                match assign_place(&assign.left, target) {
-                    Some(place) => self.op(OpKind::Assign { place, value }, span),
-                    None => self.use_operands(vec![value], span),
+                match (assign_place(&assign.left, target.clone()), target) {
+                    (Some(place), _) => self.op(OpKind::Assign { place, value }, span),
+                    (None, Operand::Temp(target)) if writes_through(&assign.left) => {
+                        self.op(OpKind::StoreThrough { target, value }, span)
+                    }
+                    (None, _) => self.use_operands(vec![value], span),
                 }
                 Operand::Other
             }
