@@ -74,14 +74,36 @@ fn spanned(node: &impl Spanned) -> Span {
 
 /// Text of a syntax node for witness notes, shortened.
 fn short_text(node: &impl ToTokens) -> String {
-    let text = node.to_token_stream().to_string();
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = tidy_tokens(&node.to_token_stream().to_string());
     if text.chars().count() > 40 {
         let cut: String = text.chars().take(37).collect();
         format!("{cut}...")
     } else {
         text
     }
+}
+
+/// Token text as people write it: proc-macro2 prints `Some (x)`,
+/// `a :: b`, `& conn`; notes quote it, so close those gaps.
+fn tidy_tokens(text: &str) -> String {
+    let mut tidy = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (spaced, tight) in [
+        (" :: ", "::"),
+        (" ( ", "("),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" [ ", "["),
+        (" ]", "]"),
+        (" ,", ","),
+        (" . ", "."),
+        (" ?", "?"),
+        (" ! ", "!"),
+        ("& ", "&"),
+    ] {
+        tidy = tidy.replace(spaced, tight);
+    }
+    tidy
 }
 
 // ----- items --------------------------------------------------------------
@@ -2480,4 +2502,19 @@ fn parse_macro_arguments(tokens: &TokenStream) -> Option<Vec<Expr>> {
         .parse2(tokens.clone())
         .ok()
         .map(|arguments| arguments.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_quote_patterns_as_written() {
+        let pattern: Pat = syn::parse_quote!(Some(Event { kind, .. }));
+        assert_eq!(short_text(&pattern), "Some(Event { kind, .. })");
+        let pattern: Pat = syn::parse_quote!(&Ok((id, name)));
+        assert_eq!(short_text(&pattern), "&Ok((id, name))");
+        let pattern: Pat = syn::parse_quote!(Status::Failed(_));
+        assert_eq!(short_text(&pattern), "Status::Failed(_)");
+    }
 }
