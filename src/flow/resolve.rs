@@ -6,7 +6,8 @@
 
 use std::collections::HashMap;
 
-use super::table::{name_matches, PackId, PackTable, PoolId, ResourceId};
+use super::summaries::Summaries;
+use super::table::{name_matches, split_method_entry, PackId, PackTable, PoolId, ResourceId};
 use crate::model::index::Index;
 use crate::model::{
     BlockId, Callee, FileIr, FnIr, LocalId, OpKind, Operand, Place, PlaceRoot, TempId, Terminator,
@@ -44,11 +45,18 @@ pub struct FileContext<'a> {
     pub index: &'a Index,
     pub table: &'a PackTable,
     pub active: Vec<PackId>,
+    /// What the workspace's functions do with pools and connections.
+    pub summaries: &'a Summaries,
     uses: HashMap<&'a str, &'a [String]>,
 }
 
 impl<'a> FileContext<'a> {
-    pub fn new(file: &'a FileIr, index: &'a Index, table: &'a PackTable) -> FileContext<'a> {
+    pub fn new(
+        file: &'a FileIr,
+        index: &'a Index,
+        table: &'a PackTable,
+        summaries: &'a Summaries,
+    ) -> FileContext<'a> {
         let uses = file
             .uses
             .iter()
@@ -60,6 +68,7 @@ impl<'a> FileContext<'a> {
             index,
             table,
             active: table.active_for(&file.crate_roots),
+            summaries,
             uses,
         }
     }
@@ -96,6 +105,43 @@ impl<'a> FileContext<'a> {
         }
     }
 
+    /// Acquires written as path calls (`PgConnection::connect(url)`), with the
+    /// tuple element each resource is.
+    pub fn path_acquire(&self, resolved: &[String]) -> Option<Vec<(ResourceId, Option<u32>)>> {
+        let mut found = Vec::new();
+        for &pack in &self.active {
+            for (index, spec) in self.table.packs[pack].resources.iter().enumerate() {
+                let matches = spec.acquire.iter().any(|entry| {
+                    name_matches(resolved, entry, false)
+                        && (resolved.len() >= 2 || !entry.contains("::"))
+                });
+                if matches {
+                    found.push((ResourceId { pack, index }, spec.tuple_index));
+                }
+            }
+        }
+        (!found.is_empty()).then_some(found)
+    }
+
+    /// `pool.acquire()`: the resource an acquire entry `Pool::acquire` gives.
+    pub fn acquire_from_pool(&self, pool: PoolId, method: &str) -> Option<ResourceId> {
+        let spec_pack = &self.table.packs[pool.pack];
+        spec_pack
+            .resources
+            .iter()
+            .enumerate()
+            .find_map(|(index, spec)| {
+                spec.acquire
+                    .iter()
+                    .filter_map(|e| split_method_entry(e))
+                    .any(|(type_name, m)| m == method && self.pool_named(pool, type_name))
+                    .then_some(ResourceId {
+                        pack: pool.pack,
+                        index,
+                    })
+            })
+    }
+
     /// Whether a resolved path is one of `entries` (core roles are always on).
     pub fn core_role(&self, resolved: &[String], entries: &[String]) -> bool {
         entries
@@ -119,20 +165,36 @@ impl<'a> FileContext<'a> {
         })
     }
 
-    /// The resource kind a type denotes, after aliases and wrappers.
+    /// The resource kind a type denotes, after aliases and wrappers; a
+    /// workspace struct that owns one (a request guard `DbConn(PoolConnection<..>)`)
+    /// stands for what it holds.
     pub fn resource_type(&self, ty: &TypeRef) -> Option<ResourceId> {
+        self.resource_type_within(ty, 3)
+    }
+
+    fn resource_type_within(&self, ty: &TypeRef, depth: u32) -> Option<ResourceId> {
         let peeled = self.index.peel(ty);
         let TypeRef::Path { segments, .. } = peeled else {
             return None;
         };
         let resolved = self.resolve_path(segments);
-        self.active.iter().find_map(|&pack| {
+        let direct = self.active.iter().find_map(|&pack| {
             self.table.packs[pack]
                 .resources
                 .iter()
                 .position(|r| r.types.iter().any(|t| name_matches(&resolved, t, true)))
                 .map(|index| ResourceId { pack, index })
-        })
+        });
+        if direct.is_some() || depth == 0 {
+            return direct;
+        }
+        // A field that borrows a connection (`&'a mut Transaction`) lends it:
+        // the struct does not own what it points to.
+        let name = segments.last()?;
+        self.index
+            .struct_fields(name)
+            .filter(|field| !matches!(field, TypeRef::Ref { .. }))
+            .find_map(|field| self.resource_type_within(field, depth - 1))
     }
 
     /// Whether `type_name` (the type part of a `Type::method` entry) names the
