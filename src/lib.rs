@@ -4,8 +4,12 @@
 //! The pipeline:
 //!
 //! ```text
-//! discover -> read + parse + lower (per file, in parallel) -> index -> analyse -> rules -> report
+//! discover -> read + parse + lower (per file, in parallel) -> index -> analyse -> rules
+//!          -> suppression comments -> report
 //! ```
+//!
+//! Around a run, the command line may filter the report (a baseline, the
+//! lines changed since a git revision); reporters render what is left.
 //!
 //! Architecture invariants:
 //!
@@ -22,6 +26,8 @@
 //! - **Nothing of the checked code runs.** No build scripts, no proc macros, no
 //!   cargo invocation: `Cargo.toml` files are read as TOML.
 
+pub mod baseline;
+pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod discovery;
@@ -33,6 +39,7 @@ pub mod parsing;
 pub mod reporting;
 pub mod rules;
 pub mod source;
+pub mod suppressions;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -49,6 +56,46 @@ pub struct Options {
     pub threads: usize,
     /// Lint levels from the command line, applied over configuration.
     pub level_overrides: Vec<(String, Level)>,
+    /// `--fail-on`, applied over configuration's `fail-on`.
+    pub fail_on: Option<Level>,
+}
+
+/// Which findings fail the run (exit status 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailPolicy {
+    /// The lowest level that fails: `Deny` (the default) or `Warn`.
+    pub fail_on: Level,
+    /// Whether a finding in test code can fail the run; by default it is
+    /// reported but does not, since a test's connection dies with the test.
+    pub test_code_fails: bool,
+}
+
+impl Default for FailPolicy {
+    fn default() -> FailPolicy {
+        FailPolicy {
+            fail_on: Level::Deny,
+            test_code_fails: false,
+        }
+    }
+}
+
+impl FailPolicy {
+    pub fn fails(&self, finding: &Finding) -> bool {
+        finding.level != Level::Allow
+            && finding.level >= self.fail_on
+            && (self.test_code_fails || !finding.in_test_code)
+    }
+}
+
+/// Findings a run found but does not show, by reason; for the summaries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hidden {
+    /// Matched an entry of `--baseline`.
+    pub in_baseline: usize,
+    /// Entries of `--baseline` that matched nothing: fixed since.
+    pub fixed_since_baseline: usize,
+    /// Outside the lines changed since `--changed-since`.
+    pub outside_changes: usize,
 }
 
 /// Everything a run produced, ready for a reporter.
@@ -58,15 +105,18 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub errors: Vec<FileError>,
     pub stats: Stats,
+    pub policy: FailPolicy,
+    pub hidden: Hidden,
 }
 
 impl Report {
     /// Exit status per DESIGN §3: 2 when a file could not be checked or the
-    /// configuration is bad, else 1 when a finding is at a failing level, else 0.
+    /// configuration is bad, else 1 when a finding fails the run under
+    /// [`FailPolicy`], else 0.
     pub fn exit_code(&self) -> i32 {
         if !self.errors.is_empty() {
             2
-        } else if self.findings.iter().any(|f| f.level == Level::Deny) {
+        } else if self.findings.iter().any(|f| self.policy.fails(f)) {
             1
         } else {
             0
@@ -104,6 +154,7 @@ fn run_on_current_pool(options: &Options) -> Report {
 
     let mut levels = rules::default_levels();
     let mut user_resources = Vec::new();
+    let mut policy = FailPolicy::default();
     for loaded in &discovered.configs {
         match loaded {
             Ok(config) => {
@@ -111,6 +162,8 @@ fn run_on_current_pool(options: &Options) -> Report {
                     levels.insert(lint.clone(), *level);
                 }
                 user_resources.extend(config.resources.iter().cloned());
+                policy.fail_on = config.fail_on.unwrap_or(policy.fail_on);
+                policy.test_code_fails = config.test_code_fails.unwrap_or(policy.test_code_fails);
             }
             Err(error) => errors.push(error.clone()),
         }
@@ -118,6 +171,7 @@ fn run_on_current_pool(options: &Options) -> Report {
     for (lint, level) in &options.level_overrides {
         levels.insert(lint.clone(), *level);
     }
+    policy.fail_on = options.fail_on.unwrap_or(policy.fail_on);
 
     let packs = match flow::PackTable::build(&discovered.dependencies, &user_resources) {
         Ok(packs) => packs,
@@ -145,6 +199,18 @@ fn run_on_current_pool(options: &Options) -> Report {
     let index = model::index::Index::build(&files);
     let analysis = flow::analyse_all(&files, &index, &packs);
     let mut findings = rules::check_all(&analysis.facts, &files, &levels);
+
+    // Comments are read from the text, items from the model: both exist
+    // only for files that parsed, which are the only ones with findings.
+    let mut suppressions = Vec::new();
+    for file in &files {
+        if let Some(source) = sources.get(file.file) {
+            suppressions.extend(suppressions::scan(file.file, &source.text, &file.items));
+        }
+    }
+    suppressions::apply(&mut findings, &mut suppressions);
+    findings.extend(rules::check_suppressions(&suppressions, &levels));
+
     for finding in &mut findings {
         finding.fingerprint = reporting::fingerprint(finding, &sources);
         if let Some(file) = sources.get(finding.primary.file) {
@@ -169,6 +235,8 @@ fn run_on_current_pool(options: &Options) -> Report {
         findings,
         errors,
         stats,
+        policy,
+        hidden: Hidden::default(),
     }
 }
 

@@ -504,6 +504,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 }
             }
             OpKind::Vanish(temp) => state.instances.retain(|i| !i.held_by(Root::Temp(*temp))),
+            OpKind::VanishLocal(local) => {
+                state.instances.retain(|i| !i.held_by(Root::Local(*local)))
+            }
             OpKind::StorageDead(local) => {
                 let root = Root::Local(*local);
                 self.drop_where(
@@ -960,8 +963,20 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             }
             let owns =
                 state.instances[n].holder == operand_root(receiver).unwrap_or(Root::Temp(u32::MAX));
-            if owns && core.passthrough_methods.iter().any(|m| m == name) {
-                state.instances[n].holder = Root::Temp(dest);
+            // A pool being built, still a temporary, is only ever wrapped
+            // on its way to a binding (`.build(m).map_res("..")?`): a
+            // project's own error conversions pass it on too.
+            let pool_in_temporary =
+                tracked.connection == ConnectionKind::Pool && matches!(receiver, Operand::Temp(_));
+            if owns && (pool_in_temporary || core.passthrough_methods.iter().any(|m| m == name)) {
+                // Every connection the value holds goes along (both halves
+                // of `connect(..).await.map_err(..)`).
+                let from = operand_root(receiver);
+                for instance in &mut state.instances {
+                    if from.is_some_and(|root| instance.held_by(root)) {
+                        instance.holder = Root::Temp(dest);
+                    }
+                }
                 return;
             }
             if is_executor_method(self.file, name) {
@@ -1762,9 +1777,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         }
         match tracked.connection {
             ConnectionKind::Pool => {
-                // A pool dropped on an error path (`?` after building it in an
-                // init function) was meant to be kept: only a success path
-                // that drops it shows a pool built per call.
+                // Giving up on an error path closes the pool, as it should.
                 if !normal {
                     return;
                 }

@@ -1622,6 +1622,36 @@ impl<'c> BodyBuilder<'c> {
         }
     }
 
+    /// Locals a condition proves empty: `(when true, when false)`.
+    /// `x.is_ok()` / `x.is_some()` false, `x.is_err()` / `x.is_none()` true:
+    /// the `Result` or `Option` holds no connection on that branch.
+    fn tested_emptiness(&self, condition: &Expr) -> (Vec<LocalId>, Vec<LocalId>) {
+        match strip_parens(condition) {
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
+                let (when_true, when_false) = self.tested_emptiness(&unary.expr);
+                (when_false, when_true)
+            }
+            Expr::MethodCall(call) if call.args.is_empty() => {
+                let Expr::Path(path) = strip_parens(&call.receiver) else {
+                    return (Vec::new(), Vec::new());
+                };
+                let Some(local) = path
+                    .path
+                    .get_ident()
+                    .and_then(|ident| self.lookup(&ident.to_string()))
+                else {
+                    return (Vec::new(), Vec::new());
+                };
+                match call.method.to_string().as_str() {
+                    "is_ok" | "is_some" => (Vec::new(), vec![local]),
+                    "is_err" | "is_none" => (vec![local], Vec::new()),
+                    _ => (Vec::new(), Vec::new()),
+                }
+            }
+            _ => (Vec::new(), Vec::new()),
+        }
+    }
+
     fn if_expr(&mut self, if_expr: &syn::ExprIf, tail: bool, functions: &mut Vec<FnIr>) -> Operand {
         let span = spanned(if_expr);
         let result = self.temp();
@@ -1647,7 +1677,11 @@ impl<'c> BodyBuilder<'c> {
             condition_span,
         );
 
+        let (empty_when_true, empty_when_false) = self.tested_emptiness(&if_expr.cond);
         self.switch_to(then_block);
+        for local in empty_when_true {
+            self.op(OpKind::VanishLocal(local), condition_span);
+        }
         self.push_scope();
         for (pattern, init, value) in &lets {
             self.bind_pattern(pattern, Some(init), None, value.clone(), functions);
@@ -1670,6 +1704,9 @@ impl<'c> BodyBuilder<'c> {
         self.jump(join, EdgeKind::Normal, None, span);
 
         self.switch_to(else_block);
+        for local in empty_when_false {
+            self.op(OpKind::VanishLocal(local), condition_span);
+        }
         for (pattern, _, value) in &lets {
             if let (Operand::Temp(temp), true) = (value, is_success_pattern(pattern)) {
                 self.op(OpKind::Vanish(*temp), condition_span);

@@ -323,6 +323,10 @@ pub enum OpKind {
     /// A pattern proved that the temporary holds nothing of interest on this
     /// path (`Err(_)` / `None` arm, the `else` of `let .. else`).
     Vanish(TempId),
+    /// A test proved that the binding holds nothing of interest on this path
+    /// (the `false` branch of `if result.is_ok()`, the `true` branch of
+    /// `if conn.is_none()`).
+    VanishLocal(LocalId),
     /// End of a binding's scope: it is dropped here unless moved before.
     /// The op's span is the scope's closing brace.
     StorageDead(LocalId),
