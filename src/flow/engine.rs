@@ -486,6 +486,17 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             }
             OpKind::Let { local, value } => self.bind(state, *local, value),
             OpKind::Assign { place, value } => self.assign(state, place, value, span, path),
+            OpKind::StoreThrough { target, value } => {
+                // Through a guard on a static (`*CACHE.lock().unwrap() = v`)
+                // it is a static store; through anything else, an unknown place.
+                if let TempFact::Static(name) = self.fcx.temp_fact(*target).clone() {
+                    for n in self.owned(state, value).into_iter().rev() {
+                        let instance = state.instances.remove(n);
+                        self.store_static(&instance, &name, span, path);
+                    }
+                }
+                self.escape(state, value);
+            }
             OpKind::Closure { dest, body } => self.capture(state, *dest, *body),
             OpKind::Use { operands } => {
                 for operand in operands {
@@ -658,15 +669,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 let target = written.join("::");
                 for n in self.owned(state, value).into_iter().rev() {
                     let instance = state.instances.remove(n);
-                    self.fact(
-                        FactKind::StoredInStatic {
-                            target: target.clone(),
-                        },
-                        &instance,
-                        span,
-                        path,
-                        format!("stored in the static `{target}` here"),
-                    );
+                    self.store_static(&instance, &target, span, path);
                 }
             }
             _ => {
@@ -1524,7 +1527,17 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         }
     }
 
+    /// Static storage keeps a value for the life of the process. For a pooled
+    /// connection or a transaction that is a slot gone for good; a pool or a
+    /// dedicated connection kept there is what statics are for.
     fn store_static(&mut self, instance: &Instance, target: &str, span: Span, path: &Rc<PathNode>) {
+        let tracked = &self.shared.tracked[instance.tracked as usize];
+        if !matches!(
+            tracked.connection,
+            ConnectionKind::Resource(ResourceKind::Pooled | ResourceKind::Transaction)
+        ) {
+            return;
+        }
         self.fact(
             FactKind::StoredInStatic {
                 target: target.to_string(),

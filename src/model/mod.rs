@@ -310,6 +310,11 @@ pub enum OpKind {
     /// `place = value` (and compound assignment with `value` = `Other`).
     /// The old value of `place` is dropped.
     Assign { place: Place, value: Operand },
+    /// `*target = value` where the target is a value, not a place (a guard
+    /// or a reference a call returned: `*slot.lock().unwrap() = value`,
+    /// `*cell.borrow_mut() = value`): the value moves into what `target`
+    /// points at. The old value there is dropped, which the model does not follow.
+    StoreThrough { target: TempId, value: Operand },
     /// `dest = |..| body` / `dest = async { body }`.
     Closure { dest: TempId, body: FnId },
     /// Operands evaluated for their uses only (macro arguments that did not

@@ -5,8 +5,9 @@
 use std::collections::BTreeMap;
 
 use crate::findings::{Finding, Level, Location};
-use crate::flow::Fact;
+use crate::flow::{ConnectionKind, Fact};
 use crate::model::FileIr;
+use crate::packs::ResourceKind;
 use crate::suppressions::Suppression;
 
 /// A lint's identity and documentation.
@@ -177,9 +178,16 @@ pub(crate) fn finding_from(
     help: String,
 ) -> Finding {
     let connection = &fact.connection;
+    // How each kind comes to be, in the words its API uses: a pool hands out
+    // (`acquire`), a transaction begins (`begin`), a raw connection opens.
+    let came = match connection.kind {
+        ConnectionKind::Resource(ResourceKind::Transaction) => "begun",
+        ConnectionKind::Resource(ResourceKind::Raw | ResourceKind::Driver) => "opened",
+        _ => "acquired",
+    };
     let acquire_label = match &connection.binding {
-        Some(name) => format!("`{name}` acquired here"),
-        None => format!("{} acquired here", connection.resource),
+        Some(name) => format!("`{name}` {came} here"),
+        None => format!("{} {came} here", connection.resource),
     };
     Finding {
         lint,
