@@ -75,6 +75,9 @@ struct Instance {
     /// Captured by move into this closure / async block (held by its value).
     in_closure: Option<(FnId, LocalId)>,
     quiet_await: bool,
+    /// A pool cloned, or lent to a function that keeps a clone: it lives on
+    /// after this body, so it is not a temporary pool.
+    shared: bool,
     /// Reached through a reference parameter: the caller owns it, so drops
     /// and exits here mean nothing for it.
     borrowed: bool,
@@ -107,6 +110,7 @@ type InstanceKey<'a> = (
     Option<Span>,
     Option<(FnId, LocalId)>,
     bool,
+    bool,
 );
 
 impl Instance {
@@ -124,6 +128,7 @@ impl Instance {
             self.manually_dropped,
             self.in_closure,
             self.borrowed,
+            self.shared,
         )
     }
 
@@ -407,6 +412,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 manually_dropped: None,
                 in_closure: None,
                 quiet_await: false,
+                shared: false,
                 borrowed,
                 path_start: 0,
             });
@@ -765,6 +771,10 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
     ) {
         let core = &self.table().core;
         let name = resolved.join("::");
+        if let Some(summary) = self.summary_for(&Callee::Path(resolved.to_vec())) {
+            let operands: Vec<&Operand> = args.iter().collect();
+            self.summary_keeps(state, summary, &operands);
+        }
         if self.file.core_role(resolved, &core.drop) {
             for arg in args {
                 let owned = self.owned(state, arg);
@@ -927,6 +937,14 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         let core = &self.table().core;
         // 1. A method on a connection.
         let on_connection = self.reached(state, receiver);
+        if matches!(name, "clone" | "to_owned") {
+            for &n in &on_connection {
+                let tracked = &self.shared.tracked[state.instances[n].tracked as usize];
+                if tracked.connection == ConnectionKind::Pool {
+                    state.instances[n].shared = true;
+                }
+            }
+        }
         if let Some(&n) = on_connection.first() {
             self.database_temps.insert(dest);
             let tracked = self.shared.tracked[state.instances[n].tracked as usize].clone();
@@ -968,7 +986,32 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             // project's own error conversions pass it on too.
             let pool_in_temporary =
                 tracked.connection == ConnectionKind::Pool && matches!(receiver, Operand::Temp(_));
-            if owns && (pool_in_temporary || core.passthrough_methods.iter().any(|m| m == name)) {
+            // `.map(Some)`, `.map(Box::new)`, `.map(Wrapper)`: the value is
+            // wrapped, not consumed.
+            let wrapped = name == "map"
+                && args.first().is_some_and(|arg| match arg {
+                    Operand::Place {
+                        place:
+                            Place {
+                                root: PlaceRoot::Path(path),
+                                fields,
+                            },
+                        ..
+                    } if fields.is_empty() => {
+                        let resolved = self.file.resolve_path(path);
+                        self.file.core_role(&resolved, &core.wrap)
+                            || resolved
+                                .last()
+                                .and_then(|s| s.chars().next())
+                                .is_some_and(char::is_uppercase)
+                    }
+                    _ => false,
+                });
+            if owns
+                && (pool_in_temporary
+                    || wrapped
+                    || core.passthrough_methods.iter().any(|m| m == name))
+            {
                 // Every connection the value holds goes along (both halves
                 // of `connect(..).await.map_err(..)`).
                 let from = operand_root(receiver);
@@ -1087,6 +1130,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         let summary = self.summary_for(&method_callee);
         if let Some(summary) = summary {
             let operands = call_operands(&method_callee, args);
+            self.summary_keeps(state, summary, &operands);
             self.summary_acquires(state, summary, &operands, span, path);
             self.record_passes(state, summary, &operands, span, path);
         }
@@ -1268,6 +1312,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             manually_dropped: None,
             in_closure: None,
             quiet_await: false,
+            shared: false,
             borrowed: false,
             path_start: depth,
         });
@@ -1377,6 +1422,21 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
 
     /// A call to a workspace function: a second acquire from a pool the
     /// caller holds a connection of, through the callee's summary.
+    /// Pools lent to a function that keeps a clone of them live on.
+    fn summary_keeps(&self, state: &mut State, summary: &FnSummary, operands: &[&Operand]) {
+        for &param in &summary.keeps {
+            let Some(operand) = operands.get(param) else {
+                continue;
+            };
+            for n in self.reached(state, operand) {
+                let tracked = &self.shared.tracked[state.instances[n].tracked as usize];
+                if tracked.connection == ConnectionKind::Pool {
+                    state.instances[n].shared = true;
+                }
+            }
+        }
+    }
+
     fn summary_acquires(
         &mut self,
         state: &State,
@@ -1783,7 +1843,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 }
                 let role = self.root_role();
                 let in_loop = tracked.loop_id.is_some();
-                if in_loop || !(role.is_main || role.is_test) {
+                if in_loop || !(role.is_main || role.is_test || instance.shared) {
                     self.fact(
                         FactKind::TemporaryPool { in_loop },
                         instance,

@@ -60,6 +60,8 @@ pub struct FnSummary {
     pub acquires: Vec<SummaryAcquire>,
     /// The connection the declared return type holds (`-> Result<PoolConnection<Postgres>>`).
     pub returns: Option<ResourceId>,
+    /// Pool parameters it clones (to keep in what it builds or returns).
+    pub keeps: Vec<usize>,
 }
 
 /// Summaries by function key (`name`, `Type::method`).
@@ -231,7 +233,9 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
         has_self,
         acquires: Vec::new(),
         returns: ir.ret.as_ref().and_then(|ty| returned_resource(ty, file)),
+        keeps: Vec::new(),
     };
+    let mut keeps = Vec::new();
     let mut record = |operand: &Operand, pool: PoolId, at: Location, implicit: bool| {
         if let Some((param, fields)) = param_path(ir, operand) {
             let known = summary
@@ -261,6 +265,15 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
             };
             match callee {
                 Callee::Method { receiver, name } => {
+                    if matches!(name.as_str(), "clone" | "to_owned")
+                        && matches!(fcx.operand_fact(receiver, file), TempFact::Pool(_))
+                    {
+                        if let Some((param, fields)) = param_path(ir, receiver) {
+                            if fields.is_empty() && !keeps.contains(&param) {
+                                keeps.push(param);
+                            }
+                        }
+                    }
                     if let TempFact::Pool(info) = fcx.operand_fact(receiver, file) {
                         if file.acquire_from_pool(info.id, name).is_some() {
                             record(receiver, info.id, at, false);
@@ -290,6 +303,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
             }
         }
     }
+    summary.keeps = keeps;
     summary
 }
 

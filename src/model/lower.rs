@@ -524,10 +524,17 @@ fn type_last_segment(ty: &Type) -> Option<String> {
 }
 
 /// Whether an attribute list has one of `names` (`tokio::main`, `test`...).
+/// A one-word entry (`test`, `main`) also matches any path ending in it
+/// (`sqlx_macros::test`, `test_log::test`): test and entry-point attribute
+/// macros are named after what they wrap.
 fn has_attribute(attributes: &[Attribute], names: &[String]) -> bool {
     attributes.iter().any(|attribute| {
-        let written = path_segments(attribute.path()).join("::");
-        names.contains(&written)
+        let segments = path_segments(attribute.path());
+        let written = segments.join("::");
+        names.iter().any(|name| {
+            *name == written
+                || (!name.contains("::") && segments.last().is_some_and(|last| last == name))
+        })
     })
 }
 
