@@ -973,7 +973,24 @@ impl<'c> BodyBuilder<'c> {
             self.bind_pattern(pattern, None, declared, Operand::Other, functions);
             return;
         };
-        let value = self.expr(&init.expr, functions);
+        let value = match strip_parens(&init.expr) {
+            // `let conn = &mut get_conn(pool).await?;`: the temporary lives
+            // as long as the binding (temporary lifetime extension), so the
+            // binding holds it.
+            Expr::Reference(reference) => match self.expr(&reference.expr, functions) {
+                Operand::Temp(temp) => Operand::Temp(temp),
+                Operand::Place { place, .. } => Operand::Place {
+                    place,
+                    mode: if reference.mutability.is_some() {
+                        Mode::RefMut
+                    } else {
+                        Mode::Ref
+                    },
+                },
+                other => other,
+            },
+            _ => self.expr(&init.expr, functions),
+        };
         match &init.diverge {
             None => self.bind_pattern(pattern, Some(&init.expr), declared, value, functions),
             Some((_, else_branch)) => {
