@@ -103,6 +103,11 @@ struct Args {
     /// When to colour the output
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
+
+    /// Also print on stderr what was checked and how many connections could
+    /// not be followed (moved where the analysis cannot see; never reported)
+    #[arg(short, long)]
+    verbose: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -225,10 +230,22 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
     if parsed.list_fixed {
         eprint!("{}", list_fixed(&fixed));
     }
+    if parsed.verbose {
+        eprintln!("{}", verbose_summary(&report));
+    }
     match finish(written) {
         0 => report.exit_code(),
         failed => failed,
     }
+}
+
+/// `--verbose`: what was checked, and what the analysis had to let go.
+fn verbose_summary(report: &Report) -> String {
+    let stats = &report.stats;
+    format!(
+        "connleak: checked {} files ({} lines) in {} ms; {} connection(s) moved where they could not be followed, not reported",
+        stats.files, stats.lines, stats.elapsed_ms, stats.untracked_connections
+    )
 }
 
 /// `--write-baseline`: records the findings and prints nothing on stdout.

@@ -67,7 +67,15 @@ pub(crate) fn byte_range(sources: &SourceMap, location: Location) -> Option<Rang
 pub fn lint_docs(lint: Lint) -> String {
     let mut text = String::new();
     for line in lint.info().docs.lines() {
-        text.push_str(line.strip_prefix(' ').unwrap_or(line));
+        let line = line.strip_prefix(' ').unwrap_or(line);
+        // Doc examples are marked for rustdoc not to compile them; readers
+        // only need to know they are Rust.
+        let line = if line == "```rust,ignore" {
+            "```rust"
+        } else {
+            line
+        };
+        text.push_str(line);
         text.push('\n');
     }
     text

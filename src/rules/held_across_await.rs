@@ -45,8 +45,13 @@ declare_lint! {
     ///
     /// ## Known limits
     /// Awaits on database work through a pool are left to `nested-acquire`.
-    /// Within one function, a call that receives neither the connection nor a
-    /// pool counts as unrelated even if it is quick.
+    /// A call that receives neither the connection nor a pool counts as
+    /// unrelated even if it is quick. Through function boundaries: a
+    /// parameter declared as a pooled connection or transaction is held for
+    /// the whole callee; a borrowed raw connection parameter (`&mut
+    /// PgConnection`) is followed for the callers that pass a pooled one in,
+    /// and the finding lands at the callee's await with the call chain.
+    /// Generic executors (`impl Executor`) are not followed.
     pub static HELD_ACROSS_AWAIT = {
         name: "held-across-await",
         level: Warn,
