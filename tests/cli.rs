@@ -190,7 +190,10 @@ fn explain_prints_the_lint_docs() {
         let shown = line.trim().replace("```rust,ignore", "```rust");
         assert!(text.contains(&shown), "missing {line:?} in:\n{text}");
     }
-    assert!(!text.contains(",ignore"), "rustdoc markers are not shown:\n{text}");
+    assert!(
+        !text.contains(",ignore"),
+        "rustdoc markers are not shown:\n{text}"
+    );
 }
 
 #[test]
