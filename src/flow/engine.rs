@@ -1469,6 +1469,10 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 return Some(info.key);
             }
         }
+        if acquire.pool.is_none() {
+            // A generic executor acquires only when given a pool.
+            return None;
+        }
         let Operand::Place { place, .. } = operand else {
             return None;
         };
@@ -1499,7 +1503,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         let pool = summary.acquires.iter().find_map(|acquire| {
             let key = self.caller_pool_key(operands, acquire)?;
             Some(PoolInfo {
-                id: acquire.pool,
+                id: acquire.pool?,
                 key,
             })
         });

@@ -43,7 +43,9 @@ pub struct SummaryAcquire {
     pub param: usize,
     /// Fields from the parameter to the pool (`["pool"]` for `self.pool`).
     pub fields: Vec<String>,
-    pub pool: PoolId,
+    /// `None`: a generic executor parameter (`E: PgExecutor`) a query runs
+    /// on; it acquires only where a caller passes a pool.
+    pub pool: Option<PoolId>,
     /// Where the connection is checked out (in the callee, or deeper).
     pub at: Location,
     /// Running a query on the pool itself rather than an explicit acquire.
@@ -236,7 +238,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
         keeps: Vec::new(),
     };
     let mut keeps = Vec::new();
-    let mut record = |operand: &Operand, pool: PoolId, at: Location, implicit: bool| {
+    let mut record = |operand: &Operand, pool: Option<PoolId>, at: Location, implicit: bool| {
         if let Some((param, fields)) = param_path(ir, operand) {
             let known = summary
                 .acquires
@@ -276,15 +278,21 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
                     }
                     if let TempFact::Pool(info) = fcx.operand_fact(receiver, file) {
                         if file.acquire_from_pool(info.id, name).is_some() {
-                            record(receiver, info.id, at, false);
+                            record(receiver, Some(info.id), at, false);
                         } else if file.table.pool(info.id).executor_methods.contains(name) {
-                            record(receiver, info.id, at, true);
+                            record(receiver, Some(info.id), at, true);
                         }
                     }
                     if is_executor_method(file, name) {
                         for arg in args {
-                            if let TempFact::Pool(info) = fcx.operand_fact(arg, file) {
-                                record(arg, info.id, at, true);
+                            match fcx.operand_fact(arg, file) {
+                                TempFact::Pool(info) => record(arg, Some(info.id), at, true),
+                                // A parameter that is neither a pool nor a
+                                // connection by its type: a generic executor.
+                                _ if is_generic_executor(ir, fcx, file, arg) => {
+                                    record(arg, None, at, true)
+                                }
+                                _ => {}
                             }
                         }
                     }
@@ -294,7 +302,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
                     if file.path_acquire(&resolved).is_some() {
                         for arg in args {
                             if let TempFact::Pool(info) = fcx.operand_fact(arg, file) {
-                                record(arg, info.id, at, false);
+                                record(arg, Some(info.id), at, false);
                             }
                         }
                     }
@@ -305,6 +313,35 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
     }
     summary.keeps = keeps;
     summary
+}
+
+/// A parameter passed whole whose declared type names neither a pool nor a
+/// connection (`executor: E`, `db: impl PgExecutor<'_>`).
+fn is_generic_executor(ir: &FnIr, fcx: &FnContext, file: &FileContext, operand: &Operand) -> bool {
+    let Some((_, fields)) = param_path(ir, operand) else {
+        return false;
+    };
+    let Operand::Place { place, .. } = operand else {
+        return false;
+    };
+    let Some(ty) = fcx.place_type(place, file) else {
+        return false;
+    };
+    let generic = match file.index.peel(&ty) {
+        TypeRef::Bounds(_) => true,
+        // A single capitalised segment with no `use` behind it: a type parameter.
+        TypeRef::Path { segments, args } => {
+            segments.len() == 1
+                && args.is_empty()
+                && file.resolve_path(segments) == *segments
+                && file.index.struct_fields(&segments[0]).next().is_none()
+        }
+        _ => false,
+    };
+    fields.is_empty()
+        && generic
+        && file.resource_type(&ty).is_none()
+        && file.pool_type(&ty).is_none()
 }
 
 fn collect_edges(ir: &FnIr, fcx: &FnContext, file: &FileContext, edges: &mut Vec<CallEdge>) {
