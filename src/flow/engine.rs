@@ -1469,10 +1469,8 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 return Some(info.key);
             }
         }
-        if acquire.pool.is_none() {
-            // A generic executor acquires only when given a pool.
-            return None;
-        }
+        // A generic executor acquires only when given a pool.
+        acquire.pool?;
         let Operand::Place { place, .. } = operand else {
             return None;
         };
