@@ -1151,7 +1151,11 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     .resource
                     .is_some_and(|r| listed(&self.table().resource(r).leak));
                 let instance = state.instances.remove(n);
-                if receiver_is_static && core.static_store_methods.iter().any(|m| m == name) {
+                // A static's cell or collection (`CELL.set(conn)`,
+                // `PARKED.lock().unwrap().push(conn)`) outlives everything.
+                let stores = core.static_store_methods.iter().any(|m| m == name)
+                    || core.collection_insert_methods.iter().any(|m| m == name);
+                if receiver_is_static && stores {
                     let TempFact::Static(target) = &receiver_fact else {
                         unreachable!()
                     };
