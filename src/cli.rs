@@ -3,21 +3,28 @@
 //! `cargo connleak ARGS` runs `cargo-connleak connleak ARGS`; run directly,
 //! the binary gets `cargo-connleak ARGS`. Both forms work. This module owns
 //! argument parsing, `--explain` / `--list-lints`, the choice of colour and
-//! the exit code; the checking is [`crate::run`], the rendering is
-//! [`crate::reporting`].
+//! the exit code, and the order of the steps around a run: inputs that can
+//! be wrong (`--baseline`, `--changed-since`) are checked before it, then the
+//! baseline and the changed lines filter its report. The checking is
+//! [`crate::run`], the filters are [`crate::baseline`] and
+//! [`crate::changes`], the rendering is [`crate::reporting`].
 
+use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use clap::builder::PossibleValuesParser;
 use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use codespan_reporting::term::termcolor::{ColorChoice, StandardStream};
 
+use crate::baseline::{self, Baseline};
+use crate::changes::ChangedLines;
+use crate::discovery::{self, CargoTarget};
 use crate::findings::Level;
 use crate::rules::Lint;
-use crate::{reporting, Options};
+use crate::{reporting, Options, Report};
 
 /// Exit status of a usage error, as clap uses for its own.
 const USAGE_ERROR: i32 = 2;
@@ -34,6 +41,15 @@ struct Args {
     /// Output format
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
+
+    /// The same as `--format cargo`, for tools that pass cargo's flag
+    #[arg(
+        long,
+        value_name = "FMT",
+        value_parser = ["json", "json-diagnostic-short", "json-diagnostic-rendered-ansi", "json-render-diagnostics"],
+        conflicts_with = "format"
+    )]
+    message_format: Option<String>,
 
     /// Print a lint's documentation and exit
     #[arg(long, value_name = "LINT", value_parser = lint_name_parser(), hide_possible_values = true)]
@@ -65,9 +81,34 @@ struct Args {
     #[arg(long, value_name = "LINT", value_parser = lint_name_parser(), hide_possible_values = true)]
     allow: Vec<String>,
 
+    /// Lowest level that fails the run (exit 1) [default: `fail-on` in configuration, else deny]
+    #[arg(long, value_enum, value_name = "LEVEL")]
+    fail_on: Option<FailOn>,
+
+    /// Report only findings that are not recorded in this baseline file
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
+
+    /// Record every current finding in FILE as a new baseline, and exit
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "changed_since"])]
+    write_baseline: Option<PathBuf>,
+
+    /// With --baseline: list on stderr the entries that match no finding any more
+    #[arg(long, requires = "baseline")]
+    list_fixed: bool,
+
+    /// Report only findings on lines added or changed since the git revision REF
+    #[arg(long, value_name = "REF")]
+    changed_since: Option<String>,
+
     /// When to colour the output
     #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorWhen::Auto)]
     color: ColorWhen,
+
+    /// Also print on stderr what was checked and how many connections could
+    /// not be followed (moved where the analysis cannot see; never reported)
+    #[arg(short, long)]
+    verbose: bool,
 
     /// Print the time each phase took to stderr
     #[arg(long)]
@@ -84,6 +125,20 @@ enum Format {
     Human,
     /// one JSON document
     Json,
+    /// SARIF 2.1.0 (GitHub code scanning)
+    Sarif,
+    /// GitHub Actions workflow commands (annotations)
+    Github,
+    /// cargo's JSON messages (rust-analyzer, cargo tooling)
+    Cargo,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    /// warnings and errors fail the run
+    Warn,
+    /// only errors fail the run
+    Deny,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -122,36 +177,177 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         return finish(write_stdout(&explain(lint)));
     }
 
+    // Both inputs are checked before the analysis, so that a typo in CI
+    // fails at once, with a message, rather than after the whole run.
+    let baseline = match &parsed.baseline {
+        Some(path) => match Baseline::read(path) {
+            Ok(baseline) => Some(baseline),
+            Err(message) => return usage_error(&message),
+        },
+        None => None,
+    };
+    let display_root = discovery::display_root(&parsed.paths);
+    let changed = match &parsed.changed_since {
+        Some(revision) => match ChangedLines::since(&git_workdir(&parsed.paths), revision) {
+            Ok(changed) => Some(changed),
+            Err(message) => return usage_error(&message),
+        },
+        None => None,
+    };
+
     let options = Options {
         paths: parsed.paths.clone(),
         threads: parsed.threads,
         level_overrides: level_overrides(&matches),
+        fail_on: parsed.fail_on.map(|fail_on| match fail_on {
+            FailOn::Warn => Level::Warn,
+            FailOn::Deny => Level::Deny,
+        }),
         parse_only: parsed.parse_only,
     };
     let mut report = crate::run(&options);
-    let rendering = Instant::now();
-    let written = match parsed.format {
+    let reporting_started = Instant::now();
+
+    if let Some(path) = &parsed.write_baseline {
+        return write_baseline(&report, path);
+    }
+    let mut fixed = Vec::new();
+    if let Some(baseline) = &baseline {
+        fixed = baseline.apply(&mut report);
+    }
+    if let Some(changed) = &changed {
+        changed.retain_touching(&mut report, &display_root);
+    }
+
+    let format = if parsed.message_format.is_some() {
+        Format::Cargo
+    } else {
+        parsed.format
+    };
+    let written = match format {
         Format::Human => {
             let stdout = StandardStream::stdout(color_choice(parsed.color));
             let mut lock = stdout.lock();
             reporting::human::render(&report, &mut lock).and_then(|()| lock.flush())
         }
-        Format::Json => {
-            let mut document = reporting::json::render(&report);
-            if !document.ends_with('\n') {
-                document.push('\n');
-            }
-            write_stdout(&document)
+        Format::Json => write_stdout(&reporting::json::render(&report)),
+        Format::Sarif => write_stdout(&reporting::sarif::render(&report)),
+        Format::Github => write_stdout(&reporting::github::render(&report)),
+        Format::Cargo => {
+            let targets = cargo_targets(&report, &display_root);
+            write_stdout(&reporting::cargo::render(&report, &targets))
         }
     };
-    report.stats.timings.report += rendering.elapsed();
+    report.stats.timings.report += reporting_started.elapsed();
     if parsed.timings {
         eprint!("{}", reporting::timings::render(&report.stats));
+    }
+    if parsed.list_fixed {
+        eprint!("{}", list_fixed(&fixed));
+    }
+    if parsed.verbose {
+        eprintln!("{}", verbose_summary(&report));
     }
     match finish(written) {
         0 => report.exit_code(),
         failed => failed,
     }
+}
+
+/// `--verbose`: what was checked, and what the analysis had to let go.
+fn verbose_summary(report: &Report) -> String {
+    let stats = &report.stats;
+    format!(
+        "connleak: checked {} files ({} lines) in {} ms; {} connection(s) moved where they could not be followed, not reported",
+        stats.files, stats.lines, stats.elapsed_ms, stats.untracked_connections
+    )
+}
+
+/// `--write-baseline`: records the findings and prints nothing on stdout.
+/// Files that could not be checked are reported, and fail the run: their
+/// findings are missing from the baseline.
+fn write_baseline(report: &Report, path: &Path) -> i32 {
+    let baseline = Baseline::from_report(report);
+    if let Err(message) = baseline.write(path) {
+        return usage_error(&message);
+    }
+    eprintln!(
+        "connleak: recorded {} in {}",
+        match baseline.entries.len() {
+            1 => String::from("1 finding"),
+            count => format!("{count} findings"),
+        },
+        path.display()
+    );
+    for error in &report.errors {
+        match error.line {
+            Some(line) => eprintln!("error: {}:{line}: {}", error.file, error.message),
+            None => eprintln!("error: {}: {}", error.file, error.message),
+        }
+    }
+    if report.errors.is_empty() {
+        0
+    } else {
+        USAGE_ERROR
+    }
+}
+
+/// `--list-fixed`: the baseline entries that matched nothing.
+fn list_fixed(fixed: &[baseline::Entry]) -> String {
+    let mut text = match fixed.len() {
+        0 => String::from("connleak: no baseline entry is fixed\n"),
+        1 => String::from("connleak: 1 baseline entry matches no finding any more (fixed):\n"),
+        count => format!("connleak: {count} baseline entries match no finding any more (fixed):\n"),
+    };
+    for entry in fixed {
+        let item = if entry.item.is_empty() {
+            String::new()
+        } else {
+            format!(" in `{}`", entry.item)
+        };
+        text.push_str(&format!(
+            "  {} [{}]{item}: {} ({})\n",
+            entry.file, entry.lint, entry.message, entry.fingerprint
+        ));
+    }
+    text
+}
+
+/// Where to ask git: the one folder given, the folder of the one file
+/// given, else the current folder.
+fn git_workdir(paths: &[PathBuf]) -> PathBuf {
+    match paths {
+        [only] if only.is_file() => match only.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        },
+        _ => discovery::display_root(paths),
+    }
+}
+
+/// The cargo package and target of every file a cargo message will name.
+fn cargo_targets(report: &Report, display_root: &Path) -> BTreeMap<String, CargoTarget> {
+    let mut names: Vec<&str> = report
+        .findings
+        .iter()
+        .filter_map(|finding| report.sources.get(finding.primary.file))
+        .map(|source| source.display.as_str())
+        .chain(report.errors.iter().map(|error| error.file.as_str()))
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    names
+        .into_iter()
+        .filter_map(|name| {
+            let target = discovery::cargo_target_of(&display_root.join(name))?;
+            Some((name.to_string(), target))
+        })
+        .collect()
+}
+
+fn usage_error(message: &str) -> i32 {
+    eprintln!("error: {message}");
+    USAGE_ERROR
 }
 
 fn print_clap_error(error: &clap::Error) -> i32 {
@@ -247,11 +443,7 @@ fn explain(lint: Lint) -> String {
         info.name,
         level_word(info.default_level)
     );
-    // Doc comments keep the space after `///`: drop it.
-    for line in info.docs.lines() {
-        text.push_str(line.strip_prefix(' ').unwrap_or(line));
-        text.push('\n');
-    }
+    text.push_str(&reporting::lint_docs(lint));
     text
 }
 

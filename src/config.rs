@@ -25,10 +25,15 @@ pub struct Config {
     pub exclude: Vec<String>,
     pub lints: BTreeMap<String, Level>,
     pub resources: Vec<ResourceSpec>,
+    /// `fail-on = "warn" | "deny"`: the lowest level that fails the run.
+    pub fail_on: Option<Level>,
+    /// `test-code-fails = true | false`: whether findings in test code can
+    /// fail the run.
+    pub test_code_fails: Option<bool>,
 }
 
 /// The keys a configuration table may hold.
-const KNOWN_KEYS: &str = "exclude, lints, resource";
+const KNOWN_KEYS: &str = "exclude, fail-on, lints, resource, test-code-fails";
 
 /// Parses a `connleak.toml`. `display_name` is how errors name the file.
 pub fn parse_config(display_name: &str, text: &str) -> Result<Config, FileError> {
@@ -56,6 +61,8 @@ pub fn parse_cargo_config(display_name: &str, text: &str) -> Result<Option<Confi
                 base.exclude.extend(config.exclude);
                 base.lints.extend(config.lints);
                 base.resources.extend(config.resources);
+                base.fail_on = config.fail_on.or(base.fail_on);
+                base.test_code_fails = config.test_code_fails.or(base.test_code_fails);
                 base
             }
         });
@@ -114,6 +121,34 @@ fn read_config_table(
                 config.lints = read_lints(file, text, lints)?;
             }
             "resource" => config.resources = read_resources(file, text, value)?,
+            "fail-on" => {
+                config.fail_on = Some(match value.get_ref().as_str() {
+                    Some("warn") => Level::Warn,
+                    Some("deny") => Level::Deny,
+                    found => {
+                        let found = match found {
+                            Some(word) => format!("\"{word}\""),
+                            None => String::from(value.get_ref().type_str()),
+                        };
+                        return Err(error_at(
+                            value.span(),
+                            format!("invalid value {found} for \"fail-on\": expected \"warn\" or \"deny\""),
+                        ));
+                    }
+                })
+            }
+            "test-code-fails" => match value.get_ref() {
+                DeValue::Boolean(fails) => config.test_code_fails = Some(*fails),
+                other => {
+                    return Err(error_at(
+                        value.span(),
+                        format!(
+                        "invalid value for \"test-code-fails\": expected true or false, found {}",
+                        other.type_str()
+                    ),
+                    ))
+                }
+            },
             other => {
                 let place = context.map(|c| format!(" in {c}")).unwrap_or_default();
                 return Err(error_at(
@@ -442,6 +477,52 @@ drop_releases = false
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn reads_the_failing_policy() {
+        let config = parse_config(
+            "connleak.toml",
+            "fail-on = \"warn\"\ntest-code-fails = true\n",
+        )
+        .expect("valid configuration");
+        assert_eq!(config.fail_on, Some(Level::Warn));
+        assert_eq!(config.test_code_fails, Some(true));
+        let config = parse_config("connleak.toml", "").expect("valid configuration");
+        assert_eq!((config.fail_on, config.test_code_fails), (None, None));
+    }
+
+    #[test]
+    fn bad_fail_on_names_the_key_and_value() {
+        let error = error_of("exclude = []\nfail-on = \"allow\"\n");
+        assert_eq!(error.line, Some(2));
+        assert_eq!(
+            error.message,
+            "invalid value \"allow\" for \"fail-on\": expected \"warn\" or \"deny\""
+        );
+        let error = error_of("\nfail-on = 1\n");
+        assert_eq!(error.line, Some(2));
+        assert!(error.message.contains("integer"), "{}", error.message);
+    }
+
+    #[test]
+    fn bad_test_code_fails_names_the_key() {
+        let error = error_of("\n\ntest-code-fails = \"yes\"\n");
+        assert_eq!(error.line, Some(3));
+        assert_eq!(
+            error.message,
+            "invalid value for \"test-code-fails\": expected true or false, found string"
+        );
+    }
+
+    #[test]
+    fn package_policy_overrides_the_workspace_one() {
+        let text = "[workspace.metadata.connleak]\nfail-on = \"warn\"\ntest-code-fails = true\n\n[package.metadata.connleak]\nfail-on = \"deny\"\n";
+        let config = parse_cargo_config("Cargo.toml", text)
+            .expect("valid")
+            .expect("has tables");
+        assert_eq!(config.fail_on, Some(Level::Deny));
+        assert_eq!(config.test_code_fails, Some(true));
     }
 
     #[test]

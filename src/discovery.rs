@@ -99,6 +99,111 @@ pub fn discover(paths: &[PathBuf]) -> Discovery {
     }
 }
 
+/// The folder that the display names of [`discover`] are relative to: the
+/// PATH itself when there is one PATH and it is a folder, else the current
+/// folder (several PATHs keep their PATH as a prefix; a single file is named
+/// as given). `display_root(paths).join(display)` is the file.
+pub fn display_root(paths: &[PathBuf]) -> PathBuf {
+    match paths {
+        [] => PathBuf::from("."),
+        [only] if only.is_dir() => only.clone(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The cargo package and target a file belongs to, as far as the manifest
+/// and cargo's conventional layout tell: what cargo's JSON messages name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CargoTarget {
+    pub package_name: String,
+    /// `0.0.0` when the manifest does not say (or inherits it).
+    pub package_version: String,
+    /// The package's folder, absolute.
+    pub package_dir: PathBuf,
+    pub manifest_path: PathBuf,
+    /// `lib`, `bin`, `test`, `example`, `bench` or `custom-build`.
+    pub kind: &'static str,
+    /// The target's name (for a library: the package name with `_`).
+    pub name: String,
+    /// The target's root file, absolute.
+    pub src_path: PathBuf,
+    pub edition: String,
+}
+
+/// The package of the nearest `Cargo.toml` above `file`, and which of its
+/// targets `file` is most likely part of. `None` outside any package (a
+/// loose file, or a virtual workspace manifest is the nearest).
+pub fn cargo_target_of(file: &Path) -> Option<CargoTarget> {
+    let file = fs::canonicalize(file).ok()?;
+    let package_dir = file
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join(MANIFEST_FILE).is_file())?
+        .to_path_buf();
+    let manifest_path = package_dir.join(MANIFEST_FILE);
+    let text = fs::read_to_string(&manifest_path).ok()?;
+    let document = DeTable::parse(&text).ok()?;
+    let package = document.get_ref().get("package")?.get_ref().as_table()?;
+    let field = |key: &str| {
+        package
+            .get(key)
+            .and_then(|value| value.get_ref().as_str())
+            .map(str::to_string)
+    };
+    let package_name = field("name")?;
+    let relative = slash_path(file.strip_prefix(&package_dir).ok()?);
+    let stem = |path: &str| {
+        Path::new(path)
+            .file_stem()
+            .map(|stem| stem.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let segments: Vec<&str> = relative.split('/').collect();
+    // Cargo's auto-discovered targets: `dir/name.rs` or `dir/name/main.rs`.
+    let (kind, name, root) = match segments.as_slice() {
+        ["build.rs"] => (
+            "custom-build",
+            String::from("build-script-build"),
+            relative.clone(),
+        ),
+        ["src", "main.rs"] => ("bin", package_name.clone(), relative.clone()),
+        ["src", "bin", one] => ("bin", stem(one), relative.clone()),
+        ["src", "bin", dir, ..] => ("bin", dir.to_string(), format!("src/bin/{dir}/main.rs")),
+        [folder @ ("tests" | "examples" | "benches"), rest @ ..] => {
+            let kind = match *folder {
+                "tests" => "test",
+                "examples" => "example",
+                _ => "bench",
+            };
+            match rest {
+                [one] => (kind, stem(one), relative.clone()),
+                [dir, ..] => (kind, dir.to_string(), format!("{folder}/{dir}/main.rs")),
+                [] => (kind, package_name.clone(), relative.clone()),
+            }
+        }
+        _ if package_dir.join("src/lib.rs").is_file()
+            || !package_dir.join("src/main.rs").is_file() =>
+        {
+            (
+                "lib",
+                package_name.replace('-', "_"),
+                String::from("src/lib.rs"),
+            )
+        }
+        _ => ("bin", package_name.clone(), String::from("src/main.rs")),
+    };
+    Some(CargoTarget {
+        package_version: field("version").unwrap_or_else(|| String::from("0.0.0")),
+        edition: field("edition").unwrap_or_else(|| String::from("2021")),
+        package_name,
+        manifest_path,
+        kind,
+        name,
+        src_path: package_dir.join(root),
+        package_dir,
+    })
+}
+
 #[derive(Default)]
 struct State {
     files: Vec<DiscoveredFile>,
@@ -790,6 +895,107 @@ mysql_async = "0.34"
         let expected_a = format!("{}/src/lib.rs", normalise(&a));
         let expected_b = format!("{}/src/lib.rs", normalise(&b));
         assert_eq!(displays(&discovery), [expected_a, expected_b]);
+    }
+
+    #[test]
+    fn display_root_joined_with_display_names_gives_the_files() {
+        let dir = tree(&[
+            ("a/src/lib.rs", ""),
+            ("a/src/x.rs", ""),
+            ("b/src/lib.rs", ""),
+        ]);
+        let a = dir.path().join("a");
+        let b = dir.path().join("b");
+        for paths in [
+            vec![a.clone()],
+            vec![a.join("src/x.rs")],
+            vec![a.clone(), b.clone()],
+            vec![a.join("src"), b.join("src/lib.rs")],
+        ] {
+            let discovery = discover(&paths);
+            assert!(!discovery.files.is_empty(), "{paths:?}");
+            let root = display_root(&paths);
+            for file in &discovery.files {
+                assert_eq!(
+                    identity(&root.join(&file.display)),
+                    identity(&file.path),
+                    "{paths:?}: {}",
+                    file.display
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn cargo_targets_follow_the_conventional_layout() {
+        let dir = tree(&[
+            (
+                "app/Cargo.toml",
+                "[package]\nname = \"my-app\"\nversion = \"1.2.3\"\nedition = \"2024\"\n",
+            ),
+            ("app/src/lib.rs", ""),
+            ("app/src/db/pool.rs", ""),
+            ("app/src/main.rs", ""),
+            ("app/src/bin/tool.rs", ""),
+            ("app/src/bin/big/main.rs", ""),
+            ("app/src/bin/big/helper.rs", ""),
+            ("app/tests/api.rs", ""),
+            ("app/examples/demo/util.rs", ""),
+            ("app/build.rs", ""),
+            ("virtual/Cargo.toml", "[workspace]\nmembers = []\n"),
+            ("virtual/loose.rs", ""),
+            ("bare/src/helpers.rs", ""),
+            ("bare/Cargo.toml", "[package]\nname = \"bare\"\n"),
+            ("bare/src/main.rs", ""),
+        ]);
+        let app = fs::canonicalize(dir.path().join("app")).expect("canonical");
+        let target = |path: &str| {
+            cargo_target_of(&dir.path().join(path)).map(|t| {
+                (
+                    t.kind,
+                    t.name,
+                    slash_path(t.src_path.strip_prefix(&app).unwrap_or(&t.src_path)),
+                )
+            })
+        };
+        let expect =
+            |kind, name: &str, root: &str| Some((kind, name.to_string(), root.to_string()));
+        assert_eq!(
+            target("app/src/db/pool.rs"),
+            expect("lib", "my_app", "src/lib.rs")
+        );
+        assert_eq!(
+            target("app/src/main.rs"),
+            expect("bin", "my-app", "src/main.rs")
+        );
+        assert_eq!(
+            target("app/src/bin/tool.rs"),
+            expect("bin", "tool", "src/bin/tool.rs")
+        );
+        assert_eq!(
+            target("app/src/bin/big/helper.rs"),
+            expect("bin", "big", "src/bin/big/main.rs")
+        );
+        assert_eq!(
+            target("app/tests/api.rs"),
+            expect("test", "api", "tests/api.rs")
+        );
+        assert_eq!(
+            target("app/examples/demo/util.rs"),
+            expect("example", "demo", "examples/demo/main.rs")
+        );
+        assert_eq!(
+            target("app/build.rs"),
+            expect("custom-build", "build-script-build", "build.rs")
+        );
+        let lib = cargo_target_of(&dir.path().join("app/src/lib.rs")).expect("a package");
+        assert_eq!(lib.package_name, "my-app");
+        assert_eq!(lib.package_version, "1.2.3");
+        assert_eq!(lib.edition, "2024");
+        assert_eq!(lib.manifest_path, app.join("Cargo.toml"));
+        assert_eq!(cargo_target_of(&dir.path().join("virtual/loose.rs")), None);
+        let bare = cargo_target_of(&dir.path().join("bare/src/helpers.rs")).expect("a package");
+        assert_eq!((bare.kind, bare.package_version.as_str()), ("bin", "0.0.0"));
     }
 
     #[test]

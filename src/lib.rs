@@ -4,8 +4,12 @@
 //! The pipeline:
 //!
 //! ```text
-//! discover -> read + parse + lower (per file, in parallel) -> index -> analyse -> rules -> report
+//! discover -> read + parse + lower (per file, in parallel) -> index -> analyse -> rules
+//!          -> suppression comments -> report
 //! ```
+//!
+//! Around a run, the command line may filter the report (a baseline, the
+//! lines changed since a git revision); reporters render what is left.
 //!
 //! Architecture invariants:
 //!
@@ -22,6 +26,8 @@
 //! - **Nothing of the checked code runs.** No build scripts, no proc macros, no
 //!   cargo invocation: `Cargo.toml` files are read as TOML.
 
+pub mod baseline;
+pub mod changes;
 pub mod cli;
 pub mod config;
 pub mod discovery;
@@ -34,6 +40,7 @@ pub mod parsing;
 pub mod reporting;
 pub mod rules;
 pub mod source;
+pub mod suppressions;
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -50,9 +57,49 @@ pub struct Options {
     pub threads: usize,
     /// Lint levels from the command line, applied over configuration.
     pub level_overrides: Vec<(String, Level)>,
+    /// `--fail-on`, applied over configuration's `fail-on`.
+    pub fail_on: Option<Level>,
     /// Stop after parsing: read and parse every file, report their errors,
     /// check nothing. The baseline of the benchmarks.
     pub parse_only: bool,
+}
+
+/// Which findings fail the run (exit status 1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FailPolicy {
+    /// The lowest level that fails: `Deny` (the default) or `Warn`.
+    pub fail_on: Level,
+    /// Whether a finding in test code can fail the run; by default it is
+    /// reported but does not, since a test's connection dies with the test.
+    pub test_code_fails: bool,
+}
+
+impl Default for FailPolicy {
+    fn default() -> FailPolicy {
+        FailPolicy {
+            fail_on: Level::Deny,
+            test_code_fails: false,
+        }
+    }
+}
+
+impl FailPolicy {
+    pub fn fails(&self, finding: &Finding) -> bool {
+        finding.level != Level::Allow
+            && finding.level >= self.fail_on
+            && (self.test_code_fails || !finding.in_test_code)
+    }
+}
+
+/// Findings a run found but does not show, by reason; for the summaries.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Hidden {
+    /// Matched an entry of `--baseline`.
+    pub in_baseline: usize,
+    /// Entries of `--baseline` that matched nothing: fixed since.
+    pub fixed_since_baseline: usize,
+    /// Outside the lines changed since `--changed-since`.
+    pub outside_changes: usize,
 }
 
 /// Everything a run produced, ready for a reporter.
@@ -62,15 +109,18 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub errors: Vec<FileError>,
     pub stats: Stats,
+    pub policy: FailPolicy,
+    pub hidden: Hidden,
 }
 
 impl Report {
     /// Exit status per DESIGN §3: 2 when a file could not be checked or the
-    /// configuration is bad, else 1 when a finding is at a failing level, else 0.
+    /// configuration is bad, else 1 when a finding fails the run under
+    /// [`FailPolicy`], else 0.
     pub fn exit_code(&self) -> i32 {
         if !self.errors.is_empty() {
             2
-        } else if self.findings.iter().any(|f| f.level == Level::Deny) {
+        } else if self.findings.iter().any(|f| self.policy.fails(f)) {
             1
         } else {
             0
@@ -112,7 +162,7 @@ fn run_on_current_pool(options: &Options) -> Report {
     let discovered = discovery::discover(&options.paths);
     timings.discover = phase.elapsed();
     let mut errors = discovered.errors.clone();
-    let (levels, packs) = levels_and_packs(
+    let settings = Settings::new(
         &discovered.configs,
         &discovered.dependencies,
         options,
@@ -125,9 +175,9 @@ fn run_on_current_pool(options: &Options) -> Report {
         timings.read_parse_lower = phase.elapsed();
         return parse_report(parsed, errors, timings);
     }
-    let parsed = parsing::read_parse_lower(&discovered.files, &packs.core);
+    let parsed = parsing::read_parse_lower(&discovered.files, &settings.packs.core);
     timings.read_parse_lower = phase.elapsed();
-    check_parsed(parsed, errors, &levels, &packs, timings)
+    check_parsed(parsed, errors, &settings, timings)
 }
 
 /// Checks texts held in memory (display name, bytes) as the files of one
@@ -138,7 +188,6 @@ fn run_on_current_pool(options: &Options) -> Report {
 /// Runs on the current rayon pool: call it inside one whose threads have
 /// [`parsing::WORKER_STACK_BYTES`] of stack, as [`run`] does.
 pub fn run_in_memory(texts: &[(String, Vec<u8>)], options: &Options) -> Report {
-    let mut timings = Timings::default();
     let mut errors = Vec::new();
     let dependencies = packs::builtin_packs()
         .map(|loaded| {
@@ -149,11 +198,70 @@ pub fn run_in_memory(texts: &[(String, Vec<u8>)], options: &Options) -> Report {
                 .collect()
         })
         .unwrap_or_default();
-    let (levels, packs) = levels_and_packs(&[], &dependencies, options, &mut errors);
+    let settings = Settings::new(&[], &dependencies, options, &mut errors);
+    let mut timings = Timings::default();
     let phase = Instant::now();
-    let parsed = parsing::parse_lower_texts(texts, &packs.core);
+    let parsed = parsing::parse_lower_texts(texts, &settings.packs.core);
     timings.read_parse_lower = phase.elapsed();
-    check_parsed(parsed, errors, &levels, &packs, timings)
+    check_parsed(parsed, errors, &settings, timings)
+}
+
+/// What configuration and the command line decide for a run.
+struct Settings {
+    levels: std::collections::BTreeMap<String, Level>,
+    policy: FailPolicy,
+    packs: flow::PackTable,
+}
+
+impl Settings {
+    /// Lint levels and failure policy (defaults, then configurations
+    /// outermost first, then the command line) and the pack table; problems
+    /// go to `errors`.
+    fn new(
+        configs: &[Result<config::Config, FileError>],
+        dependencies: &std::collections::BTreeSet<String>,
+        options: &Options,
+        errors: &mut Vec<FileError>,
+    ) -> Settings {
+        let mut levels = rules::default_levels();
+        let mut user_resources = Vec::new();
+        let mut policy = FailPolicy::default();
+        for loaded in configs {
+            match loaded {
+                Ok(config) => {
+                    for (lint, level) in &config.lints {
+                        levels.insert(lint.clone(), *level);
+                    }
+                    user_resources.extend(config.resources.iter().cloned());
+                    policy.fail_on = config.fail_on.unwrap_or(policy.fail_on);
+                    policy.test_code_fails =
+                        config.test_code_fails.unwrap_or(policy.test_code_fails);
+                }
+                Err(error) => errors.push(error.clone()),
+            }
+        }
+        for (lint, level) in &options.level_overrides {
+            levels.insert(lint.clone(), *level);
+        }
+        policy.fail_on = options.fail_on.unwrap_or(policy.fail_on);
+
+        let packs = match flow::PackTable::build(dependencies, &user_resources) {
+            Ok(packs) => packs,
+            Err(error) => {
+                errors.push(FileError {
+                    file: String::from("lints/"),
+                    line: None,
+                    message: error,
+                });
+                flow::PackTable::default()
+            }
+        };
+        Settings {
+            levels,
+            policy,
+            packs,
+        }
+    }
 }
 
 /// The report of a parse-only run: sources and errors, no findings.
@@ -181,58 +289,18 @@ fn parse_report(
     };
     Report {
         sources,
-        findings: Vec::new(),
         errors,
         stats,
+        ..Report::default()
     }
 }
 
-/// Lint levels (defaults, then configurations outermost first, then the
-/// command line) and the pack table; problems go to `errors`.
-fn levels_and_packs(
-    configs: &[Result<config::Config, FileError>],
-    dependencies: &std::collections::BTreeSet<String>,
-    options: &Options,
-    errors: &mut Vec<FileError>,
-) -> (std::collections::BTreeMap<String, Level>, flow::PackTable) {
-    let mut levels = rules::default_levels();
-    let mut user_resources = Vec::new();
-    for loaded in configs {
-        match loaded {
-            Ok(config) => {
-                for (lint, level) in &config.lints {
-                    levels.insert(lint.clone(), *level);
-                }
-                user_resources.extend(config.resources.iter().cloned());
-            }
-            Err(error) => errors.push(error.clone()),
-        }
-    }
-    for (lint, level) in &options.level_overrides {
-        levels.insert(lint.clone(), *level);
-    }
-
-    let packs = match flow::PackTable::build(dependencies, &user_resources) {
-        Ok(packs) => packs,
-        Err(error) => {
-            errors.push(FileError {
-                file: String::from("lints/"),
-                line: None,
-                message: error,
-            });
-            flow::PackTable::default()
-        }
-    };
-    (levels, packs)
-}
-
-/// Everything after parsing: index, analysis, rules, then findings and
-/// errors in their deterministic order.
+/// Everything after parsing: index, analysis, rules, suppressions, then
+/// findings and errors in their deterministic order.
 fn check_parsed(
     parsed: Vec<parsing::ParseOutcome>,
     mut errors: Vec<FileError>,
-    levels: &std::collections::BTreeMap<String, Level>,
-    packs: &flow::PackTable,
+    settings: &Settings,
     mut timings: Timings,
 ) -> Report {
     let mut sources = SourceMap::default();
@@ -251,10 +319,22 @@ fn check_parsed(
     let index = model::index::Index::build(&files);
     timings.index = phase.elapsed();
     let phase = Instant::now();
-    let analysis = flow::analyse_all(&files, &index, packs);
-    let mut findings = rules::check_all(&analysis.facts, &files, levels);
+    let analysis = flow::analyse_all(&files, &index, &settings.packs);
+    let mut findings = rules::check_all(&analysis.facts, &files, &settings.levels);
     timings.analyse = phase.elapsed();
     let phase = Instant::now();
+
+    // Comments are read from the text, items from the model: both exist
+    // only for files that parsed, which are the only ones with findings.
+    let mut suppressions = Vec::new();
+    for file in &files {
+        if let Some(source) = sources.get(file.file) {
+            suppressions.extend(suppressions::scan(file.file, &source.text, &file.items));
+        }
+    }
+    suppressions::apply(&mut findings, &mut suppressions);
+    findings.extend(rules::check_suppressions(&suppressions, &settings.levels));
+
     for finding in &mut findings {
         finding.fingerprint = reporting::fingerprint(finding, &sources);
         if let Some(file) = sources.get(finding.primary.file) {
@@ -281,6 +361,8 @@ fn check_parsed(
         findings,
         errors,
         stats,
+        policy: settings.policy,
+        hidden: Hidden::default(),
     }
 }
 

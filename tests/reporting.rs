@@ -1,11 +1,16 @@
-//! Output snapshots: the human and JSON renderings of a hand-built report, the
-//! fingerprint's stability, and robustness against locations that point
-//! outside their file.
+//! Output snapshots: every format's rendering of a hand-built report, the
+//! SARIF log against the SARIF 2.1.0 schema, the cargo stream through the
+//! parser rust-analyzer uses, the fingerprint's stability, and robustness
+//! against locations that point outside their file.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use codespan_reporting::term::termcolor::NoColor;
 
+use connleak::discovery::CargoTarget;
 use connleak::findings::{FileError, Finding, Level, Location, PathStep, Pos, Span, Stats};
-use connleak::reporting::{self, human, json};
+use connleak::reporting::{self, cargo, github, human, json, sarif};
 use connleak::rules::Lint;
 use connleak::source::{SourceFile, SourceMap};
 use connleak::Report;
@@ -252,6 +257,7 @@ fn sample_report() -> Report {
             elapsed_ms: 85,
             ..Stats::default()
         },
+        ..Report::default()
     }
 }
 
@@ -299,6 +305,27 @@ fn clean_run_summary() {
         ..Report::default()
     };
     assert_eq!(render_human(&report), "connleak: no findings in 14 files\n");
+}
+
+#[test]
+fn summary_says_what_was_not_shown() {
+    let report = Report {
+        stats: Stats {
+            files: 3,
+            ..Stats::default()
+        },
+        hidden: connleak::Hidden {
+            in_baseline: 4,
+            fixed_since_baseline: 2,
+            outside_changes: 1,
+        },
+        ..Report::default()
+    };
+    assert_eq!(
+        render_human(&report),
+        "connleak: no findings in 3 files; not shown: 4 in the baseline, 1 outside the changed lines; \
+         2 baseline entries fixed (--list-fixed lists them)\n"
+    );
 }
 
 /// A path longer than the labels allow: the first steps are labelled, and the
@@ -406,8 +433,9 @@ fn fingerprint_is_pinned() {
     );
 }
 
-#[test]
-fn locations_outside_their_file_do_not_panic() {
+/// Findings whose locations point past their file's end, past a line's
+/// end, or into a file nobody knows.
+fn out_of_range_report() -> Report {
     let sources = sources(JOBS);
     let beyond = Location {
         file: JOBS_ID,
@@ -455,15 +483,292 @@ fn locations_outside_their_file_do_not_panic() {
         ];
         findings.push(with_fingerprint(finding, &sources));
     }
-    let report = Report {
+    Report {
         sources,
         findings,
         ..Report::default()
-    };
+    }
+}
+
+#[test]
+fn locations_outside_their_file_do_not_panic() {
+    let report = out_of_range_report();
     let human = render_human(&report);
     assert!(human.contains("error[leaked-connection]"));
     assert!(human.contains("<unknown file>:3:2"));
     insta::assert_snapshot!("out_of_range", human);
     let json = json::render(&report);
     assert!(json.contains("\"file\": \"<unknown file>\""));
+}
+
+/// The SARIF log with the version number and the lints' documentation
+/// replaced by placeholders, so that a release or an edit to a lint's docs
+/// does not change the snapshot (the validity test checks the docs are in).
+fn render_sarif(report: &Report) -> String {
+    let mut text = sarif::render(report).replace(
+        &format!("\"{}\"", env!("CARGO_PKG_VERSION")),
+        "\"[version]\"",
+    );
+    for lint in Lint::ALL {
+        let as_json = |value: String| serde_json::to_string(&value).expect("a JSON string");
+        text = text
+            .replace(
+                &as_json(reporting::lint_docs(lint)),
+                &format!("\"[docs of {}]\"", lint.name()),
+            )
+            .replace(
+                &as_json(reporting::lint_description(lint)),
+                &format!("\"[what {} does]\"", lint.name()),
+            );
+    }
+    text
+}
+
+#[test]
+fn sarif_output() {
+    insta::assert_snapshot!("sarif", render_sarif(&sample_report()));
+}
+
+#[test]
+fn github_output() {
+    insta::assert_snapshot!("github", github::render(&sample_report()));
+}
+
+/// What a real workspace would give: `src/jobs.rs` and `src/db.rs` in the
+/// library of package `jobs`; the files that could not be checked are
+/// outside any package and get bare diagnostics.
+fn sample_targets() -> BTreeMap<String, CargoTarget> {
+    let package_dir = PathBuf::from("/project/jobs");
+    ["src/jobs.rs", "src/db.rs"]
+        .into_iter()
+        .map(|file| {
+            (
+                file.to_string(),
+                CargoTarget {
+                    package_name: "jobs".to_string(),
+                    package_version: "0.3.1".to_string(),
+                    package_dir: package_dir.clone(),
+                    manifest_path: package_dir.join("Cargo.toml"),
+                    kind: "lib",
+                    name: "jobs".to_string(),
+                    src_path: package_dir.join("src/lib.rs"),
+                    edition: "2021".to_string(),
+                },
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn cargo_output() {
+    insta::assert_snapshot!("cargo", cargo::render(&sample_report(), &sample_targets()));
+}
+
+/// How rust-analyzer reads each line of a check command: a cargo message
+/// (parsed by the `cargo_metadata` crate), or else a bare rustc diagnostic.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum CheckLine {
+    Cargo(cargo_metadata::Message),
+    Rustc(cargo_metadata::diagnostic::Diagnostic),
+}
+
+#[test]
+fn cargo_output_parses_as_rust_analyzer_parses_it() {
+    let report = sample_report();
+    let text = cargo::render(&report, &sample_targets());
+    let mut compiler_messages = Vec::new();
+    let mut finished = Vec::new();
+    let mut bare = Vec::new();
+    for line in text.lines() {
+        let parsed: CheckLine = serde_json::from_str(line)
+            .unwrap_or_else(|error| panic!("not a check message ({error}): {line}"));
+        match parsed {
+            CheckLine::Cargo(cargo_metadata::Message::CompilerMessage(message)) => {
+                compiler_messages.push(message)
+            }
+            CheckLine::Cargo(cargo_metadata::Message::BuildFinished(done)) => {
+                finished.push(done.success)
+            }
+            CheckLine::Cargo(other) => panic!("unexpected message {other:?}"),
+            CheckLine::Rustc(diagnostic) => bare.push(diagnostic),
+        }
+    }
+    // The files that could not be checked are outside any package here.
+    assert_eq!(bare.len(), report.errors.len());
+    assert!(bare
+        .iter()
+        .all(|d| d.level == cargo_metadata::diagnostic::DiagnosticLevel::Error));
+    assert_eq!(compiler_messages.len(), report.findings.len());
+    assert_eq!(finished, [false], "exactly one build-finished, last");
+    assert!(text
+        .lines()
+        .last()
+        .expect("lines")
+        .contains("build-finished"));
+
+    let first = &compiler_messages[0].message;
+    assert_eq!(
+        first.code.as_ref().map(|code| code.code.as_str()),
+        Some("connleak::held-across-await")
+    );
+    let primary = first
+        .spans
+        .iter()
+        .find(|span| span.is_primary)
+        .expect("a primary span");
+    let expected = report.findings[0].primary.span;
+    assert_eq!(primary.file_name, "src/jobs.rs");
+    assert_eq!(primary.line_start, expected.start.line as usize);
+    assert_eq!(primary.column_start, expected.start.column as usize + 1);
+    let source = &report.sources.files[0].text;
+    assert_eq!(
+        &source[primary.byte_start as usize..primary.byte_end as usize],
+        "client.get(&user.profile_url).send().await"
+    );
+    assert!(first.rendered.as_deref().is_some_and(|text| text
+        .starts_with("warning[held-across-await]: `conn` is held across an unrelated `.await`")));
+}
+
+#[test]
+fn machine_formats_survive_locations_outside_their_file() {
+    let report = out_of_range_report();
+    let sarif = sarif::render(&report);
+    assert_sarif_is_valid(&sarif);
+    let github = github::render(&report);
+    assert_eq!(github.lines().count(), 3);
+    for line in cargo::render(&report, &BTreeMap::new()).lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("JSON lines");
+    }
+}
+
+/// The SARIF 2.1.0 schema, as the `serde-sarif` crate ships it in its
+/// source (it generates its types from it). Found through `cargo metadata`,
+/// so that no copy of the schema lives in this repository.
+fn sarif_schema() -> serde_json::Value {
+    let metadata = cargo_metadata::MetadataCommand::new()
+        .cargo_path(env!("CARGO"))
+        .manifest_path(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .other_options(vec![String::from("--locked")])
+        .exec()
+        .expect("cargo metadata runs");
+    let package = metadata
+        .packages
+        .iter()
+        .find(|package| package.name.as_str() == "serde-sarif")
+        .expect("serde-sarif is a dev-dependency");
+    let schema_path = package
+        .manifest_path
+        .parent()
+        .expect("a manifest has a folder")
+        .join("src/schema.json");
+    let text = std::fs::read_to_string(&schema_path)
+        .unwrap_or_else(|error| panic!("cannot read {schema_path}: {error}"));
+    let schema: serde_json::Value = serde_json::from_str(&text).expect("the schema is JSON");
+    assert_eq!(
+        schema["title"],
+        "Static Analysis Results Format (SARIF) Version 2.1.0 JSON Schema"
+    );
+    schema
+}
+
+/// Validates against the SARIF 2.1.0 JSON schema (formats included), then
+/// deserializes into serde-sarif's typed model.
+fn assert_sarif_is_valid(text: &str) {
+    let log: serde_json::Value = serde_json::from_str(text).expect("SARIF is JSON");
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&sarif_schema())
+        .expect("the schema compiles");
+    let problems: Vec<String> = validator
+        .iter_errors(&log)
+        .map(|error| format!("{} at {}", error, error.instance_path))
+        .collect();
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+    let typed: serde_sarif::sarif::Sarif =
+        serde_json::from_str(text).expect("serde-sarif reads it");
+    assert_eq!(typed.runs.len(), 1);
+}
+
+#[test]
+fn sarif_output_is_valid_sarif_2_1_0() {
+    let report = sample_report();
+    let text = sarif::render(&report);
+    assert_sarif_is_valid(&text);
+
+    let log: serde_json::Value = serde_json::from_str(&text).expect("JSON");
+    let run = &log["runs"][0];
+    let rules = run["tool"]["driver"]["rules"].as_array().expect("rules");
+    assert_eq!(rules.len(), Lint::ALL.len());
+    for (rule, lint) in rules.iter().zip(Lint::ALL) {
+        assert_eq!(rule["id"], lint.name());
+        assert_eq!(rule["shortDescription"]["text"], lint.info().summary);
+        let help = rule["help"]["text"].as_str().expect("help text");
+        assert!(help.contains("## What it does"), "{help}");
+        assert_eq!(help, reporting::lint_docs(lint));
+        assert_eq!(rule["help"]["markdown"], help);
+        assert_eq!(
+            rule["fullDescription"]["text"],
+            reporting::lint_description(lint)
+        );
+    }
+    let results = run["results"].as_array().expect("results");
+    assert_eq!(results.len(), report.findings.len());
+    for (result, finding) in results.iter().zip(&report.findings) {
+        let index = result["ruleIndex"].as_u64().expect("an index") as usize;
+        assert_eq!(rules[index]["id"], result["ruleId"]);
+        assert_eq!(result["ruleId"], finding.lint.name());
+        assert_eq!(
+            result["partialFingerprints"]["connleak/v1"],
+            finding.fingerprint.as_str()
+        );
+        let region = &result["locations"][0]["physicalLocation"]["region"];
+        assert_eq!(region["startLine"], finding.primary.span.start.line);
+        assert_eq!(region["startColumn"], finding.primary.span.start.column + 1);
+        let steps = &result["codeFlows"][0]["threadFlows"][0]["locations"];
+        assert_eq!(
+            steps.as_array().map(Vec::len),
+            Some(finding.path.len()),
+            "{result}"
+        );
+    }
+    assert_eq!(
+        run["invocations"][0]["toolExecutionNotifications"]
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+    assert_eq!(run["invocations"][0]["executionSuccessful"], false);
+}
+
+#[test]
+fn sarif_uris_are_encoded_and_absolute_paths_are_file_uris() {
+    let mut report = sample_report();
+    report.sources.files[0].display = "src/a dir/jobs,#1.rs".to_string();
+    report.sources.files[1].display = "/abs/db.rs".to_string();
+    let text = sarif::render(&report);
+    assert_sarif_is_valid(&text);
+    assert!(
+        text.contains("\"uri\": \"src/a%20dir/jobs%2C%231.rs\""),
+        "{text}"
+    );
+    assert!(text.contains("\"uri\": \"file:///abs/db.rs\""), "{text}");
+}
+
+#[test]
+fn github_commands_escape_data_and_properties() {
+    let mut report = sample_report();
+    report.sources.files[0].display = "src/odd,name:1%.rs".to_string();
+    report.findings[0].message = "50% of the pool\nis gone".to_string();
+    let text = github::render(&report);
+    let first = text.lines().next().expect("a line");
+    assert!(
+        first.starts_with("::warning file=src/odd%2Cname%3A1%25.rs,line=11,col=19,endLine=11,endColumn=60,title=connleak(held-across-await)::50%25 of the pool%0Ais gone%0Anote: `conn` acquired here at src/odd,name:1%25.rs:6:20%0Ahelp: "),
+        "{first}"
+    );
+    // One command per finding and per error, nothing else.
+    assert_eq!(text.lines().count(), 5);
+    assert!(text
+        .lines()
+        .all(|line| line.starts_with("::error ") || line.starts_with("::warning ")));
 }

@@ -10,8 +10,9 @@ use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
 use super::resolve::{is_executor_method, FileContext, FnContext, PoolInfo, TempFact};
+use super::summaries::{call_operands, callee_key, FnSummary, Summaries, SummaryAcquire};
 use super::table::{name_matches, split_method_entry, PackTable, PoolId, ResourceId};
-use super::{Analysis, ConnectionKind, ConnectionRef, ExitHow, Fact, FactKind};
+use super::{Analysis, ConnectionKind, ConnectionRef, ExitHow, Fact, FactKind, ParamAwait, Pass};
 use crate::findings::{Location, PathStep, Span};
 use crate::model::index::Index;
 use crate::model::{
@@ -38,6 +39,10 @@ struct Tracked {
     drop_releases: bool,
     /// The body the acquire is written in.
     body: FnId,
+    /// A connection parameter followed on behalf of the callers (`conn: &mut
+    /// PgConnection`): what happens to it matters only where a caller passes
+    /// a pooled connection or transaction in.
+    param: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,6 +75,9 @@ struct Instance {
     /// Captured by move into this closure / async block (held by its value).
     in_closure: Option<(FnId, LocalId)>,
     quiet_await: bool,
+    /// A pool cloned, or lent to a function that keeps a clone: it lives on
+    /// after this body, so it is not a temporary pool.
+    shared: bool,
     /// Reached through a reference parameter: the caller owns it, so drops
     /// and exits here mean nothing for it.
     borrowed: bool,
@@ -102,6 +110,7 @@ type InstanceKey<'a> = (
     Option<Span>,
     Option<(FnId, LocalId)>,
     bool,
+    bool,
 );
 
 impl Instance {
@@ -119,6 +128,7 @@ impl Instance {
             self.manually_dropped,
             self.in_closure,
             self.borrowed,
+            self.shared,
         )
     }
 
@@ -160,8 +170,13 @@ struct Seed {
 }
 
 /// Analyses every body of one file.
-pub fn analyse_file(file: &FileIr, index: &Index, table: &PackTable) -> Analysis {
-    let context = FileContext::new(file, index, table);
+pub fn analyse_file(
+    file: &FileIr,
+    index: &Index,
+    table: &PackTable,
+    summaries: &Summaries,
+) -> Analysis {
+    let context = FileContext::new(file, index, table, summaries);
     let mut analysis = Analysis::default();
     let mut order: Vec<(usize, FnId)> = file
         .functions
@@ -177,6 +192,8 @@ pub fn analyse_file(file: &FileIr, index: &Index, table: &PackTable) -> Analysis
         facts: Vec::new(),
         seen_facts: HashSet::new(),
         untracked: 0,
+        param_awaits: Vec::new(),
+        passes: Vec::new(),
     };
     for (_, body) in order {
         let seeds = shared.seeds.remove(&body).unwrap_or_default();
@@ -191,6 +208,8 @@ pub fn analyse_file(file: &FileIr, index: &Index, table: &PackTable) -> Analysis
     }
     analysis.facts = shared.facts;
     analysis.untracked = shared.untracked;
+    analysis.param_awaits = shared.param_awaits;
+    analysis.passes = shared.passes;
     analysis
 }
 
@@ -218,6 +237,8 @@ struct Shared {
     facts: Vec<Fact>,
     seen_facts: HashSet<(u8, u32, Span)>,
     untracked: usize,
+    param_awaits: Vec<ParamAwait>,
+    passes: Vec<Pass>,
 }
 
 struct Explorer<'s, 'f, 'a> {
@@ -350,7 +371,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
     /// (by value), so an unrelated await here holds it too.
     fn seed_parameters(&mut self, state: &mut State) {
         let ir = self.ir();
-        for &param in &ir.params {
+        for (position, &param) in ir.params.iter().enumerate() {
             let Some(local) = ir.locals.get(param as usize) else {
                 continue;
             };
@@ -359,10 +380,15 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 continue;
             };
             let spec = self.table().resource(resource);
-            if !matches!(spec.kind, ResourceKind::Pooled | ResourceKind::Transaction) {
-                continue;
-            }
             let borrowed = matches!(ty, crate::model::TypeRef::Ref { .. });
+            // Pooled connections and transactions are held by whoever calls;
+            // a borrowed raw connection may be one of them (`&mut *tx`
+            // derefs to it): followed for the callers that pass one.
+            let on_behalf = match spec.kind {
+                ResourceKind::Pooled | ResourceKind::Transaction => None,
+                ResourceKind::Raw if borrowed => Some(position as u32),
+                _ => continue,
+            };
             let tracked = Tracked {
                 connection: ConnectionKind::Resource(spec.kind),
                 resource: Some(resource),
@@ -372,6 +398,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 loop_id: None,
                 drop_releases: spec.drop_releases,
                 body: self.body,
+                param: on_behalf,
             };
             let id = self.track(tracked, None, false);
             state.instances.push(Instance {
@@ -385,6 +412,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 manually_dropped: None,
                 in_closure: None,
                 quiet_await: false,
+                shared: false,
                 borrowed,
                 path_start: 0,
             });
@@ -464,6 +492,17 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             }
             OpKind::Let { local, value } => self.bind(state, *local, value),
             OpKind::Assign { place, value } => self.assign(state, place, value, span, path),
+            OpKind::StoreThrough { target, value } => {
+                // Through a guard on a static (`*CACHE.lock().unwrap() = v`)
+                // it is a static store; through anything else, an unknown place.
+                if let TempFact::Static(name) = self.fcx.temp_fact(*target).clone() {
+                    for n in self.owned(state, value).into_iter().rev() {
+                        let instance = state.instances.remove(n);
+                        self.store_static(&instance, &name, span, path);
+                    }
+                }
+                self.escape(state, value);
+            }
             OpKind::Closure { dest, body } => self.capture(state, *dest, *body),
             OpKind::Use { operands } => {
                 for operand in operands {
@@ -471,6 +510,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 }
             }
             OpKind::Vanish(temp) => state.instances.retain(|i| !i.held_by(Root::Temp(*temp))),
+            OpKind::VanishLocal(local) => {
+                state.instances.retain(|i| !i.held_by(Root::Local(*local)))
+            }
             OpKind::StorageDead(local) => {
                 let root = Root::Local(*local);
                 self.drop_where(
@@ -633,15 +675,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 let target = written.join("::");
                 for n in self.owned(state, value).into_iter().rev() {
                     let instance = state.instances.remove(n);
-                    self.fact(
-                        FactKind::StoredInStatic {
-                            target: target.clone(),
-                        },
-                        &instance,
-                        span,
-                        path,
-                        format!("stored in the static `{target}` here"),
-                    );
+                    self.store_static(&instance, &target, span, path);
                 }
             }
             _ => {
@@ -737,6 +771,10 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
     ) {
         let core = &self.table().core;
         let name = resolved.join("::");
+        if let Some(summary) = self.summary_for(&Callee::Path(resolved.to_vec())) {
+            let operands: Vec<&Operand> = args.iter().collect();
+            self.summary_keeps(state, summary, &operands);
+        }
         if self.file.core_role(resolved, &core.drop) {
             for arg in args {
                 let owned = self.owned(state, arg);
@@ -811,7 +849,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         if handled {
             return;
         }
-        if let Some(acquired) = self.path_acquire(resolved) {
+        if let Some(acquired) = self.file.path_acquire(resolved) {
             let pool = args
                 .iter()
                 .find_map(|arg| match self.fcx.operand_fact(arg, self.file) {
@@ -840,6 +878,17 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         }
         if let TempFact::NewPool(pool) = self.fcx.temp_fact(dest).clone() {
             self.build_pool(state, dest, pool, span, block, path);
+            return;
+        }
+        let callee = Callee::Path(resolved.to_vec());
+        if let Some(summary) = self.summary_for(&callee) {
+            let operands: Vec<&Operand> = args.iter().collect();
+            self.summary_acquires(state, summary, &operands, span, path);
+            self.record_passes(state, summary, &operands, span, path);
+            for arg in args {
+                self.pass_to_unknown(state, arg, dest);
+            }
+            self.summary_returns(state, summary, &operands, dest, span, block, path);
             return;
         }
         let constructs = self.file.core_role(resolved, &core.wrap)
@@ -888,6 +937,14 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         let core = &self.table().core;
         // 1. A method on a connection.
         let on_connection = self.reached(state, receiver);
+        if matches!(name, "clone" | "to_owned") {
+            for &n in &on_connection {
+                let tracked = &self.shared.tracked[state.instances[n].tracked as usize];
+                if tracked.connection == ConnectionKind::Pool {
+                    state.instances[n].shared = true;
+                }
+            }
+        }
         if let Some(&n) = on_connection.first() {
             self.database_temps.insert(dest);
             let tracked = self.shared.tracked[state.instances[n].tracked as usize].clone();
@@ -924,8 +981,45 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             }
             let owns =
                 state.instances[n].holder == operand_root(receiver).unwrap_or(Root::Temp(u32::MAX));
-            if owns && core.passthrough_methods.iter().any(|m| m == name) {
-                state.instances[n].holder = Root::Temp(dest);
+            // A pool being built, still a temporary, is only ever wrapped
+            // on its way to a binding (`.build(m).map_res("..")?`): a
+            // project's own error conversions pass it on too.
+            let pool_in_temporary =
+                tracked.connection == ConnectionKind::Pool && matches!(receiver, Operand::Temp(_));
+            // `.map(Some)`, `.map(Box::new)`, `.map(Wrapper)`: the value is
+            // wrapped, not consumed.
+            let wrapped = name == "map"
+                && args.first().is_some_and(|arg| match arg {
+                    Operand::Place {
+                        place:
+                            Place {
+                                root: PlaceRoot::Path(path),
+                                fields,
+                            },
+                        ..
+                    } if fields.is_empty() => {
+                        let resolved = self.file.resolve_path(path);
+                        self.file.core_role(&resolved, &core.wrap)
+                            || resolved
+                                .last()
+                                .and_then(|s| s.chars().next())
+                                .is_some_and(char::is_uppercase)
+                    }
+                    _ => false,
+                });
+            if owns
+                && (pool_in_temporary
+                    || wrapped
+                    || core.passthrough_methods.iter().any(|m| m == name))
+            {
+                // Every connection the value holds goes along (both halves
+                // of `connect(..).await.map_err(..)`).
+                let from = operand_root(receiver);
+                for instance in &mut state.instances {
+                    if from.is_some_and(|root| instance.held_by(root)) {
+                        instance.holder = Root::Temp(dest);
+                    }
+                }
                 return;
             }
             if is_executor_method(self.file, name) {
@@ -953,7 +1047,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         // 2. A method on a pool or a pool builder.
         match self.fcx.operand_fact(receiver, self.file) {
             TempFact::Pool(info) => {
-                if let Some(resource) = self.acquire_from_pool(info.id, name) {
+                if let Some(resource) = self.file.acquire_from_pool(info.id, name) {
                     self.nested_check(state, &info.key, span, path, false);
                     self.acquire(
                         state,
@@ -1000,7 +1094,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         // the receiver's declared type.
         if let Some(mut written) = self.fcx.operand_type_path(receiver, self.file) {
             written.push(name.to_string());
-            if let Some(acquired) = self.path_acquire(&written) {
+            if let Some(acquired) = self.file.path_acquire(&written) {
                 self.mark_used(state, receiver);
                 for (resource, element) in acquired {
                     self.acquire(
@@ -1027,6 +1121,20 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             }
         }
 
+        // A workspace function with a summary: what it acquires from the
+        // pools it is given, and the connection it returns.
+        let method_callee = Callee::Method {
+            receiver: receiver.clone(),
+            name: name.to_string(),
+        };
+        let summary = self.summary_for(&method_callee);
+        if let Some(summary) = summary {
+            let operands = call_operands(&method_callee, args);
+            self.summary_keeps(state, summary, &operands);
+            self.summary_acquires(state, summary, &operands, span, path);
+            self.record_passes(state, summary, &operands, span, path);
+        }
+
         // 3. Connections given as arguments.
         let receiver_fact = self.fcx.operand_fact(receiver, self.file);
         let receiver_is_static = matches!(receiver_fact, TempFact::Static(_));
@@ -1043,7 +1151,11 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     .resource
                     .is_some_and(|r| listed(&self.table().resource(r).leak));
                 let instance = state.instances.remove(n);
-                if receiver_is_static && core.static_store_methods.iter().any(|m| m == name) {
+                // A static's cell or collection (`CELL.set(conn)`,
+                // `PARKED.lock().unwrap().push(conn)`) outlives everything.
+                let stores = core.static_store_methods.iter().any(|m| m == name)
+                    || core.collection_insert_methods.iter().any(|m| m == name);
+                if receiver_is_static && stores {
                     let TempFact::Static(target) = &receiver_fact else {
                         unreachable!()
                     };
@@ -1090,43 +1202,10 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 }
             }
         }
-    }
-
-    /// Acquires written as path calls (`PgConnection::connect(url)`), with the
-    /// tuple element each resource is.
-    fn path_acquire(&self, resolved: &[String]) -> Option<Vec<(ResourceId, Option<u32>)>> {
-        let mut found = Vec::new();
-        for &pack in &self.file.active {
-            for (index, spec) in self.table().packs[pack].resources.iter().enumerate() {
-                let matches = spec.acquire.iter().any(|entry| {
-                    name_matches(resolved, entry, false)
-                        && (resolved.len() >= 2 || !entry.contains("::"))
-                });
-                if matches {
-                    found.push((ResourceId { pack, index }, spec.tuple_index));
-                }
-            }
+        if let Some(summary) = summary {
+            let operands = call_operands(&method_callee, args);
+            self.summary_returns(state, summary, &operands, dest, span, block, path);
         }
-        (!found.is_empty()).then_some(found)
-    }
-
-    /// `pool.acquire()`: the resource an acquire entry `Pool::acquire` gives.
-    fn acquire_from_pool(&self, pool: PoolId, method: &str) -> Option<ResourceId> {
-        let spec_pack = &self.table().packs[pool.pack];
-        spec_pack
-            .resources
-            .iter()
-            .enumerate()
-            .find_map(|(index, spec)| {
-                spec.acquire
-                    .iter()
-                    .filter_map(|e| split_method_entry(e))
-                    .any(|(type_name, m)| m == method && self.file.pool_named(pool, type_name))
-                    .then_some(ResourceId {
-                        pack: pool.pack,
-                        index,
-                    })
-            })
     }
 
     /// `conn.begin()`: a resource acquired from another one.
@@ -1167,6 +1246,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             loop_id: self.ir().blocks[block as usize].loop_id,
             drop_releases: spec.drop_releases,
             body: self.body,
+            param: None,
         };
         let id = self.track(tracked, element, false);
         *path = push_step(path, span, String::from("acquired here"));
@@ -1191,6 +1271,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             loop_id: self.ir().blocks[block as usize].loop_id,
             drop_releases: true,
             body: self.body,
+            param: None,
         };
         let id = self.track(tracked, None, true);
         *path = push_step(path, span, String::from("pool built here"));
@@ -1235,6 +1316,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             manually_dropped: None,
             in_closure: None,
             quiet_await: false,
+            shared: false,
             borrowed: false,
             path_start: depth,
         });
@@ -1277,6 +1359,19 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         path: &Rc<PathNode>,
         implicit: bool,
     ) {
+        self.nested_check_through(state, pool_key, span, path, implicit, None);
+    }
+
+    /// `through`: the workspace function that acquires, with where it does.
+    fn nested_check_through(
+        &mut self,
+        state: &State,
+        pool_key: &str,
+        span: Span,
+        path: &Rc<PathNode>,
+        implicit: bool,
+        through: Option<(&SummaryAcquire, &str)>,
+    ) {
         let held: Vec<Instance> = state
             .instances
             .iter()
@@ -1293,11 +1388,14 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             .cloned()
             .collect();
         if let Some(instance) = held.first() {
-            let note = if implicit {
-                format!("`{pool_key}` checks out another connection here")
-            } else {
-                format!("a second connection is acquired from `{pool_key}` here")
+            let note = match through {
+                Some((_, callee)) => {
+                    format!("`{callee}` checks out another connection from `{pool_key}`")
+                }
+                None if implicit => format!("`{pool_key}` checks out another connection here"),
+                None => format!("a second connection is acquired from `{pool_key}` here"),
             };
+            let before = self.shared.facts.len();
             self.fact(
                 FactKind::NestedAcquire { implicit },
                 instance,
@@ -1305,7 +1403,121 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 path,
                 note,
             );
+            if let (Some((acquire, _)), true) = (through, self.shared.facts.len() > before) {
+                // Show where, inside the callee, the connection is taken.
+                if let Some(fact) = self.shared.facts.last_mut() {
+                    let mut chain = acquire.via.join(" -> ");
+                    if !chain.is_empty() {
+                        chain = format!(" (through {chain})");
+                    }
+                    let verb = if acquire.implicit {
+                        "runs a query on the pool"
+                    } else {
+                        "acquires"
+                    };
+                    fact.path.push(PathStep {
+                        at: acquire.at,
+                        note: format!("it {verb} here{chain}"),
+                    });
+                }
+            }
         }
+    }
+
+    /// A call to a workspace function: a second acquire from a pool the
+    /// caller holds a connection of, through the callee's summary.
+    /// Pools lent to a function that keeps a clone of them live on.
+    fn summary_keeps(&self, state: &mut State, summary: &FnSummary, operands: &[&Operand]) {
+        for &param in &summary.keeps {
+            let Some(operand) = operands.get(param) else {
+                continue;
+            };
+            for n in self.reached(state, operand) {
+                let tracked = &self.shared.tracked[state.instances[n].tracked as usize];
+                if tracked.connection == ConnectionKind::Pool {
+                    state.instances[n].shared = true;
+                }
+            }
+        }
+    }
+
+    fn summary_acquires(
+        &mut self,
+        state: &State,
+        summary: &FnSummary,
+        operands: &[&Operand],
+        span: Span,
+        path: &Rc<PathNode>,
+    ) {
+        for acquire in &summary.acquires {
+            let Some(key) = self.caller_pool_key(operands, acquire) else {
+                continue;
+            };
+            self.nested_check_through(
+                state,
+                &key,
+                span,
+                path,
+                acquire.implicit,
+                Some((acquire, &summary.name)),
+            );
+        }
+    }
+
+    /// The caller's name for a pool the callee reaches through a parameter:
+    /// `state.repo` + `pool` for `state.repo.find()` acquiring from `self.pool`.
+    fn caller_pool_key(&self, operands: &[&Operand], acquire: &SummaryAcquire) -> Option<String> {
+        let operand = operands.get(acquire.param)?;
+        if acquire.fields.is_empty() {
+            if let TempFact::Pool(info) = self.fcx.operand_fact(operand, self.file) {
+                return Some(info.key);
+            }
+        }
+        // A generic executor acquires only when given a pool.
+        acquire.pool?;
+        let Operand::Place { place, .. } = operand else {
+            return None;
+        };
+        let mut key = self.fcx.place_key(place);
+        for field in &acquire.fields {
+            key.push('.');
+            key.push_str(field);
+        }
+        Some(key)
+    }
+
+    /// A connection returned by a workspace function (`get_conn(&pool)`,
+    /// `app.db_write()`): acquired at the call.
+    #[allow(clippy::too_many_arguments)]
+    fn summary_returns(
+        &mut self,
+        state: &mut State,
+        summary: &FnSummary,
+        operands: &[&Operand],
+        dest: TempId,
+        span: Span,
+        block: BlockId,
+        path: &mut Rc<PathNode>,
+    ) {
+        let Some(resource) = summary.returns else {
+            return;
+        };
+        let pool = summary.acquires.iter().find_map(|acquire| {
+            let key = self.caller_pool_key(operands, acquire)?;
+            Some(PoolInfo {
+                id: acquire.pool?,
+                key,
+            })
+        });
+        self.acquire(state, dest, None, Some(resource), pool, span, block, path);
+    }
+
+    fn summary_for(&self, callee: &Callee) -> Option<&'a FnSummary> {
+        let key = callee_key(callee, &self.fcx, self.file)?;
+        if key == self.ir().name {
+            return None;
+        }
+        self.file.summaries.get(&key)
     }
 
     fn accumulates(&self, instance: &Instance, receiver: &Operand, block: BlockId) -> bool {
@@ -1381,7 +1593,17 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         }
     }
 
+    /// Static storage keeps a value for the life of the process. For a pooled
+    /// connection or a transaction that is a slot gone for good; a pool or a
+    /// dedicated connection kept there is what statics are for.
     fn store_static(&mut self, instance: &Instance, target: &str, span: Span, path: &Rc<PathNode>) {
+        let tracked = &self.shared.tracked[instance.tracked as usize];
+        if !matches!(
+            tracked.connection,
+            ConnectionKind::Resource(ResourceKind::Pooled | ResourceKind::Transaction)
+        ) {
+            return;
+        }
         self.fact(
             FactKind::StoredInStatic {
                 target: target.to_string(),
@@ -1436,10 +1658,13 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         let mut unrelated = Vec::new();
         for instance in &mut state.instances {
             let tracked = &self.shared.tracked[instance.tracked as usize];
-            if !matches!(
-                tracked.connection,
-                ConnectionKind::Resource(ResourceKind::Pooled | ResourceKind::Transaction)
-            ) {
+            let held_for_callers = tracked.param.is_some();
+            if !held_for_callers
+                && !matches!(
+                    tracked.connection,
+                    ConnectionKind::Resource(ResourceKind::Pooled | ResourceKind::Transaction)
+                )
+            {
                 continue;
             }
             if instance.in_closure.is_some() || !matches!(instance.holder, Root::Local(_)) {
@@ -1493,6 +1718,14 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             let Some(OpKind::Call { callee, args, .. }) = self.fcx.def_of(cursor) else {
                 return false;
             };
+            // A workspace function that queries a pool: `nested-acquire`
+            // speaks for it when it is the same pool.
+            if self
+                .summary_for(callee)
+                .is_some_and(|summary| !summary.acquires.is_empty())
+            {
+                return true;
+            }
             let mentions_pool = args
                 .iter()
                 .any(|arg| matches!(self.fcx.operand_fact(arg, self.file), TempFact::Pool(_)));
@@ -1516,7 +1749,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 }
                 Callee::Path(written) | Callee::Macro(written) => {
                     let resolved = self.file.resolve_path(written);
-                    return self.path_acquire(&resolved).is_some();
+                    return self.file.path_acquire(&resolved).is_some();
                 }
                 Callee::Value(_) => return false,
             }
@@ -1610,9 +1843,13 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         }
         match tracked.connection {
             ConnectionKind::Pool => {
+                // Giving up on an error path closes the pool, as it should.
+                if !normal {
+                    return;
+                }
                 let role = self.root_role();
                 let in_loop = tracked.loop_id.is_some();
-                if in_loop || !(role.is_main || role.is_test) {
+                if in_loop || !(role.is_main || role.is_test || instance.shared) {
                     self.fact(
                         FactKind::TemporaryPool { in_loop },
                         instance,
@@ -1685,13 +1922,83 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         path: &Rc<PathNode>,
         note: String,
     ) {
+        let Some(fact) = self.build_fact(kind, instance, at, path, note) else {
+            return;
+        };
+        match self.shared.tracked[instance.tracked as usize].param {
+            Some(param) => {
+                if fact.kind == FactKind::HeldAcrossAwait {
+                    self.shared.param_awaits.push(ParamAwait {
+                        function: self.ir().name.clone(),
+                        param,
+                        fact,
+                    });
+                }
+            }
+            None => self.shared.facts.push(fact),
+        }
+    }
+
+    /// A connection (or one followed for the callers) passed to a workspace
+    /// function: the callee's awaits on it are joined in after the analysis.
+    fn record_passes(
+        &mut self,
+        state: &State,
+        callee: &FnSummary,
+        operands: &[&Operand],
+        span: Span,
+        path: &Rc<PathNode>,
+    ) {
+        for (position, operand) in operands.iter().enumerate() {
+            for n in self.reached(state, operand) {
+                let instance = state.instances[n].clone();
+                let tracked = &self.shared.tracked[instance.tracked as usize];
+                let relevant = tracked.param.is_some()
+                    || matches!(
+                        tracked.connection,
+                        ConnectionKind::Resource(ResourceKind::Pooled | ResourceKind::Transaction)
+                    );
+                if !relevant || instance.in_closure.is_some() {
+                    continue;
+                }
+                let from_param = tracked.param;
+                let note = format!("passed to `{}` here", callee.name);
+                // Built outside the fact dedupe: one connection may be passed
+                // to several functions at one call.
+                let Some(fact) = self.build_fact_unchecked(
+                    FactKind::HeldAcrossAwait,
+                    &instance,
+                    span,
+                    path,
+                    note,
+                ) else {
+                    continue;
+                };
+                self.shared.passes.push(Pass {
+                    from_param: from_param.map(|param| (self.ir().name.clone(), param)),
+                    callee: callee.name.clone(),
+                    param: position as u32,
+                    fact,
+                });
+            }
+        }
+    }
+
+    fn build_fact(
+        &mut self,
+        kind: FactKind,
+        instance: &Instance,
+        at: Span,
+        path: &Rc<PathNode>,
+        note: String,
+    ) -> Option<Fact> {
         if instance.borrowed
             && !matches!(
                 kind,
                 FactKind::HeldAcrossAwait | FactKind::NestedAcquire { .. }
             )
         {
-            return;
+            return None;
         }
         let discriminant = fact_discriminant(&kind);
         if !self
@@ -1699,8 +2006,19 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             .seen_facts
             .insert((discriminant, instance.tracked, at))
         {
-            return;
+            return None;
         }
+        self.build_fact_unchecked(kind, instance, at, path, note)
+    }
+
+    fn build_fact_unchecked(
+        &self,
+        kind: FactKind,
+        instance: &Instance,
+        at: Span,
+        path: &Rc<PathNode>,
+        note: String,
+    ) -> Option<Fact> {
         let tracked = &self.shared.tracked[instance.tracked as usize];
         let file = self.file.file.file;
         let acquired_at = Location {
@@ -1749,7 +2067,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             (Some(name), _) => Some(name),
             (None, _) => None,
         };
-        self.shared.facts.push(Fact {
+        Some(Fact {
             kind,
             connection: ConnectionRef {
                 resource: tracked.resource_name.clone(),
@@ -1762,7 +2080,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             path: steps,
             function: self.ir().name.clone(),
             in_test: self.root_role().is_test,
-        });
+        })
     }
 }
 

@@ -9,6 +9,7 @@
 
 mod engine;
 pub mod resolve;
+pub mod summaries;
 pub mod table;
 
 use rayon::prelude::*;
@@ -104,18 +105,121 @@ pub struct Analysis {
     pub facts: Vec<Fact>,
     /// Connections moved into something the analysis cannot follow.
     pub untracked: usize,
+    /// Unrelated awaits in a function while it holds a connection parameter
+    /// that only its callers can say is pooled.
+    pub param_awaits: Vec<ParamAwait>,
+    /// Connections passed to workspace functions, with the path to the call.
+    pub passes: Vec<Pass>,
+}
+
+/// An unrelated await in `function` while parameter `param` is held.
+#[derive(Debug, Clone)]
+pub struct ParamAwait {
+    pub function: String,
+    pub param: u32,
+    pub fact: Fact,
+}
+
+/// A connection passed as parameter `param` of `callee`. `from_param`: it
+/// is itself the caller's parameter (followed on behalf of its callers).
+#[derive(Debug, Clone)]
+pub struct Pass {
+    pub from_param: Option<(String, u32)>,
+    pub callee: String,
+    pub param: u32,
+    /// The connection and the path up to the call.
+    pub fact: Fact,
+}
+
+/// Calls deeper than this are not followed when joining awaits to callers.
+const MAX_PASS_DEPTH: usize = 8;
+
+/// Joins the awaits that functions make while holding a connection
+/// parameter to the callers that pass a pooled connection or transaction in:
+/// the finding lands at the await, with the caller's connection and the
+/// call chain in its path.
+fn join_awaits_to_callers(analysis: &mut Analysis) {
+    use std::collections::{BTreeMap, BTreeSet};
+    // (function, param) -> awaits, growing through parameters passed on.
+    let mut awaits: BTreeMap<(String, u32), Vec<Fact>> = BTreeMap::new();
+    for held in &analysis.param_awaits {
+        awaits
+            .entry((held.function.clone(), held.param))
+            .or_default()
+            .push(held.fact.clone());
+    }
+    for _ in 0..MAX_PASS_DEPTH {
+        let mut grown = false;
+        for pass in &analysis.passes {
+            let Some(from) = &pass.from_param else {
+                continue;
+            };
+            let Some(inner) = awaits.get(&(pass.callee.clone(), pass.param)).cloned() else {
+                continue;
+            };
+            let entry = awaits.entry(from.clone()).or_default();
+            for fact in inner {
+                if entry.iter().any(|known| known.at == fact.at) {
+                    continue;
+                }
+                let mut joined = fact.clone();
+                joined.path = splice(&pass.fact.path, &fact.path);
+                entry.push(joined);
+                grown = true;
+            }
+        }
+        if !grown {
+            break;
+        }
+    }
+    let mut seen = BTreeSet::new();
+    for pass in &analysis.passes {
+        if pass.from_param.is_some() {
+            continue;
+        }
+        let Some(inner) = awaits.get(&(pass.callee.clone(), pass.param)) else {
+            continue;
+        };
+        for fact in inner {
+            if !seen.insert((pass.fact.connection.acquired_at, fact.at)) {
+                continue;
+            }
+            analysis.facts.push(Fact {
+                kind: FactKind::HeldAcrossAwait,
+                connection: pass.fact.connection.clone(),
+                at: fact.at,
+                path: splice(&pass.fact.path, &fact.path),
+                function: fact.function.clone(),
+                in_test: fact.in_test,
+            });
+        }
+    }
+}
+
+/// The caller's path up to the call, then the callee's path after its
+/// parameter's own "acquired here" step.
+fn splice(caller: &[PathStep], callee: &[PathStep]) -> Vec<PathStep> {
+    caller
+        .iter()
+        .chain(callee.iter().skip(1))
+        .cloned()
+        .collect()
 }
 
 /// Analyses every body of every file, in parallel, in file order.
 pub fn analyse_all(files: &[FileIr], index: &Index, packs: &PackTable) -> Analysis {
+    let summaries = summaries::Summaries::build(files, index, packs);
     let per_file: Vec<Analysis> = files
         .par_iter()
-        .map(|file| engine::analyse_file(file, index, packs))
+        .map(|file| engine::analyse_file(file, index, packs, &summaries))
         .collect();
     let mut analysis = Analysis::default();
     for file in per_file {
         analysis.facts.extend(file.facts);
         analysis.untracked += file.untracked;
+        analysis.param_awaits.extend(file.param_awaits);
+        analysis.passes.extend(file.passes);
     }
+    join_awaits_to_callers(&mut analysis);
     analysis
 }

@@ -4,9 +4,11 @@
 //! based: a receiver is a pool only when a declared type, a field type, a
 //! parameter type or a constructor says so, never because of its name.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
-use super::table::{name_matches, PackId, PackTable, PoolId, ResourceId};
+use super::summaries::Summaries;
+use super::table::{name_matches, split_method_entry, PackId, PackTable, PoolId, ResourceId};
 use crate::model::index::Index;
 use crate::model::{
     BlockId, Callee, FileIr, FnIr, LocalId, OpKind, Operand, Place, PlaceRoot, TempId, Terminator,
@@ -44,11 +46,19 @@ pub struct FileContext<'a> {
     pub index: &'a Index,
     pub table: &'a PackTable,
     pub active: Vec<PackId>,
+    /// What the workspace's functions do with pools and connections.
+    pub summaries: &'a Summaries,
     uses: HashMap<&'a str, &'a [String]>,
+    resource_types: RefCell<HashMap<TypeRef, Option<ResourceId>>>,
 }
 
 impl<'a> FileContext<'a> {
-    pub fn new(file: &'a FileIr, index: &'a Index, table: &'a PackTable) -> FileContext<'a> {
+    pub fn new(
+        file: &'a FileIr,
+        index: &'a Index,
+        table: &'a PackTable,
+        summaries: &'a Summaries,
+    ) -> FileContext<'a> {
         let uses = file
             .uses
             .iter()
@@ -60,7 +70,9 @@ impl<'a> FileContext<'a> {
             index,
             table,
             active: table.active_for(&file.crate_roots),
+            summaries,
             uses,
+            resource_types: RefCell::new(HashMap::new()),
         }
     }
 
@@ -96,6 +108,46 @@ impl<'a> FileContext<'a> {
         }
     }
 
+    /// Acquires written as path calls (`PgConnection::connect(url)`), with the
+    /// tuple element each resource is.
+    pub fn path_acquire(&self, resolved: &[String]) -> Option<Vec<(ResourceId, Option<u32>)>> {
+        if !self.table.may_name(resolved) {
+            return None;
+        }
+        let mut found = Vec::new();
+        for &pack in &self.active {
+            for (index, spec) in self.table.packs[pack].resources.iter().enumerate() {
+                let matches = spec.acquire.iter().any(|entry| {
+                    name_matches(resolved, entry, false)
+                        && (resolved.len() >= 2 || !entry.contains("::"))
+                });
+                if matches {
+                    found.push((ResourceId { pack, index }, spec.tuple_index));
+                }
+            }
+        }
+        (!found.is_empty()).then_some(found)
+    }
+
+    /// `pool.acquire()`: the resource an acquire entry `Pool::acquire` gives.
+    pub fn acquire_from_pool(&self, pool: PoolId, method: &str) -> Option<ResourceId> {
+        let spec_pack = &self.table.packs[pool.pack];
+        spec_pack
+            .resources
+            .iter()
+            .enumerate()
+            .find_map(|(index, spec)| {
+                spec.acquire
+                    .iter()
+                    .filter_map(|e| split_method_entry(e))
+                    .any(|(type_name, m)| m == method && self.pool_named(pool, type_name))
+                    .then_some(ResourceId {
+                        pack: pool.pack,
+                        index,
+                    })
+            })
+    }
+
     /// Whether a resolved path is one of `entries` (core roles are always on).
     pub fn core_role(&self, resolved: &[String], entries: &[String]) -> bool {
         entries
@@ -110,6 +162,9 @@ impl<'a> FileContext<'a> {
             return None;
         };
         let resolved = self.resolve_path(segments);
+        if !self.table.may_name(&resolved) {
+            return None;
+        }
         self.active.iter().find_map(|&pack| {
             self.table.packs[pack]
                 .pools
@@ -119,20 +174,49 @@ impl<'a> FileContext<'a> {
         })
     }
 
-    /// The resource kind a type denotes, after aliases and wrappers.
+    /// The resource kind a type denotes, after aliases and wrappers; a
+    /// workspace struct that owns one (a request guard `DbConn(PoolConnection<..>)`)
+    /// stands for what it holds.
     pub fn resource_type(&self, ty: &TypeRef) -> Option<ResourceId> {
+        // Asked for every typed receiver and parameter, with struct fields
+        // followed: remembered per file.
+        if let Some(known) = self.resource_types.borrow().get(ty) {
+            return *known;
+        }
+        let found = self.resource_type_within(ty, 3);
+        self.resource_types.borrow_mut().insert(ty.clone(), found);
+        found
+    }
+
+    fn resource_type_within(&self, ty: &TypeRef, depth: u32) -> Option<ResourceId> {
         let peeled = self.index.peel(ty);
         let TypeRef::Path { segments, .. } = peeled else {
             return None;
         };
         let resolved = self.resolve_path(segments);
-        self.active.iter().find_map(|&pack| {
-            self.table.packs[pack]
-                .resources
-                .iter()
-                .position(|r| r.types.iter().any(|t| name_matches(&resolved, t, true)))
-                .map(|index| ResourceId { pack, index })
-        })
+        let direct = self
+            .table
+            .may_name(&resolved)
+            .then(|| {
+                self.active.iter().find_map(|&pack| {
+                    self.table.packs[pack]
+                        .resources
+                        .iter()
+                        .position(|r| r.types.iter().any(|t| name_matches(&resolved, t, true)))
+                        .map(|index| ResourceId { pack, index })
+                })
+            })
+            .flatten();
+        if direct.is_some() || depth == 0 {
+            return direct;
+        }
+        // A field that borrows a connection (`&'a mut Transaction`) lends it:
+        // the struct does not own what it points to.
+        let name = segments.last()?;
+        self.index
+            .struct_fields(name)
+            .filter(|field| !matches!(field, TypeRef::Ref { .. }))
+            .find_map(|field| self.resource_type_within(field, depth - 1))
     }
 
     /// Whether `type_name` (the type part of a `Type::method` entry) names the
@@ -287,7 +371,12 @@ impl<'a> FnContext<'a> {
         match callee {
             Callee::Path(written) | Callee::Macro(written) => {
                 let resolved = file.resolve_path(written);
-                for &pack in &file.active {
+                let active: &[PackId] = if file.table.may_name(&resolved) {
+                    &file.active
+                } else {
+                    &[]
+                };
+                for &pack in active {
                     let pack_def = &file.table.packs[pack];
                     for (index, pool) in pack_def.pools.iter().enumerate() {
                         let id = PoolId { pack, index };
@@ -331,7 +420,10 @@ impl<'a> FnContext<'a> {
             Callee::Method { receiver, name } => {
                 // `config.create_pool(..)`, `client.get_connection_manager()`:
                 // pack entries written as `Type::method` on a typed receiver.
-                if let Some(mut written) = self.operand_type_path(receiver, file) {
+                let typed = self
+                    .operand_type_path(receiver, file)
+                    .filter(|_| file.table.may_name(std::slice::from_ref(name)));
+                if let Some(mut written) = typed {
                     written.push(name.clone());
                     for &pack in &file.active {
                         for (index, pool) in file.table.packs[pack].pools.iter().enumerate() {

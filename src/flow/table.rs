@@ -42,6 +42,10 @@ pub struct Pack {
 pub struct PackTable {
     pub packs: Vec<Pack>,
     pub core: CoreRoles,
+    /// The last segment of every type and call any pack names: a path whose
+    /// last segment is not here matches no entry, which spares the entry
+    /// scans on the hot path (most calls and types are not databases').
+    last_segments: BTreeSet<String>,
 }
 
 impl PackTable {
@@ -79,17 +83,90 @@ impl PackTable {
                 active_by_dependency,
             });
         }
-        if !user.is_empty() {
+        // A user entry for a type a pack already knows (`sqlx::PgConnection`
+        // with `drop_releases = false`, for a project that wants raw
+        // connections closed) is that project's policy for the type: it takes
+        // the pack entry's place, so that one acquire makes one connection and
+        // the pack's gating and derived acquires (`conn.begin()`) still apply.
+        // The pack entry's other types (`sqlx::MySqlConnection` beside
+        // `sqlx::PgConnection`) keep the pack's rules.
+        let mut own_types = Vec::new();
+        for resource in user {
+            let Some(id) = table.known_resource(&resource.types) else {
+                own_types.push(resource.clone());
+                continue;
+            };
+            let pack = &mut table.packs[id.pack];
+            let mut rest = std::mem::replace(&mut pack.resources[id.index], resource.clone());
+            rest.types
+                .retain(|known| !resource.types.iter().any(|t| same_type(t, known)));
+            rest.acquire
+                .retain(|entry| !resource.acquire.iter().any(|a| same_call(a, entry)));
+            if !rest.types.is_empty() && !rest.acquire.is_empty() {
+                pack.resources.push(rest);
+            }
+        }
+        if !own_types.is_empty() {
             table.packs.push(Pack {
                 name: String::from("configuration"),
                 crates: Vec::new(),
                 pools: Vec::new(),
-                resources: user.to_vec(),
+                resources: own_types,
                 raw_sql: None,
                 active_by_dependency: true,
             });
         }
+        table.last_segments = table.entry_last_segments();
         Ok(table)
+    }
+
+    fn entry_last_segments(&self) -> BTreeSet<String> {
+        let mut names = BTreeSet::new();
+        for pack in &self.packs {
+            let pool_entries = pack.pools.iter().flat_map(|pool| {
+                pool.types
+                    .iter()
+                    .chain(&pool.constructors)
+                    .chain(&pool.builders)
+            });
+            let resource_entries = pack.resources.iter().flat_map(|resource| {
+                resource
+                    .types
+                    .iter()
+                    .chain(&resource.acquire)
+                    .chain(&resource.release)
+                    .chain(&resource.leak)
+            });
+            let query_functions = pack.raw_sql.iter().flat_map(|raw| &raw.query_functions);
+            for entry in pool_entries.chain(resource_entries).chain(query_functions) {
+                if let Some(last) = entry.rsplit("::").next() {
+                    names.insert(last.to_string());
+                }
+            }
+        }
+        names
+    }
+
+    /// Whether any pack entry ends with this segment.
+    pub fn may_name(&self, resolved: &[String]) -> bool {
+        resolved
+            .last()
+            .is_some_and(|last| self.last_segments.contains(last))
+    }
+
+    /// The pack resource one of `types` names by a crate path.
+    fn known_resource(&self, types: &[String]) -> Option<ResourceId> {
+        self.packs.iter().enumerate().find_map(|(pack, spec)| {
+            spec.resources
+                .iter()
+                .position(|resource| {
+                    resource
+                        .types
+                        .iter()
+                        .any(|known| types.iter().any(|t| same_type(t, known)))
+                })
+                .map(|index| ResourceId { pack, index })
+        })
     }
 
     /// The packs that apply to a file naming `crate_roots`.
@@ -148,6 +225,26 @@ pub fn name_matches(written: &[String], entry: &str, allow_bare: bool) -> bool {
     false
 }
 
+/// Two type paths for the same type: same crate, same name
+/// (`sqlx::PgConnection`, `sqlx::postgres::PgConnection`). A bare name
+/// (`Client`) is a project's own type, whatever the packs list.
+fn same_type(a: &str, b: &str) -> bool {
+    let ends = |written: &str| {
+        let segments: Vec<&str> = written.split("::").collect();
+        match segments.as_slice() {
+            [first, .., last] => Some((crate_path_name(first), last.to_string())),
+            _ => None,
+        }
+    };
+    ends(a).is_some_and(|a| Some(a) == ends(b))
+}
+
+/// Two entries for the same call: `PgConnection::connect` and
+/// `sqlx::PgConnection::connect`.
+fn same_call(a: &str, b: &str) -> bool {
+    a == b || (split_method_entry(a).is_some() && split_method_entry(a) == split_method_entry(b))
+}
+
 /// `Type::method` entry split into its type and method parts.
 pub fn split_method_entry(entry: &str) -> Option<(&str, &str)> {
     let (type_part, method) = entry.rsplit_once("::")?;
@@ -188,6 +285,50 @@ mod tests {
             true
         ));
         assert!(name_matches(&path("drop"), "drop", false));
+    }
+
+    #[test]
+    fn user_resource_with_a_crate_path_replaces_the_pack_entry() {
+        let dependencies: BTreeSet<String> = [String::from("sqlx")].into_iter().collect();
+        let strict = ResourceSpec {
+            name: String::from("raw connection"),
+            types: vec![String::from("sqlx::PgConnection")],
+            acquire: vec![String::from("PgConnection::connect")],
+            release: vec![String::from("PgConnection::close")],
+            drop_releases: false,
+            ..ResourceSpec::default()
+        };
+        let own = ResourceSpec {
+            name: String::from("legacy client"),
+            types: vec![String::from("PgConnection")],
+            acquire: vec![String::from("Legacy::open")],
+            ..ResourceSpec::default()
+        };
+        let table = PackTable::build(&dependencies, &[strict, own]).expect("packs load");
+        let sqlx = table
+            .packs
+            .iter()
+            .find(|p| p.name == "sqlx")
+            .expect("sqlx pack");
+        let raw: Vec<&ResourceSpec> = sqlx
+            .resources
+            .iter()
+            .filter(|r| r.types.iter().any(|t| t == "sqlx::PgConnection"))
+            .collect();
+        assert_eq!(raw.len(), 1);
+        assert!(!raw[0].drop_releases);
+        // The pack entry's other raw connections keep the pack's rules.
+        let mysql = sqlx
+            .resources
+            .iter()
+            .find(|r| r.types.iter().any(|t| t == "sqlx::MySqlConnection"))
+            .expect("MySqlConnection still known");
+        assert!(mysql.drop_releases);
+        assert!(!mysql.acquire.iter().any(|a| a == "PgConnection::connect"));
+        let configuration = table.packs.last().expect("user pack");
+        assert_eq!(configuration.name, "configuration");
+        assert_eq!(configuration.resources.len(), 1);
+        assert_eq!(configuration.resources[0].name, "legacy client");
     }
 
     #[test]

@@ -44,15 +44,22 @@ impl Index {
     pub fn build(files: &[FileIr]) -> Index {
         let mut index = Index::default();
         for file in files {
-            for (position, def) in file.structs.iter().enumerate() {
+            // Field and alias types are read in other files: resolve them
+            // through the `use` items of the file that declares them.
+            let uses: HashMap<&str, &[String]> = file
+                .uses
+                .iter()
+                .filter(|u| !u.glob)
+                .map(|u| (u.alias.as_str(), u.path.as_slice()))
+                .collect();
+            for def in &file.structs {
                 let slot = index.fields.len();
                 index.fields.push(
                     def.fields
                         .iter()
-                        .map(|f| (f.name.clone(), f.ty.clone()))
+                        .map(|f| (f.name.clone(), resolve_type(&f.ty, &uses)))
                         .collect(),
                 );
-                let _ = position;
                 index
                     .structs
                     .entry(def.name.clone())
@@ -63,7 +70,7 @@ impl Index {
                 index
                     .aliases
                     .entry(alias.name.clone())
-                    .or_insert_with(|| alias.ty.clone());
+                    .or_insert_with(|| resolve_type(&alias.ty, &uses));
             }
             for def in &file.statics {
                 index
@@ -144,5 +151,41 @@ impl Index {
             .into_iter()
             .flatten()
             .flat_map(|(_, slot)| self.fields[*slot].iter().map(|(_, ty)| ty))
+    }
+}
+
+/// A type with the first segment of each path mapped through `use` items
+/// (`PooledConnection` imported as `deadpool::Object as PooledConnection`
+/// becomes the full path). Paths no `use` names are kept as written.
+fn resolve_type(ty: &TypeRef, uses: &HashMap<&str, &[String]>) -> TypeRef {
+    match ty {
+        TypeRef::Path { segments, args } => {
+            let args = args.iter().map(|arg| resolve_type(arg, uses)).collect();
+            let segments = match segments.first().and_then(|first| uses.get(first.as_str())) {
+                Some(target) if !target.is_empty() => {
+                    let mut resolved: Vec<String> = target
+                        .iter()
+                        .skip_while(|s| matches!(s.as_str(), "crate" | "self" | "super"))
+                        .cloned()
+                        .collect();
+                    if resolved.is_empty() {
+                        resolved = target.to_vec();
+                    }
+                    resolved.extend(segments[1..].iter().cloned());
+                    resolved
+                }
+                _ => segments.clone(),
+            };
+            TypeRef::Path { segments, args }
+        }
+        TypeRef::Ref { mutable, inner } => TypeRef::Ref {
+            mutable: *mutable,
+            inner: Box::new(resolve_type(inner, uses)),
+        },
+        TypeRef::Tuple(elements) => {
+            TypeRef::Tuple(elements.iter().map(|e| resolve_type(e, uses)).collect())
+        }
+        TypeRef::Slice(inner) => TypeRef::Slice(Box::new(resolve_type(inner, uses))),
+        other => other.clone(),
     }
 }

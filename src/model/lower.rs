@@ -93,14 +93,36 @@ fn spanned(node: &impl Spanned) -> Span {
 
 /// Text of a syntax node for witness notes, shortened.
 fn short_text(node: &impl ToTokens) -> String {
-    let text = node.to_token_stream().to_string();
-    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    let text = tidy_tokens(&node.to_token_stream().to_string());
     if text.chars().count() > 40 {
         let cut: String = text.chars().take(37).collect();
         format!("{cut}...")
     } else {
         text
     }
+}
+
+/// Token text as people write it: proc-macro2 prints `Some (x)`,
+/// `a :: b`, `& conn`; notes quote it, so close those gaps.
+fn tidy_tokens(text: &str) -> String {
+    let mut tidy = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (spaced, tight) in [
+        (" :: ", "::"),
+        (" ( ", "("),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" [ ", "["),
+        (" ]", "]"),
+        (" ,", ","),
+        (" . ", "."),
+        (" ?", "?"),
+        (" ! ", "!"),
+        ("& ", "&"),
+    ] {
+        tidy = tidy.replace(spaced, tight);
+    }
+    tidy
 }
 
 // ----- items --------------------------------------------------------------
@@ -521,10 +543,17 @@ fn type_last_segment(ty: &Type) -> Option<String> {
 }
 
 /// Whether an attribute list has one of `names` (`tokio::main`, `test`...).
+/// A one-word entry (`test`, `main`) also matches any path ending in it
+/// (`sqlx_macros::test`, `test_log::test`): test and entry-point attribute
+/// macros are named after what they wrap.
 fn has_attribute(attributes: &[Attribute], names: &[String]) -> bool {
     attributes.iter().any(|attribute| {
-        let written = path_segments(attribute.path()).join("::");
-        names.contains(&written)
+        let segments = path_segments(attribute.path());
+        let written = segments.join("::");
+        names.iter().any(|name| {
+            *name == written
+                || (!name.contains("::") && segments.last().is_some_and(|last| last == name))
+        })
     })
 }
 
@@ -642,6 +671,11 @@ struct BodyBuilder<'c> {
     scopes: Vec<Scope>,
     loops: Vec<LoopFrame>,
     depth: u32,
+    /// The expression about to be lowered is the body's value: a `match`
+    /// arm or `if` branch there that evaluates to `Err(..)` leaves the body
+    /// as an error, like `return Err(..)`. Read (and cleared) by `expr` and
+    /// `block_contents`.
+    tail: bool,
 }
 
 /// How a macro call is treated.
@@ -722,6 +756,7 @@ impl<'c> BodyBuilder<'c> {
             scopes: vec![Scope::default()],
             loops: Vec::new(),
             depth: 0,
+            tail: false,
         }
     }
 
@@ -836,6 +871,7 @@ impl<'c> BodyBuilder<'c> {
     /// local (the exit does that, so no scope-end ops here).
     fn body_block(&mut self, block: &SynBlock, functions: &mut Vec<FnIr>) {
         self.ir.end_span = span_of(block.brace_token.span.close());
+        self.tail = true;
         let (value, tail_span) = self.block_contents(block, functions);
         let span = tail_span.unwrap_or(self.ir.end_span);
         let kind = match &value {
@@ -857,6 +893,7 @@ impl<'c> BodyBuilder<'c> {
             }
         }
         self.ir.end_span = spans::of(expr);
+        self.tail = true;
         let value = self.expr(expr, functions);
         let kind = if is_err_constructor(expr) {
             ExitKind::Error
@@ -879,11 +916,13 @@ impl<'c> BodyBuilder<'c> {
         block: &SynBlock,
         functions: &mut Vec<FnIr>,
     ) -> (Option<Operand>, Option<Span>) {
+        let tail = std::mem::take(&mut self.tail);
         let count = block.stmts.len();
         for (position, stmt) in block.stmts.iter().enumerate() {
             let last = position + 1 == count;
             match stmt {
                 Stmt::Expr(expr, None) if last => {
+                    self.tail = tail;
                     let value = self.expr(expr, functions);
                     return (Some(value), Some(spans::of(expr)));
                 }
@@ -953,7 +992,24 @@ impl<'c> BodyBuilder<'c> {
             self.bind_pattern(pattern, None, declared, Operand::Other, functions);
             return;
         };
-        let value = self.expr(&init.expr, functions);
+        let value = match strip_parens(&init.expr) {
+            // `let conn = &mut get_conn(pool).await?;`: the temporary lives
+            // as long as the binding (temporary lifetime extension), so the
+            // binding holds it.
+            Expr::Reference(reference) => match self.expr(&reference.expr, functions) {
+                Operand::Temp(temp) => Operand::Temp(temp),
+                Operand::Place { place, .. } => Operand::Place {
+                    place,
+                    mode: if reference.mutability.is_some() {
+                        Mode::RefMut
+                    } else {
+                        Mode::Ref
+                    },
+                },
+                other => other,
+            },
+            _ => self.expr(&init.expr, functions),
+        };
         match &init.diverge {
             None => self.bind_pattern(pattern, Some(&init.expr), declared, value, functions),
             Some((_, else_branch)) => {
@@ -1185,13 +1241,38 @@ impl<'c> BodyBuilder<'c> {
     // ----- expressions ----------------------------------------------------
 
     fn expr(&mut self, expr: &Expr, functions: &mut Vec<FnIr>) -> Operand {
+        let tail = std::mem::take(&mut self.tail);
         if self.depth >= MAX_EXPR_DEPTH {
             return Operand::Other;
         }
         self.depth += 1;
-        let operand = self.expr_inner(expr, functions);
+        let operand = match (tail, strip_parens(expr)) {
+            (true, Expr::Block(block)) if block.label.is_none() => {
+                self.tail = true;
+                self.scoped_block(&block.block, functions)
+            }
+            (true, Expr::If(if_expr)) => self.if_expr(if_expr, true, functions),
+            (true, Expr::Match(match_expr)) => self.match_expr(match_expr, true, functions),
+            _ => self.expr_inner(expr, functions),
+        };
         self.depth -= 1;
         operand
+    }
+
+    /// In tail position, a branch whose value is `Err(..)` is an error exit:
+    /// its locals are dropped on an error path, not on the success path the
+    /// join after the branches stands for.
+    fn tail_branch_exit(&mut self, is_error: bool, value: &Operand, span: Span) {
+        if is_error {
+            self.terminate(
+                Terminator::Exit {
+                    kind: ExitKind::Error,
+                    value: Some(value.clone()),
+                },
+                span,
+            );
+            self.start_unreachable();
+        }
     }
 
     fn expr_inner(&mut self, expr: &Expr, functions: &mut Vec<FnIr>) -> Operand {
@@ -1334,8 +1415,8 @@ impl<'c> BodyBuilder<'c> {
             }
             Expr::Unsafe(block) => self.scoped_block(&block.block, functions),
             Expr::Const(block) => self.scoped_block(&block.block, functions),
-            Expr::If(if_expr) => self.if_expr(if_expr, functions),
-            Expr::Match(match_expr) => self.match_expr(match_expr, functions),
+            Expr::If(if_expr) => self.if_expr(if_expr, false, functions),
+            Expr::Match(match_expr) => self.match_expr(match_expr, false, functions),
             Expr::Loop(loop_expr) => self.loop_expr(loop_expr, functions),
             Expr::While(while_expr) => self.while_expr(while_expr, functions),
             Expr::ForLoop(for_loop) => self.for_loop(for_loop, functions),
@@ -1370,9 +1451,12 @@ impl<'c> BodyBuilder<'c> {
             Expr::Assign(assign) => {
                 let value = self.expr(&assign.right, functions);
                 let target = self.expr(&assign.left, functions);
-                match assign_place(&assign.left, target) {
-                    Some(place) => self.op(OpKind::Assign { place, value }, span),
-                    None => self.use_operands(vec![value], span),
+                match (assign_place(&assign.left, target.clone()), target) {
+                    (Some(place), _) => self.op(OpKind::Assign { place, value }, span),
+                    (None, Operand::Temp(target)) if writes_through(&assign.left) => {
+                        self.op(OpKind::StoreThrough { target, value }, span)
+                    }
+                    (None, _) => self.use_operands(vec![value], span),
                 }
                 Operand::Other
             }
@@ -1581,7 +1665,37 @@ impl<'c> BodyBuilder<'c> {
         }
     }
 
-    fn if_expr(&mut self, if_expr: &syn::ExprIf, functions: &mut Vec<FnIr>) -> Operand {
+    /// Locals a condition proves empty: `(when true, when false)`.
+    /// `x.is_ok()` / `x.is_some()` false, `x.is_err()` / `x.is_none()` true:
+    /// the `Result` or `Option` holds no connection on that branch.
+    fn tested_emptiness(&self, condition: &Expr) -> (Vec<LocalId>, Vec<LocalId>) {
+        match strip_parens(condition) {
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Not(_)) => {
+                let (when_true, when_false) = self.tested_emptiness(&unary.expr);
+                (when_false, when_true)
+            }
+            Expr::MethodCall(call) if call.args.is_empty() => {
+                let Expr::Path(path) = strip_parens(&call.receiver) else {
+                    return (Vec::new(), Vec::new());
+                };
+                let Some(local) = path
+                    .path
+                    .get_ident()
+                    .and_then(|ident| self.lookup(&ident.to_string()))
+                else {
+                    return (Vec::new(), Vec::new());
+                };
+                match call.method.to_string().as_str() {
+                    "is_ok" | "is_some" => (Vec::new(), vec![local]),
+                    "is_err" | "is_none" => (vec![local], Vec::new()),
+                    _ => (Vec::new(), Vec::new()),
+                }
+            }
+            _ => (Vec::new(), Vec::new()),
+        }
+    }
+
+    fn if_expr(&mut self, if_expr: &syn::ExprIf, tail: bool, functions: &mut Vec<FnIr>) -> Operand {
         let span = spans::of(if_expr);
         let result = self.temp();
         let lets = self.condition(&if_expr.cond, functions);
@@ -1606,12 +1720,22 @@ impl<'c> BodyBuilder<'c> {
             condition_span,
         );
 
+        let (empty_when_true, empty_when_false) = self.tested_emptiness(&if_expr.cond);
         self.switch_to(then_block);
+        for local in empty_when_true {
+            self.op(OpKind::VanishLocal(local), condition_span);
+        }
         self.push_scope();
         for (pattern, init, value) in &lets {
             self.bind_pattern(pattern, Some(init), None, value.clone(), functions);
         }
+        self.tail = tail;
         let value = self.scoped_block(&if_expr.then_branch, functions);
+        self.tail_branch_exit(
+            tail && tail_is_err(&if_expr.then_branch),
+            &value,
+            spans::of(&if_expr.then_branch),
+        );
         self.op(
             OpKind::Move {
                 dest: result,
@@ -1623,13 +1747,22 @@ impl<'c> BodyBuilder<'c> {
         self.jump(join, EdgeKind::Normal, None, span);
 
         self.switch_to(else_block);
+        for local in empty_when_false {
+            self.op(OpKind::VanishLocal(local), condition_span);
+        }
         for (pattern, _, value) in &lets {
             if let (Operand::Temp(temp), true) = (value, is_success_pattern(pattern)) {
                 self.op(OpKind::Vanish(*temp), condition_span);
             }
         }
         if let Some((_, else_branch)) = &if_expr.else_branch {
+            self.tail = tail;
             let value = self.expr(else_branch, functions);
+            self.tail_branch_exit(
+                tail && is_err_value(else_branch),
+                &value,
+                spans::of(&**else_branch),
+            );
             self.op(
                 OpKind::Move {
                     dest: result,
@@ -1643,7 +1776,12 @@ impl<'c> BodyBuilder<'c> {
         Operand::Temp(result)
     }
 
-    fn match_expr(&mut self, match_expr: &syn::ExprMatch, functions: &mut Vec<FnIr>) -> Operand {
+    fn match_expr(
+        &mut self,
+        match_expr: &syn::ExprMatch,
+        tail: bool,
+        functions: &mut Vec<FnIr>,
+    ) -> Operand {
         let span = spans::of(match_expr);
         let result = self.temp();
         let scrutinee = self.expr(&match_expr.expr, functions);
@@ -1681,7 +1819,13 @@ impl<'c> BodyBuilder<'c> {
                 let value = self.expr(guard, functions);
                 self.use_operands(vec![by_ref(value)], spans::of(&**guard));
             }
+            self.tail = tail;
             let value = self.expr(&arm.body, functions);
+            self.tail_branch_exit(
+                tail && is_err_value(&arm.body),
+                &value,
+                spans::of(&*arm.body),
+            );
             let value = match value {
                 Operand::Place { .. } => {
                     let temp = self.temp();
@@ -2036,7 +2180,12 @@ impl<'c> BodyBuilder<'c> {
         inner.push_scope();
         declare_parameters(&mut inner);
         inner.body_expr(body, functions);
-        let ir = inner.finish();
+        let mut ir = inner.finish();
+        // Without `move`, a closure still captures by value what its body
+        // moves (`|slot| *slot.borrow_mut() = Some(conn)`), as rustc does.
+        for capture in &mut ir.captures {
+            capture.by_move |= moves_local(&ir.blocks, capture.inner);
+        }
         functions[id as usize] = ir;
         let dest = self.temp();
         self.op(OpKind::Closure { dest, body: id }, span);
@@ -2310,6 +2459,31 @@ fn by_ref(operand: Operand) -> Operand {
     }
 }
 
+/// Whether a body moves `local` out: gives it by value to a call, a
+/// constructor, a binding, an assignment or its result.
+fn moves_local(blocks: &[Block], local: LocalId) -> bool {
+    let moved = |operand: &Operand| {
+        matches!(
+            operand,
+            Operand::Place {
+                place: Place { root: PlaceRoot::Local(l), fields },
+                mode: Mode::Value,
+            } if *l == local && fields.is_empty()
+        )
+    };
+    blocks.iter().any(|block| {
+        let in_ops = block.ops.iter().any(|op| match &op.kind {
+            OpKind::Call { args, .. } => args.iter().any(moved),
+            OpKind::Aggregate { fields, .. } => fields.iter().any(moved),
+            OpKind::Let { value, .. }
+            | OpKind::Assign { value, .. }
+            | OpKind::Move { value, .. } => moved(value),
+            _ => false,
+        });
+        in_ops || matches!(&block.term, Terminator::Exit { value: Some(value), .. } if moved(value))
+    })
+}
+
 fn strip_parens(expr: &Expr) -> &Expr {
     match expr {
         Expr::Paren(inner) => strip_parens(&inner.expr),
@@ -2342,6 +2516,14 @@ fn is_err_constructor(expr: &Expr) -> bool {
 
 fn tail_is_err(block: &SynBlock) -> bool {
     matches!(block.stmts.last(), Some(Stmt::Expr(expr, None)) if is_err_constructor(expr))
+}
+
+/// `Err(..)`, or a block that ends with it.
+fn is_err_value(expr: &Expr) -> bool {
+    match strip_parens(expr) {
+        Expr::Block(block) if block.label.is_none() => tail_is_err(&block.block),
+        other => is_err_constructor(other),
+    }
 }
 
 fn pattern_head(pattern: &Pat) -> Option<String> {
@@ -2466,4 +2648,19 @@ fn parse_macro_arguments(tokens: &TokenStream) -> Option<Vec<Expr>> {
         .parse2(tokens.clone())
         .ok()
         .map(|arguments| arguments.into_iter().collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_quote_patterns_as_written() {
+        let pattern: Pat = syn::parse_quote!(Some(Event { kind, .. }));
+        assert_eq!(short_text(&pattern), "Some(Event { kind, .. })");
+        let pattern: Pat = syn::parse_quote!(&Ok((id, name)));
+        assert_eq!(short_text(&pattern), "&Ok((id, name))");
+        let pattern: Pat = syn::parse_quote!(Status::Failed(_));
+        assert_eq!(short_text(&pattern), "Status::Failed(_)");
+    }
 }

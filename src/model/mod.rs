@@ -311,6 +311,11 @@ pub enum OpKind {
     /// `place = value` (and compound assignment with `value` = `Other`).
     /// The old value of `place` is dropped.
     Assign { place: Place, value: Operand },
+    /// `*target = value` where the target is a value, not a place (a guard
+    /// or a reference a call returned: `*slot.lock().unwrap() = value`,
+    /// `*cell.borrow_mut() = value`): the value moves into what `target`
+    /// points at. The old value there is dropped, which the model does not follow.
+    StoreThrough { target: TempId, value: Operand },
     /// `dest = |..| body` / `dest = async { body }`.
     Closure { dest: TempId, body: FnId },
     /// Operands evaluated for their uses only (macro arguments that did not
@@ -319,6 +324,10 @@ pub enum OpKind {
     /// A pattern proved that the temporary holds nothing of interest on this
     /// path (`Err(_)` / `None` arm, the `else` of `let .. else`).
     Vanish(TempId),
+    /// A test proved that the binding holds nothing of interest on this path
+    /// (the `false` branch of `if result.is_ok()`, the `true` branch of
+    /// `if conn.is_none()`).
+    VanishLocal(LocalId),
     /// End of a binding's scope: it is dropped here unless moved before.
     /// The op's span is the scope's closing brace.
     StorageDead(LocalId),

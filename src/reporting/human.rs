@@ -9,7 +9,7 @@
 use std::io;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity};
-use codespan_reporting::term::termcolor::{ColorSpec, WriteColor};
+use codespan_reporting::term::termcolor::{ColorSpec, NoColor, WriteColor};
 use codespan_reporting::term::{self, Chars, Config};
 
 use crate::findings::{FileError, FileId, Finding, Level, Location};
@@ -23,12 +23,7 @@ const MAX_PATH_LABELS: usize = 6;
 
 /// Renders every finding, then every error, then a closing summary line.
 pub fn render(report: &Report, out: &mut dyn WriteColor) -> io::Result<()> {
-    let config = Config {
-        // `-->` and `|` as rustc and clippy draw them: users know that layout,
-        // and editors' problem matchers parse its `--> file:line:col`.
-        chars: Chars::ascii(),
-        ..Config::default()
-    };
+    let config = config();
     for finding in &report.findings {
         emit(
             out,
@@ -41,6 +36,32 @@ pub fn render(report: &Report, out: &mut dyn WriteColor) -> io::Result<()> {
         emit(out, &config, &report.sources, &error_diagnostic(error))?;
     }
     write_summary(report, out)
+}
+
+fn config() -> Config {
+    Config {
+        // `-->` and `|` as rustc and clippy draw them: users know that layout,
+        // and editors' problem matchers parse its `--> file:line:col`.
+        chars: Chars::ascii(),
+        ..Config::default()
+    }
+}
+
+/// One finding as uncoloured rustc-style text, for formats that carry a
+/// rendered diagnostic (cargo's `rendered`).
+pub fn render_finding(finding: &Finding, sources: &SourceMap) -> String {
+    let mut out = NoColor::new(Vec::new());
+    // Writing to a Vec cannot fail, and locations are clamped; if rendering
+    // still failed, the message alone is better than nothing.
+    match emit(
+        &mut out,
+        &config(),
+        sources,
+        &finding_diagnostic(finding, sources),
+    ) {
+        Ok(()) => String::from_utf8_lossy(&out.into_inner()).into_owned(),
+        Err(_) => format!("{}: {}\n", finding.level.severity(), finding.message),
+    }
 }
 
 fn emit(
@@ -160,6 +181,12 @@ fn level_note(finding: &Finding) -> String {
     } else {
         "by configuration"
     };
+    if finding.lint.is_about_suppressions() {
+        // Comments cannot suppress these; only levels can.
+        return format!(
+            "note: `{lint}` is {level} {origin}; set its level under `[lints]` in connleak.toml"
+        );
+    }
     format!(
         "note: `{lint}` is {level} {origin}; silence one with \
          `// connleak: allow({lint}) -- <reason>`"
@@ -227,6 +254,30 @@ fn write_summary(report: &Report, out: &mut dyn WriteColor) -> io::Result<()> {
         summary.push_str(&format!(
             " ({} could not be checked)",
             plural(unchecked.len(), "file", "files")
+        ));
+    }
+    let hidden = &report.hidden;
+    let mut not_shown = Vec::new();
+    if hidden.in_baseline > 0 {
+        not_shown.push(format!("{} in the baseline", hidden.in_baseline));
+    }
+    if hidden.outside_changes > 0 {
+        not_shown.push(format!(
+            "{} outside the changed lines",
+            hidden.outside_changes
+        ));
+    }
+    if !not_shown.is_empty() {
+        summary.push_str(&format!("; not shown: {}", not_shown.join(", ")));
+    }
+    if hidden.fixed_since_baseline > 0 {
+        summary.push_str(&format!(
+            "; {} fixed (--list-fixed lists them)",
+            plural(
+                hidden.fixed_since_baseline,
+                "baseline entry",
+                "baseline entries"
+            )
         ));
     }
     out.set_color(ColorSpec::new().set_bold(true))?;

@@ -28,6 +28,9 @@ pub fn render(report: &Report) -> String {
             files: report.stats.files,
             lines: report.stats.lines,
             elapsed_ms: u64::try_from(report.stats.elapsed_ms).unwrap_or(u64::MAX),
+            in_baseline: report.hidden.in_baseline,
+            fixed_since_baseline: report.hidden.fixed_since_baseline,
+            outside_changes: report.hidden.outside_changes,
         },
     };
     let mut text = serde_json::to_string_pretty(&document)
@@ -141,11 +144,23 @@ impl<'a> ErrorDto<'a> {
     }
 }
 
+/// The counts of hidden findings appear only when `--baseline` or
+/// `--changed-since` hid some, so that a plain run's document is unchanged.
 #[derive(Serialize)]
 struct StatsDto {
     files: usize,
     lines: usize,
     elapsed_ms: u64,
+    #[serde(skip_serializing_if = "is_zero")]
+    in_baseline: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    fixed_since_baseline: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    outside_changes: usize,
+}
+
+fn is_zero(count: &usize) -> bool {
+    *count == 0
 }
 
 fn one_based_column(pos: Pos) -> u32 {

@@ -7,13 +7,17 @@
 //! lies outside its file or a file id that is unknown: such positions are
 //! clamped or dropped, because a broken location must not hide the finding.
 
+pub mod cargo;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod sarif;
 pub mod timings;
 
 use std::ops::Range;
 
-use crate::findings::{FileId, Finding, Location};
+use crate::findings::{FileId, Finding, Location, Pos};
+use crate::rules::Lint;
 use crate::source::SourceMap;
 
 /// A hash of what the finding is about that does not move with line numbers.
@@ -57,6 +61,61 @@ pub(crate) fn byte_range(sources: &SourceMap, location: Location) -> Option<Rang
     let start = source.offset(location.span.start);
     let end = source.offset(location.span.end).max(start);
     Some(start..end)
+}
+
+/// A lint's documentation as Markdown: its doc comment without the space
+/// that follows each `///`. What `--explain` prints and SARIF's rule help.
+pub fn lint_docs(lint: Lint) -> String {
+    let mut text = String::new();
+    for line in lint.info().docs.lines() {
+        let line = line.strip_prefix(' ').unwrap_or(line);
+        // Doc examples are marked for rustdoc not to compile them; readers
+        // only need to know they are Rust.
+        let line = if line == "```rust,ignore" {
+            "```rust"
+        } else {
+            line
+        };
+        text.push_str(line);
+        text.push('\n');
+    }
+    text
+}
+
+/// The "What it does" section of a lint's docs as one paragraph.
+pub fn lint_description(lint: Lint) -> String {
+    let docs = lint_docs(lint);
+    let section = docs
+        .split("## ")
+        .find_map(|section| section.strip_prefix("What it does"))
+        .unwrap_or(lint.info().summary);
+    section.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// A location's start and end as 1-based (line, column) pairs with the end
+/// exclusive, clamped so that lines are at least 1 and the end never
+/// precedes the start: what every machine format needs, whatever the
+/// location holds.
+pub(crate) fn one_based_region(location: Location) -> ((u32, u32), (u32, u32)) {
+    let start = location.span.start;
+    let start = (start.line.max(1), start.column.saturating_add(1));
+    let end: Pos = location.span.end;
+    let end = (end.line.max(1), end.column.saturating_add(1));
+    (start, end.max(start))
+}
+
+/// A path as a URI reference: `/` kept, unreserved characters kept,
+/// everything else percent-encoded as UTF-8.
+pub(crate) fn uri_path(path: &str) -> String {
+    let mut uri = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~' | b'/') {
+            uri.push(char::from(byte));
+        } else {
+            uri.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    uri
 }
 
 /// The text a fingerprint sees for a span: its source with whitespace runs

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use crate::findings::{Finding, Location, PathStep};
-use crate::flow::{Fact, FactKind};
+use crate::flow::{ConnectionKind, Fact, FactKind};
+use crate::packs::ResourceKind;
 use crate::rules::{connection_name, finding_from, Lint};
 
 declare_lint! {
@@ -44,8 +45,13 @@ declare_lint! {
     ///
     /// ## Known limits
     /// Awaits on database work through a pool are left to `nested-acquire`.
-    /// Within one function, a call that receives neither the connection nor a
-    /// pool counts as unrelated even if it is quick.
+    /// A call that receives neither the connection nor a pool counts as
+    /// unrelated even if it is quick. Through function boundaries: a
+    /// parameter declared as a pooled connection or transaction is held for
+    /// the whole callee; a borrowed raw connection parameter (`&mut
+    /// PgConnection`) is followed for the callers that pass a pooled one in,
+    /// and the finding lands at the callee's await with the call chain.
+    /// Generic executors (`impl Executor`) are not followed.
     pub static HELD_ACROSS_AWAIT = {
         name: "held-across-await",
         level: Warn,
@@ -68,15 +74,24 @@ pub fn check(facts: &[Fact], findings: &mut Vec<Finding>) {
         group.sort_by_key(|fact| fact.at);
         let first = group[0];
         let name = connection_name(first);
+        // Dropping a transaction rolls it back: the way out is to finish it.
+        let help = if first.connection.kind == ConnectionKind::Resource(ResourceKind::Transaction) {
+            format!(
+                "commit {name} before this `.await` or begin it after; until then it keeps \
+                 its pool slot, and any row locks, while this waits"
+            )
+        } else {
+            format!(
+                "drop {name} before this `.await` or acquire it after; the pool slot stays \
+                 taken while this waits"
+            )
+        };
         let mut finding = finding_from(
             first,
             Lint::HeldAcrossAwait,
             format!("{name} is held across an unrelated `.await`"),
             format!("this `.await` does not use {name}"),
-            format!(
-                "drop {name} before this `.await` or acquire it after; the pool slot stays \
-                 taken while this waits"
-            ),
+            help,
         );
         for later in &group[1..] {
             finding.path.push(PathStep {

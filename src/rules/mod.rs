@@ -4,9 +4,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::findings::{Finding, Level};
-use crate::flow::Fact;
+use crate::findings::{Finding, Level, Location};
+use crate::flow::{ConnectionKind, Fact};
 use crate::model::FileIr;
+use crate::packs::ResourceKind;
+use crate::suppressions::Suppression;
 
 /// A lint's identity and documentation.
 #[derive(Debug)]
@@ -48,10 +50,14 @@ pub enum Lint {
     UncommittedTransaction,
     TemporaryPool,
     UnclosedConnection,
+    /// Pseudo-lints about suppression comments, found by
+    /// [`crate::suppressions`] rather than the flow analysis.
+    UnusedSuppression,
+    SuppressionWithoutReason,
 }
 
 impl Lint {
-    pub const ALL: [Lint; 8] = [
+    pub const ALL: [Lint; 10] = [
         Lint::LeakedConnection,
         Lint::HeldForever,
         Lint::AccumulatedConnections,
@@ -60,6 +66,8 @@ impl Lint {
         Lint::UncommittedTransaction,
         Lint::TemporaryPool,
         Lint::UnclosedConnection,
+        Lint::UnusedSuppression,
+        Lint::SuppressionWithoutReason,
     ];
 
     pub fn info(self) -> &'static LintInfo {
@@ -72,6 +80,10 @@ impl Lint {
             Lint::UncommittedTransaction => &uncommitted_transaction::UNCOMMITTED_TRANSACTION,
             Lint::TemporaryPool => &temporary_pool::TEMPORARY_POOL,
             Lint::UnclosedConnection => &unclosed_connection::UNCLOSED_CONNECTION,
+            Lint::UnusedSuppression => &unused_suppression::UNUSED_SUPPRESSION,
+            Lint::SuppressionWithoutReason => {
+                &suppression_without_reason::SUPPRESSION_WITHOUT_REASON
+            }
         }
     }
 
@@ -82,6 +94,15 @@ impl Lint {
     pub fn from_name(name: &str) -> Option<Lint> {
         Lint::ALL.into_iter().find(|lint| lint.name() == name)
     }
+
+    /// The pseudo-lints about suppression comments: comments cannot
+    /// suppress them (that would be circular), only levels can.
+    pub fn is_about_suppressions(self) -> bool {
+        matches!(
+            self,
+            Lint::UnusedSuppression | Lint::SuppressionWithoutReason
+        )
+    }
 }
 
 pub mod accumulated_connections;
@@ -89,9 +110,11 @@ pub mod held_across_await;
 pub mod held_forever;
 pub mod leaked_connection;
 pub mod nested_acquire;
+pub mod suppression_without_reason;
 pub mod temporary_pool;
 pub mod unclosed_connection;
 pub mod uncommitted_transaction;
+pub mod unused_suppression;
 
 /// Each lint's default level, by name.
 pub fn default_levels() -> BTreeMap<String, Level> {
@@ -117,6 +140,25 @@ pub fn check_all(
     uncommitted_transaction::check(facts, &mut findings);
     temporary_pool::check(facts, &mut findings);
     unclosed_connection::check(facts, &mut findings);
+    apply_levels(&mut findings, levels);
+    findings
+}
+
+/// Findings about suppression comments, once [`crate::suppressions::apply`]
+/// has marked which ones were used; levels applied as for the other lints.
+pub fn check_suppressions(
+    suppressions: &[Suppression],
+    levels: &BTreeMap<String, Level>,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    unused_suppression::check(suppressions, levels, &mut findings);
+    suppression_without_reason::check(suppressions, &mut findings);
+    apply_levels(&mut findings, levels);
+    findings
+}
+
+/// Sets each finding's configured level and drops the allowed ones.
+fn apply_levels(findings: &mut Vec<Finding>, levels: &BTreeMap<String, Level>) {
     findings.retain_mut(|finding| {
         let level = levels
             .get(finding.lint.name())
@@ -125,7 +167,6 @@ pub fn check_all(
         finding.level = level;
         level != Level::Allow
     });
-    findings
 }
 
 /// The parts of a finding every lint fills the same way from a fact.
@@ -137,9 +178,16 @@ pub(crate) fn finding_from(
     help: String,
 ) -> Finding {
     let connection = &fact.connection;
+    // How each kind comes to be, in the words its API uses: a pool hands out
+    // (`acquire`), a transaction begins (`begin`), a raw connection opens.
+    let came = match connection.kind {
+        ConnectionKind::Resource(ResourceKind::Transaction) => "begun",
+        ConnectionKind::Resource(ResourceKind::Raw | ResourceKind::Driver) => "opened",
+        _ => "acquired",
+    };
     let acquire_label = match &connection.binding {
-        Some(name) => format!("`{name}` acquired here"),
-        None => format!("{} acquired here", connection.resource),
+        Some(name) => format!("`{name}` {came} here"),
+        None => format!("{} {came} here", connection.resource),
     };
     Finding {
         lint,
@@ -154,6 +202,31 @@ pub(crate) fn finding_from(
         enclosing_item: fact.function.clone(),
         fingerprint: String::new(),
         in_test_code: fact.in_test,
+    }
+}
+
+/// A finding about a suppression comment: no connection, no path.
+pub(crate) fn suppression_finding(
+    suppression: &Suppression,
+    lint: Lint,
+    primary: Location,
+    message: String,
+    primary_label: String,
+    help: String,
+) -> Finding {
+    Finding {
+        lint,
+        level: lint.info().default_level,
+        primary,
+        primary_label,
+        message,
+        help,
+        acquired_at: None,
+        acquire_label: String::new(),
+        path: Vec::new(),
+        enclosing_item: suppression.enclosing_item.clone(),
+        fingerprint: String::new(),
+        in_test_code: false,
     }
 }
 

@@ -37,9 +37,15 @@ declare_lint! {
     /// ```
     ///
     /// ## Known limits
-    /// Pool identity is the receiver path as written, followed through
-    /// `clone()` and references within a function; two different variables
-    /// holding the same pool through other means are not matched.
+    /// Pool identity is the receiver path as written (`self.pool`,
+    /// `state.db`, a parameter), followed through `clone()` and references
+    /// within a function and mapped through calls: a method on `self` or a
+    /// helper given the pool that acquires from it (directly or through
+    /// further calls) counts, with the callee's acquire in the path. Two
+    /// different variables holding the same pool through other means are
+    /// not matched, nor are calls whose target cannot be resolved by its
+    /// path or its receiver's declared type (generic executors, trait
+    /// objects).
     pub static NESTED_ACQUIRE = {
         name: "nested-acquire",
         level: Warn,
