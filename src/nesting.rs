@@ -90,9 +90,6 @@ const CHAIN_KEYWORDS: &[&str] = &[
     "ref", "return", "static", "yield", "become", "unsafe", "if", "match", "while", "for", "loop",
 ];
 
-/// Identifiers that are values, not keywords: a `|` after them is `or`.
-const VALUE_KEYWORDS: &[&str] = &["self", "Self", "super", "crate", "true", "false"];
-
 struct Scanner<'a> {
     bytes: &'a [u8],
     text: &'a str,
@@ -425,9 +422,8 @@ impl Scanner<'_> {
         if CHAIN_KEYWORDS.contains(&word) {
             self.count(1);
             self.previous = Previous::Separator;
-        } else if VALUE_KEYWORDS.contains(&word) {
-            self.previous = Previous::Operand;
         } else {
+            // A name, or a keyword that is a value (`self`, `true`...).
             self.previous = Previous::Operand;
         }
         if self.i == start {
@@ -626,7 +622,7 @@ mod tests {
             format!("type T = {}u8;", "fn() -> ".repeat(n)),
             format!("fn f() {{ if a {{}}{} }}", " else if a {}".repeat(n)),
             format!("fn f() {{ {}1{} }}", "(".repeat(n), ")".repeat(n)),
-            format!("{}", "mod m { ".repeat(n)),
+            "mod m { ".repeat(n),
         ] {
             assert!(deep(&text), "{}", &text[..80.min(text.len())]);
         }

@@ -24,11 +24,18 @@ fn pool() -> &'static rayon::ThreadPool {
 
 /// Every output format; a new one is one more line here.
 fn render_every_format(report: &Report) {
-    let json = connleak::reporting::json::render(report);
+    use connleak::reporting;
+    let json = reporting::json::render(report);
     serde_json::from_str::<serde_json::Value>(&json).expect("the JSON output is JSON");
+    let sarif = reporting::sarif::render(report);
+    serde_json::from_str::<serde_json::Value>(&sarif).expect("the SARIF output is JSON");
+    for line in reporting::cargo::render(report, &Default::default()).lines() {
+        serde_json::from_str::<serde_json::Value>(line).expect("each cargo message is JSON");
+    }
+    let _ = reporting::github::render(report);
     let mut human = codespan_reporting::term::termcolor::NoColor::new(Vec::new());
-    connleak::reporting::human::render(report, &mut human).expect("human output renders");
-    let _ = connleak::reporting::timings::render(&report.stats);
+    reporting::human::render(report, &mut human).expect("human output renders");
+    let _ = reporting::timings::render(&report.stats);
 }
 
 libfuzzer_sys::fuzz_target!(|data: &[u8]| {
