@@ -401,8 +401,14 @@ impl<'a> FnContext<'a> {
                             .iter()
                             .any(|q| name_matches(&resolved, q, true))
                         {
-                            if let Some(Operand::Str(sql)) = args.first() {
-                                return TempFact::Query(sql.clone());
+                            // `query!("..")`, `query_as!(Row, "..")`: the
+                            // first string argument is the statement.
+                            let sql = args.iter().find_map(|arg| match arg {
+                                Operand::Str(sql) => Some(sql.clone()),
+                                _ => None,
+                            });
+                            if let Some(sql) = sql {
+                                return TempFact::Query(sql);
                             }
                         }
                     }
