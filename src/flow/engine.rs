@@ -1048,7 +1048,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     })
                     .collect();
                 reads_only = !queries.is_empty()
-                    && queries.iter().all(|q| q.as_deref().is_some_and(is_read_only_sql));
+                    && queries
+                        .iter()
+                        .all(|q| q.as_deref().is_some_and(is_read_only_sql));
             }
             if reads_only {
                 self.read_only_temps.insert(dest);
@@ -2150,9 +2152,24 @@ fn is_read_only_sql(sql: &str) -> bool {
         && !words.any(|w| {
             matches!(
                 w,
-                "INSERT" | "UPDATE" | "DELETE" | "MERGE" | "UPSERT" | "REPLACE" | "CREATE"
-                    | "DROP" | "ALTER" | "TRUNCATE" | "GRANT" | "REVOKE" | "COPY" | "CALL"
-                    | "ANALYZE" | "NEXTVAL" | "SETVAL" | "LOCK"
+                "INSERT"
+                    | "UPDATE"
+                    | "DELETE"
+                    | "MERGE"
+                    | "UPSERT"
+                    | "REPLACE"
+                    | "CREATE"
+                    | "DROP"
+                    | "ALTER"
+                    | "TRUNCATE"
+                    | "GRANT"
+                    | "REVOKE"
+                    | "COPY"
+                    | "CALL"
+                    | "ANALYZE"
+                    | "NEXTVAL"
+                    | "SETVAL"
+                    | "LOCK"
             )
         })
 }
@@ -2165,9 +2182,13 @@ mod tests {
     fn read_only_statements_are_told_from_writes() {
         assert!(is_read_only_sql("SELECT id FROM jobs WHERE done = false"));
         assert!(is_read_only_sql("  select * from t for update skip locked"));
-        assert!(is_read_only_sql("WITH recent AS (SELECT 1) SELECT * FROM recent"));
+        assert!(is_read_only_sql(
+            "WITH recent AS (SELECT 1) SELECT * FROM recent"
+        ));
         assert!(!is_read_only_sql("INSERT INTO t VALUES (1)"));
-        assert!(!is_read_only_sql("WITH moved AS (DELETE FROM a RETURNING *) SELECT * FROM moved"));
+        assert!(!is_read_only_sql(
+            "WITH moved AS (DELETE FROM a RETURNING *) SELECT * FROM moved"
+        ));
         assert!(!is_read_only_sql("SELECT nextval('ids')"));
         assert!(!is_read_only_sql("EXPLAIN ANALYZE DELETE FROM t"));
         assert!(!is_read_only_sql("UPDATE t SET x = 1"));

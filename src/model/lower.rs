@@ -1240,20 +1240,27 @@ impl<'c> BodyBuilder<'c> {
         operand
     }
 
-    /// In tail position, a branch whose value is `Err(..)` is an error exit:
-    /// its locals are dropped on an error path, not on the success path the
-    /// join after the branches stands for.
-    fn tail_branch_exit(&mut self, is_error: bool, value: &Operand, span: Span) {
-        if is_error {
-            self.terminate(
-                Terminator::Exit {
-                    kind: ExitKind::Error,
-                    value: Some(value.clone()),
-                },
-                span,
-            );
-            self.start_unreachable();
+    /// In tail position each branch leaves the body itself, so that a
+    /// finding at the exit points at the branch taken (`Ok(None)` in the
+    /// `else`), not at the whole `if`; a branch whose value is `Err(..)` is
+    /// an error exit: its locals are dropped on an error path.
+    fn tail_branch_exit(&mut self, tail: bool, is_error: bool, value: &Operand, span: Span) {
+        if !tail {
+            return;
         }
+        let kind = if is_error {
+            ExitKind::Error
+        } else {
+            ExitKind::Normal
+        };
+        self.terminate(
+            Terminator::Exit {
+                kind,
+                value: Some(value.clone()),
+            },
+            span,
+        );
+        self.start_unreachable();
     }
 
     fn expr_inner(&mut self, expr: &Expr, functions: &mut Vec<FnIr>) -> Operand {
@@ -1713,9 +1720,10 @@ impl<'c> BodyBuilder<'c> {
         self.tail = tail;
         let value = self.scoped_block(&if_expr.then_branch, functions);
         self.tail_branch_exit(
-            tail && tail_is_err(&if_expr.then_branch),
+            tail,
+            tail_is_err(&if_expr.then_branch),
             &value,
-            spanned(&if_expr.then_branch),
+            block_tail_span(&if_expr.then_branch),
         );
         self.op(
             OpKind::Move {
@@ -1740,9 +1748,10 @@ impl<'c> BodyBuilder<'c> {
             self.tail = tail;
             let value = self.expr(else_branch, functions);
             self.tail_branch_exit(
-                tail && is_err_value(else_branch),
+                tail,
+                is_err_value(else_branch),
                 &value,
-                spanned(else_branch),
+                expr_tail_span(else_branch),
             );
             self.op(
                 OpKind::Move {
@@ -1802,7 +1811,12 @@ impl<'c> BodyBuilder<'c> {
             }
             self.tail = tail;
             let value = self.expr(&arm.body, functions);
-            self.tail_branch_exit(tail && is_err_value(&arm.body), &value, spanned(&*arm.body));
+            self.tail_branch_exit(
+                tail,
+                is_err_value(&arm.body),
+                &value,
+                expr_tail_span(&arm.body),
+            );
             let value = match value {
                 Operand::Place { .. } => {
                     let temp = self.temp();
@@ -2488,6 +2502,22 @@ fn is_err_constructor(expr: &Expr) -> bool {
             Expr::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Err")
         ),
         _ => false,
+    }
+}
+
+/// Where a block's value comes from: its tail expression (followed into
+/// nested blocks), or its closing brace when it has none.
+fn block_tail_span(block: &SynBlock) -> Span {
+    match block.stmts.last() {
+        Some(Stmt::Expr(expr, None)) => expr_tail_span(expr),
+        _ => span_of(block.brace_token.span.close()),
+    }
+}
+
+fn expr_tail_span(expr: &Expr) -> Span {
+    match strip_parens(expr) {
+        Expr::Block(block) if block.label.is_none() => block_tail_span(&block.block),
+        other => spanned(other),
     }
 }
 
