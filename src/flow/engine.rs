@@ -2174,27 +2174,6 @@ fn is_read_only_sql(sql: &str) -> bool {
         })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::is_read_only_sql;
-
-    #[test]
-    fn read_only_statements_are_told_from_writes() {
-        assert!(is_read_only_sql("SELECT id FROM jobs WHERE done = false"));
-        assert!(is_read_only_sql("  select * from t for update skip locked"));
-        assert!(is_read_only_sql(
-            "WITH recent AS (SELECT 1) SELECT * FROM recent"
-        ));
-        assert!(!is_read_only_sql("INSERT INTO t VALUES (1)"));
-        assert!(!is_read_only_sql(
-            "WITH moved AS (DELETE FROM a RETURNING *) SELECT * FROM moved"
-        ));
-        assert!(!is_read_only_sql("SELECT nextval('ids')"));
-        assert!(!is_read_only_sql("EXPLAIN ANALYZE DELETE FROM t"));
-        assert!(!is_read_only_sql("UPDATE t SET x = 1"));
-    }
-}
-
 fn exit_note(how: ExitHow, what: &str) -> String {
     let prefix = match how {
         ExitHow::Return => "returns here: the connection",
@@ -2277,4 +2256,25 @@ fn never_ends(body: &FnIr) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_read_only_sql;
+
+    #[test]
+    fn read_only_statements_are_told_from_writes() {
+        assert!(is_read_only_sql("SELECT id FROM jobs WHERE done = false"));
+        assert!(is_read_only_sql("  select * from t for update skip locked"));
+        assert!(is_read_only_sql(
+            "WITH recent AS (SELECT 1) SELECT * FROM recent"
+        ));
+        assert!(!is_read_only_sql("INSERT INTO t VALUES (1)"));
+        assert!(!is_read_only_sql(
+            "WITH moved AS (DELETE FROM a RETURNING *) SELECT * FROM moved"
+        ));
+        assert!(!is_read_only_sql("SELECT nextval('ids')"));
+        assert!(!is_read_only_sql("EXPLAIN ANALYZE DELETE FROM t"));
+        assert!(!is_read_only_sql("UPDATE t SET x = 1"));
+    }
 }
