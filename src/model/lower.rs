@@ -1345,7 +1345,10 @@ impl<'c> BodyBuilder<'c> {
                     .map(|arg| self.expr(arg, functions))
                     .collect();
                 let dest = self.temp();
-                let span = span_of(call.method.span()).join_to(span);
+                let span = call_span(
+                    span_of(call.method.span()),
+                    span_of(call.paren_token.span.close()),
+                );
                 self.op(
                     OpKind::Call {
                         dest,
@@ -1591,7 +1594,7 @@ impl<'c> BodyBuilder<'c> {
     }
 
     fn call(&mut self, call: &syn::ExprCall, functions: &mut Vec<FnIr>) -> Operand {
-        let span = spanned(call);
+        let span = call_span(spanned(&*call.func), span_of(call.paren_token.span.close()));
         let callee = match strip_parens(&call.func) {
             Expr::Path(path)
                 if path.qself.is_none()
@@ -2425,6 +2428,20 @@ impl JoinSpan for Span {
             start: self.start,
             end: whole.end,
         }
+    }
+}
+
+/// A call's span: the callee through the closing parenthesis when it fits
+/// on one line; for a call spread over lines (`tokio::spawn(async move {
+/// .. })`), the callee alone, so a finding underlines one line.
+fn call_span(callee: Span, close: Span) -> Span {
+    if close.end.line == callee.start.line {
+        Span {
+            start: callee.start,
+            end: close.end,
+        }
+    } else {
+        callee
     }
 }
 
