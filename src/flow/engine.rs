@@ -866,18 +866,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             for arg in args {
                 self.mark_used(state, arg);
             }
-            for (resource, element) in acquired {
-                self.acquire(
-                    state,
-                    dest,
-                    element,
-                    Some(resource),
-                    pool.clone(),
-                    span,
-                    block,
-                    path,
-                );
-            }
+            self.acquire_each(state, dest, acquired, pool, span, block, path);
             return;
         }
         if let TempFact::NewPool(pool) = self.fcx.temp_fact(dest).clone() {
@@ -1122,18 +1111,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             written.push(name.to_string());
             if let Some(acquired) = self.file.path_acquire(&written) {
                 self.mark_used(state, receiver);
-                for (resource, element) in acquired {
-                    self.acquire(
-                        state,
-                        dest,
-                        element,
-                        Some(resource),
-                        None,
-                        span,
-                        block,
-                        path,
-                    );
-                }
+                self.acquire_each(state, dest, acquired, None, span, block, path);
                 return;
             }
         }
@@ -1236,6 +1214,33 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         if let Some(summary) = summary {
             let operands = call_operands(&method_callee, args);
             self.summary_returns(state, summary, &operands, dest, span, block, path);
+        }
+    }
+
+    /// An acquire written as a path call: one connection per resource it
+    /// gives (both halves of a `(client, connection)` tuple).
+    #[allow(clippy::too_many_arguments)]
+    fn acquire_each(
+        &mut self,
+        state: &mut State,
+        dest: TempId,
+        acquired: Vec<(ResourceId, Option<u32>)>,
+        pool: Option<PoolInfo>,
+        span: Span,
+        block: BlockId,
+        path: &mut Rc<PathNode>,
+    ) {
+        for (resource, element) in acquired {
+            self.acquire(
+                state,
+                dest,
+                element,
+                Some(resource),
+                pool.clone(),
+                span,
+                block,
+                path,
+            );
         }
     }
 

@@ -1153,21 +1153,8 @@ impl<'c> BodyBuilder<'c> {
                     self.bind_pattern(first, init, declared, value, functions);
                 }
             }
-            Pat::Slice(_) | Pat::Lit(_) | Pat::Range(_) | Pat::Path(_) | Pat::Rest(_) => {
-                let mut bindings = Vec::new();
-                pattern_bindings(pattern, &mut bindings);
-                for binding in bindings {
-                    let local = self.declare(&binding.name, None, binding.span);
-                    self.op(
-                        OpKind::Let {
-                            local,
-                            value: Operand::Other,
-                        },
-                        binding.span,
-                    );
-                }
-            }
             Pat::Wild(_) => {}
+            // Slices, literals, ranges, paths: what they bind is not followed.
             _ => {
                 let mut bindings = Vec::new();
                 pattern_bindings(pattern, &mut bindings);
