@@ -203,6 +203,7 @@ pub fn analyse_file(
             fcx: FnContext::new(&file.functions[body as usize], &context),
             shared: &mut shared,
             database_temps: HashSet::new(),
+            read_only_temps: HashSet::new(),
         };
         explorer.explore(seeds);
     }
@@ -249,6 +250,9 @@ struct Explorer<'s, 'f, 'a> {
     /// Temporaries made by a call on a connection (`tx.commit()`): awaiting
     /// them is database work even once the connection is gone.
     database_temps: HashSet<TempId>,
+    /// Temporaries made by running a read-only query (`SELECT ..`) on a
+    /// connection: the work a rollback would lose does not include them.
+    read_only_temps: HashSet<TempId>,
 }
 
 impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
@@ -862,18 +866,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             for arg in args {
                 self.mark_used(state, arg);
             }
-            for (resource, element) in acquired {
-                self.acquire(
-                    state,
-                    dest,
-                    element,
-                    Some(resource),
-                    pool.clone(),
-                    span,
-                    block,
-                    path,
-                );
-            }
+            self.acquire_each(state, dest, acquired, pool, span, block, path);
             return;
         }
         if let TempFact::NewPool(pool) = self.fcx.temp_fact(dest).clone() {
@@ -1022,24 +1015,46 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 }
                 return;
             }
+            let mut reads_only = false;
             if is_executor_method(self.file, name) {
                 let sql = args.iter().find_map(|a| match a {
                     Operand::Str(sql) => Some(sql.clone()),
                     _ => None,
                 });
-                if let Some(sql) = sql {
-                    self.raw_sql(&mut state.instances[n], &sql, dest);
+                if let Some(sql) = &sql {
+                    self.raw_sql(&mut state.instances[n], sql, dest);
                 }
+                // `tx.fetch_one(sqlx::query("SELECT .."))`: the query text is
+                // an argument, or the argument is a query built from one.
+                let queries: Vec<Option<String>> = args
+                    .iter()
+                    .map(|arg| match arg {
+                        Operand::Str(sql) => Some(sql.clone()),
+                        other => match self.fcx.operand_fact(other, self.file) {
+                            TempFact::Query(sql) => Some(sql),
+                            _ => None,
+                        },
+                    })
+                    .collect();
+                reads_only = !queries.is_empty()
+                    && queries
+                        .iter()
+                        .all(|q| q.as_deref().is_some_and(is_read_only_sql));
+            }
+            if reads_only {
+                self.read_only_temps.insert(dest);
             }
             for &m in &on_connection {
                 let instance = &mut state.instances[m];
-                instance.used = true;
+                instance.used |= !reads_only;
                 if !instance.borrowers.contains(&Root::Temp(dest)) {
                     instance.borrowers.push(Root::Temp(dest));
                 }
             }
-            for arg in args {
-                self.mark_used(state, arg);
+            if !reads_only {
+                for arg in args {
+                    self.mark_used(state, arg);
+                }
             }
             return;
         }
@@ -1096,18 +1111,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             written.push(name.to_string());
             if let Some(acquired) = self.file.path_acquire(&written) {
                 self.mark_used(state, receiver);
-                for (resource, element) in acquired {
-                    self.acquire(
-                        state,
-                        dest,
-                        element,
-                        Some(resource),
-                        None,
-                        span,
-                        block,
-                        path,
-                    );
-                }
+                self.acquire_each(state, dest, acquired, None, span, block, path);
                 return;
             }
         }
@@ -1181,6 +1185,11 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     self.hand_over(instance);
                 }
             }
+            let reads_only =
+                matches!(&receiver_fact, TempFact::Query(sql) if is_read_only_sql(sql));
+            if reads_only {
+                self.read_only_temps.insert(dest);
+            }
             for n in self.reached(state, arg) {
                 // A query given a connection runs on it, whatever the
                 // method is called (`sql_query("BEGIN").execute(&mut conn)`).
@@ -1191,7 +1200,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     }
                 }
                 let instance = &mut state.instances[n];
-                instance.used = true;
+                instance.used |= !reads_only;
                 if !instance.borrowers.contains(&Root::Temp(dest)) {
                     instance.borrowers.push(Root::Temp(dest));
                 }
@@ -1205,6 +1214,33 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         if let Some(summary) = summary {
             let operands = call_operands(&method_callee, args);
             self.summary_returns(state, summary, &operands, dest, span, block, path);
+        }
+    }
+
+    /// An acquire written as a path call: one connection per resource it
+    /// gives (both halves of a `(client, connection)` tuple).
+    #[allow(clippy::too_many_arguments)]
+    fn acquire_each(
+        &mut self,
+        state: &mut State,
+        dest: TempId,
+        acquired: Vec<(ResourceId, Option<u32>)>,
+        pool: Option<PoolInfo>,
+        span: Span,
+        block: BlockId,
+        path: &mut Rc<PathNode>,
+    ) {
+        for (resource, element) in acquired {
+            self.acquire(
+                state,
+                dest,
+                element,
+                Some(resource),
+                pool.clone(),
+                span,
+                block,
+                path,
+            );
         }
     }
 
@@ -1671,7 +1707,8 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 continue;
             }
             if related_to(instance) {
-                instance.used = true;
+                let reads = matches!(future, Operand::Temp(t) if self.read_only_temps.contains(t));
+                instance.used |= !reads;
                 continue;
             }
             if !database_work && !instance.quiet_await {
@@ -2099,6 +2136,49 @@ fn fact_discriminant(kind: &FactKind) -> u8 {
     }
 }
 
+/// A statement that reads and changes nothing a rollback would undo:
+/// `SELECT`, including `SELECT .. FOR UPDATE` (its locks end with the
+/// transaction either way), `SHOW`, `EXPLAIN` without `ANALYZE`, and `WITH`
+/// queries that modify nothing.
+fn is_read_only_sql(sql: &str) -> bool {
+    // `FOR UPDATE` names UPDATE as a lock mode, not a write.
+    let statement = sql
+        .to_ascii_uppercase()
+        .replace("FOR NO KEY UPDATE", " ")
+        .replace("FOR UPDATE", " ");
+    let mut words = statement
+        .split(|c: char| !c.is_ascii_alphanumeric() && c != '_')
+        .filter(|w| !w.is_empty());
+    let reads = matches!(
+        words.next(),
+        Some("SELECT" | "SHOW" | "EXPLAIN" | "WITH" | "VALUES")
+    );
+    reads
+        && !words.any(|w| {
+            matches!(
+                w,
+                "INSERT"
+                    | "UPDATE"
+                    | "DELETE"
+                    | "MERGE"
+                    | "UPSERT"
+                    | "REPLACE"
+                    | "CREATE"
+                    | "DROP"
+                    | "ALTER"
+                    | "TRUNCATE"
+                    | "GRANT"
+                    | "REVOKE"
+                    | "COPY"
+                    | "CALL"
+                    | "ANALYZE"
+                    | "NEXTVAL"
+                    | "SETVAL"
+                    | "LOCK"
+            )
+        })
+}
+
 fn exit_note(how: ExitHow, what: &str) -> String {
     let prefix = match how {
         ExitHow::Return => "returns here: the connection",
@@ -2181,4 +2261,25 @@ fn never_ends(body: &FnIr) -> bool {
         }
     }
     true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_read_only_sql;
+
+    #[test]
+    fn read_only_statements_are_told_from_writes() {
+        assert!(is_read_only_sql("SELECT id FROM jobs WHERE done = false"));
+        assert!(is_read_only_sql("  select * from t for update skip locked"));
+        assert!(is_read_only_sql(
+            "WITH recent AS (SELECT 1) SELECT * FROM recent"
+        ));
+        assert!(!is_read_only_sql("INSERT INTO t VALUES (1)"));
+        assert!(!is_read_only_sql(
+            "WITH moved AS (DELETE FROM a RETURNING *) SELECT * FROM moved"
+        ));
+        assert!(!is_read_only_sql("SELECT nextval('ids')"));
+        assert!(!is_read_only_sql("EXPLAIN ANALYZE DELETE FROM t"));
+        assert!(!is_read_only_sql("UPDATE t SET x = 1"));
+    }
 }

@@ -401,8 +401,14 @@ impl<'a> FnContext<'a> {
                             .iter()
                             .any(|q| name_matches(&resolved, q, true))
                         {
-                            if let Some(Operand::Str(sql)) = args.first() {
-                                return TempFact::Query(sql.clone());
+                            // `query!("..")`, `query_as!(Row, "..")`: the
+                            // first string argument is the statement.
+                            let sql = args.iter().find_map(|arg| match arg {
+                                Operand::Str(sql) => Some(sql.clone()),
+                                _ => None,
+                            });
+                            if let Some(sql) = sql {
+                                return TempFact::Query(sql);
                             }
                         }
                     }
@@ -589,24 +595,14 @@ pub fn is_executor_method(file: &FileContext, name: &str) -> bool {
 
 /// `&Self`, `Arc<Self>`, `Self`: the same with the impl's type for `Self`.
 fn substitute_self(ty: &TypeRef, owner: &TypeRef) -> TypeRef {
-    match ty {
-        TypeRef::Path { segments, args } => {
-            if segments.len() == 1 && segments[0] == "Self" && args.is_empty() {
-                return owner.clone();
-            }
+    ty.map_paths(&|segments, args| {
+        if segments.len() == 1 && segments[0] == "Self" && args.is_empty() {
+            owner.clone()
+        } else {
             TypeRef::Path {
-                segments: segments.clone(),
-                args: args.iter().map(|arg| substitute_self(arg, owner)).collect(),
+                segments: segments.to_vec(),
+                args,
             }
         }
-        TypeRef::Ref { mutable, inner } => TypeRef::Ref {
-            mutable: *mutable,
-            inner: Box::new(substitute_self(inner, owner)),
-        },
-        TypeRef::Tuple(elements) => {
-            TypeRef::Tuple(elements.iter().map(|e| substitute_self(e, owner)).collect())
-        }
-        TypeRef::Slice(inner) => TypeRef::Slice(Box::new(substitute_self(inner, owner))),
-        other => other.clone(),
-    }
+    })
 }

@@ -158,34 +158,22 @@ impl Index {
 /// (`PooledConnection` imported as `deadpool::Object as PooledConnection`
 /// becomes the full path). Paths no `use` names are kept as written.
 fn resolve_type(ty: &TypeRef, uses: &HashMap<&str, &[String]>) -> TypeRef {
-    match ty {
-        TypeRef::Path { segments, args } => {
-            let args = args.iter().map(|arg| resolve_type(arg, uses)).collect();
-            let segments = match segments.first().and_then(|first| uses.get(first.as_str())) {
-                Some(target) if !target.is_empty() => {
-                    let mut resolved: Vec<String> = target
-                        .iter()
-                        .skip_while(|s| matches!(s.as_str(), "crate" | "self" | "super"))
-                        .cloned()
-                        .collect();
-                    if resolved.is_empty() {
-                        resolved = target.to_vec();
-                    }
-                    resolved.extend(segments[1..].iter().cloned());
-                    resolved
+    ty.map_paths(&|segments, args| {
+        let segments = match segments.first().and_then(|first| uses.get(first.as_str())) {
+            Some(target) if !target.is_empty() => {
+                let mut resolved: Vec<String> = target
+                    .iter()
+                    .skip_while(|s| matches!(s.as_str(), "crate" | "self" | "super"))
+                    .cloned()
+                    .collect();
+                if resolved.is_empty() {
+                    resolved = target.to_vec();
                 }
-                _ => segments.clone(),
-            };
-            TypeRef::Path { segments, args }
-        }
-        TypeRef::Ref { mutable, inner } => TypeRef::Ref {
-            mutable: *mutable,
-            inner: Box::new(resolve_type(inner, uses)),
-        },
-        TypeRef::Tuple(elements) => {
-            TypeRef::Tuple(elements.iter().map(|e| resolve_type(e, uses)).collect())
-        }
-        TypeRef::Slice(inner) => TypeRef::Slice(Box::new(resolve_type(inner, uses))),
-        other => other.clone(),
-    }
+                resolved.extend(segments[1..].iter().cloned());
+                resolved
+            }
+            _ => segments.to_vec(),
+        };
+        TypeRef::Path { segments, args }
+    })
 }

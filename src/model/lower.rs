@@ -1172,21 +1172,8 @@ impl<'c> BodyBuilder<'c> {
                     self.bind_pattern(first, init, declared, value, functions);
                 }
             }
-            Pat::Slice(_) | Pat::Lit(_) | Pat::Range(_) | Pat::Path(_) | Pat::Rest(_) => {
-                let mut bindings = Vec::new();
-                pattern_bindings(pattern, &mut bindings);
-                for binding in bindings {
-                    let local = self.declare(&binding.name, None, binding.span);
-                    self.op(
-                        OpKind::Let {
-                            local,
-                            value: Operand::Other,
-                        },
-                        binding.span,
-                    );
-                }
-            }
             Pat::Wild(_) => {}
+            // Slices, literals, ranges, paths: what they bind is not followed.
             _ => {
                 let mut bindings = Vec::new();
                 pattern_bindings(pattern, &mut bindings);
@@ -1259,20 +1246,27 @@ impl<'c> BodyBuilder<'c> {
         operand
     }
 
-    /// In tail position, a branch whose value is `Err(..)` is an error exit:
-    /// its locals are dropped on an error path, not on the success path the
-    /// join after the branches stands for.
-    fn tail_branch_exit(&mut self, is_error: bool, value: &Operand, span: Span) {
-        if is_error {
-            self.terminate(
-                Terminator::Exit {
-                    kind: ExitKind::Error,
-                    value: Some(value.clone()),
-                },
-                span,
-            );
-            self.start_unreachable();
+    /// In tail position each branch leaves the body itself, so that a
+    /// finding at the exit points at the branch taken (`Ok(None)` in the
+    /// `else`), not at the whole `if`; a branch whose value is `Err(..)` is
+    /// an error exit: its locals are dropped on an error path.
+    fn tail_branch_exit(&mut self, tail: bool, is_error: bool, value: &Operand, span: Span) {
+        if !tail {
+            return;
         }
+        let kind = if is_error {
+            ExitKind::Error
+        } else {
+            ExitKind::Normal
+        };
+        self.terminate(
+            Terminator::Exit {
+                kind,
+                value: Some(value.clone()),
+            },
+            span,
+        );
+        self.start_unreachable();
     }
 
     fn expr_inner(&mut self, expr: &Expr, functions: &mut Vec<FnIr>) -> Operand {
@@ -1357,7 +1351,10 @@ impl<'c> BodyBuilder<'c> {
                     .map(|arg| self.expr(arg, functions))
                     .collect();
                 let dest = self.temp();
-                let span = span_of(call.method.span()).join_to(span);
+                let span = call_span(
+                    span_of(call.method.span()),
+                    span_of(call.paren_token.span.close()),
+                );
                 self.op(
                     OpKind::Call {
                         dest,
@@ -1603,7 +1600,10 @@ impl<'c> BodyBuilder<'c> {
     }
 
     fn call(&mut self, call: &syn::ExprCall, functions: &mut Vec<FnIr>) -> Operand {
-        let span = spans::of(call);
+        let span = call_span(
+            spans::of(&*call.func),
+            span_of(call.paren_token.span.close()),
+        );
         let callee = match strip_parens(&call.func) {
             Expr::Path(path)
                 if path.qself.is_none()
@@ -1732,9 +1732,10 @@ impl<'c> BodyBuilder<'c> {
         self.tail = tail;
         let value = self.scoped_block(&if_expr.then_branch, functions);
         self.tail_branch_exit(
-            tail && tail_is_err(&if_expr.then_branch),
+            tail,
+            tail_is_err(&if_expr.then_branch),
             &value,
-            spans::of(&if_expr.then_branch),
+            block_tail_span(&if_expr.then_branch),
         );
         self.op(
             OpKind::Move {
@@ -1759,9 +1760,10 @@ impl<'c> BodyBuilder<'c> {
             self.tail = tail;
             let value = self.expr(else_branch, functions);
             self.tail_branch_exit(
-                tail && is_err_value(else_branch),
+                tail,
+                is_err_value(else_branch),
                 &value,
-                spans::of(&**else_branch),
+                expr_tail_span(else_branch),
             );
             self.op(
                 OpKind::Move {
@@ -1822,9 +1824,10 @@ impl<'c> BodyBuilder<'c> {
             self.tail = tail;
             let value = self.expr(&arm.body, functions);
             self.tail_branch_exit(
-                tail && is_err_value(&arm.body),
+                tail,
+                is_err_value(&arm.body),
                 &value,
-                spans::of(&*arm.body),
+                expr_tail_span(&arm.body),
             );
             let value = match value {
                 Operand::Place { .. } => {
@@ -2437,6 +2440,20 @@ impl JoinSpan for Span {
     }
 }
 
+/// A call's span: the callee through the closing parenthesis when it fits
+/// on one line; for a call spread over lines (`tokio::spawn(async move {
+/// .. })`), the callee alone, so a finding underlines one line.
+fn call_span(callee: Span, close: Span) -> Span {
+    if close.end.line == callee.start.line {
+        Span {
+            start: callee.start,
+            end: close.end,
+        }
+    } else {
+        callee
+    }
+}
+
 fn with_mode(operand: Operand, mode: Mode) -> Operand {
     match operand {
         Operand::Place { place, .. } => Operand::Place { place, mode },
@@ -2511,6 +2528,22 @@ fn is_err_constructor(expr: &Expr) -> bool {
             Expr::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Err")
         ),
         _ => false,
+    }
+}
+
+/// Where a block's value comes from: its tail expression (followed into
+/// nested blocks), or its closing brace when it has none.
+fn block_tail_span(block: &SynBlock) -> Span {
+    match block.stmts.last() {
+        Some(Stmt::Expr(expr, None)) => expr_tail_span(expr),
+        _ => span_of(block.brace_token.span.close()),
+    }
+}
+
+fn expr_tail_span(expr: &Expr) -> Span {
+    match strip_parens(expr) {
+        Expr::Block(block) if block.label.is_none() => block_tail_span(&block.block),
+        other => spans::of(other),
     }
 }
 

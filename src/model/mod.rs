@@ -410,6 +410,26 @@ impl FnIr {
 }
 
 impl TypeRef {
+    /// The same type with every path rebuilt by `rewrite`, given the path's
+    /// segments and its generic arguments (already rewritten).
+    pub fn map_paths(&self, rewrite: &impl Fn(&[String], Vec<TypeRef>) -> TypeRef) -> TypeRef {
+        match self {
+            TypeRef::Path { segments, args } => {
+                let args = args.iter().map(|arg| arg.map_paths(rewrite)).collect();
+                rewrite(segments, args)
+            }
+            TypeRef::Ref { mutable, inner } => TypeRef::Ref {
+                mutable: *mutable,
+                inner: Box::new(inner.map_paths(rewrite)),
+            },
+            TypeRef::Tuple(elements) => {
+                TypeRef::Tuple(elements.iter().map(|e| e.map_paths(rewrite)).collect())
+            }
+            TypeRef::Slice(inner) => TypeRef::Slice(Box::new(inner.map_paths(rewrite))),
+            other => other.clone(),
+        }
+    }
+
     /// The last path segment, if this is a path type.
     pub fn last_segment(&self) -> Option<&str> {
         match self {
