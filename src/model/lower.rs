@@ -147,18 +147,15 @@ impl FileLowerer<'_> {
         }
     }
 
-    fn extent(&mut self, name: String, node: &impl Spanned) {
-        self.ir.items.push(ItemExtent {
-            name,
-            span: spanned(node),
-        });
+    fn extent(&mut self, name: String, span: Span) {
+        self.ir.items.push(ItemExtent { name, span });
     }
 
     fn item(&mut self, item: &Item, scope: &ItemScope) {
         match item {
             Item::Fn(function) => {
                 let name = function.sig.ident.to_string();
-                self.extent(name.clone(), function);
+                self.extent(name.clone(), spans::of(function));
                 let role = FnRole {
                     is_main: (name == "main" && !scope.nested)
                         || has_attribute(&function.attrs, &self.core.main_attributes),
@@ -181,7 +178,7 @@ impl FileLowerer<'_> {
                 };
                 self.extent(
                     format!("impl {}", self_type.clone().unwrap_or_default()),
-                    block,
+                    spans::of(block),
                 );
                 for impl_item in &block.items {
                     if let syn::ImplItem::Fn(method) = impl_item {
@@ -189,7 +186,7 @@ impl FileLowerer<'_> {
                             Some(owner) => format!("{owner}::{}", method.sig.ident),
                             None => method.sig.ident.to_string(),
                         };
-                        self.extent(name.clone(), method);
+                        self.extent(name.clone(), spans::of(method));
                         let role = FnRole {
                             is_main: false,
                             is_test: scope.in_test || is_test_item(&method.attrs, self.core),
@@ -207,7 +204,7 @@ impl FileLowerer<'_> {
             }
             Item::Trait(definition) => {
                 let owner = definition.ident.to_string();
-                self.extent(format!("trait {owner}"), definition);
+                self.extent(format!("trait {owner}"), spans::of(definition));
                 let in_test = scope.in_test || is_test_item(&definition.attrs, self.core);
                 for trait_item in &definition.items {
                     if let syn::TraitItem::Fn(method) = trait_item {
@@ -215,7 +212,7 @@ impl FileLowerer<'_> {
                             continue;
                         };
                         let name = format!("{owner}::{}", method.sig.ident);
-                        self.extent(name.clone(), method);
+                        self.extent(name.clone(), spans::of(method));
                         let role = FnRole {
                             is_main: false,
                             is_test: in_test,
@@ -225,7 +222,7 @@ impl FileLowerer<'_> {
                 }
             }
             Item::Mod(module) => {
-                self.extent(format!("mod {}", module.ident), module);
+                self.extent(format!("mod {}", module.ident), spans::of(module));
                 if let Some((_, items)) = &module.content {
                     let inner = ItemScope {
                         in_test: scope.in_test || is_test_item(&module.attrs, self.core),
@@ -235,7 +232,7 @@ impl FileLowerer<'_> {
                 }
             }
             Item::Struct(definition) => {
-                self.extent(format!("struct {}", definition.ident), definition);
+                self.extent(format!("struct {}", definition.ident), spanned(definition));
                 let fields = fields_of(&definition.fields);
                 self.ir.structs.push(StructDef {
                     name: definition.ident.to_string(),
@@ -244,7 +241,7 @@ impl FileLowerer<'_> {
                 });
             }
             Item::Enum(definition) => {
-                self.extent(format!("enum {}", definition.ident), definition);
+                self.extent(format!("enum {}", definition.ident), spanned(definition));
                 let fields = definition
                     .variants
                     .iter()
@@ -263,7 +260,7 @@ impl FileLowerer<'_> {
                 });
             }
             Item::Static(definition) => {
-                self.extent(format!("static {}", definition.ident), definition);
+                self.extent(format!("static {}", definition.ident), spanned(definition));
                 self.ir.statics.push(StaticDef {
                     name: definition.ident.to_string(),
                     ty: Some(type_ref(&definition.ty)),

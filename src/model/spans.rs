@@ -38,8 +38,107 @@ pub fn of(node: &impl Ends) -> Span {
     }
 }
 
+/// The first outer attribute: inner ones (`#![..]`) sit inside the body.
 fn first_attribute(attrs: &[Attribute]) -> Option<TokenSpan> {
-    attrs.first().map(|attr| attr.pound_token.span)
+    attrs
+        .iter()
+        .find(|attr| matches!(attr.style, syn::AttrStyle::Outer))
+        .map(|attr| attr.pound_token.span)
+}
+
+fn visibility_start(visibility: &syn::Visibility) -> Option<TokenSpan> {
+    match visibility {
+        syn::Visibility::Public(public) => Some(public.span),
+        syn::Visibility::Restricted(restricted) => Some(restricted.pub_token.span),
+        syn::Visibility::Inherited => None,
+    }
+}
+
+fn signature_start(signature: &syn::Signature) -> TokenSpan {
+    signature
+        .constness
+        .map(|token| token.span)
+        .or(signature.asyncness.map(|token| token.span))
+        .or(signature.unsafety.map(|token| token.span))
+        .or(signature.abi.as_ref().map(|abi| abi.extern_token.span))
+        .unwrap_or(signature.fn_token.span)
+}
+
+impl Ends for syn::ItemFn {
+    fn first(&self) -> TokenSpan {
+        first_attribute(&self.attrs)
+            .or(visibility_start(&self.vis))
+            .unwrap_or_else(|| signature_start(&self.sig))
+    }
+    fn last(&self) -> TokenSpan {
+        self.block.last()
+    }
+}
+
+impl Ends for syn::ImplItemFn {
+    fn first(&self) -> TokenSpan {
+        first_attribute(&self.attrs)
+            .or(visibility_start(&self.vis))
+            .or(self.defaultness.map(|token| token.span))
+            .unwrap_or_else(|| signature_start(&self.sig))
+    }
+    fn last(&self) -> TokenSpan {
+        self.block.last()
+    }
+}
+
+impl Ends for syn::TraitItemFn {
+    fn first(&self) -> TokenSpan {
+        first_attribute(&self.attrs).unwrap_or_else(|| signature_start(&self.sig))
+    }
+    fn last(&self) -> TokenSpan {
+        match (&self.default, &self.semi_token) {
+            (Some(block), _) => block.last(),
+            (None, Some(semi)) => semi.span,
+            (None, None) => self.sig.span(),
+        }
+    }
+}
+
+impl Ends for syn::ItemImpl {
+    fn first(&self) -> TokenSpan {
+        first_attribute(&self.attrs)
+            .or(self.defaultness.map(|token| token.span))
+            .or(self.unsafety.map(|token| token.span))
+            .unwrap_or(self.impl_token.span)
+    }
+    fn last(&self) -> TokenSpan {
+        self.brace_token.span.close()
+    }
+}
+
+impl Ends for syn::ItemTrait {
+    fn first(&self) -> TokenSpan {
+        first_attribute(&self.attrs)
+            .or(visibility_start(&self.vis))
+            .or(self.unsafety.map(|token| token.span))
+            .or(self.auto_token.map(|token| token.span))
+            .unwrap_or(self.trait_token.span)
+    }
+    fn last(&self) -> TokenSpan {
+        self.brace_token.span.close()
+    }
+}
+
+impl Ends for syn::ItemMod {
+    fn first(&self) -> TokenSpan {
+        first_attribute(&self.attrs)
+            .or(visibility_start(&self.vis))
+            .or(self.unsafety.map(|token| token.span))
+            .unwrap_or(self.mod_token.span)
+    }
+    fn last(&self) -> TokenSpan {
+        match (&self.content, &self.semi) {
+            (Some((brace, _)), _) => brace.span.close(),
+            (None, Some(semi)) => semi.span,
+            (None, None) => self.ident.span(),
+        }
+    }
 }
 
 fn label_start(label: &Option<syn::Label>) -> Option<TokenSpan> {
@@ -395,6 +494,7 @@ mod tests {
         let syn::Item::Fn(function) = &file.items[0] else {
             panic!("a function");
         };
+        assert_eq!(of(function), span_of(function.span()));
         struct Check;
         impl<'ast> syn::visit::Visit<'ast> for Check {
             fn visit_expr(&mut self, expr: &'ast Expr) {
@@ -411,5 +511,49 @@ mod tests {
             }
         }
         syn::visit::Visit::visit_item_fn(&mut Check, function);
+    }
+
+    #[test]
+    fn item_spans_match_syn() {
+        let source = r#"
+            //! Inner docs.
+            #![allow(dead_code)]
+            /// Docs.
+            pub(crate) async unsafe fn a() { #![allow(unused)] }
+            const fn b() {}
+            extern "C" fn c() {}
+            #[derive(Debug)] struct S;
+            unsafe impl<T> Send for S<T> { pub fn m(&self) {} default fn n() {} }
+            impl S { #![allow(x)] async fn o() {} }
+            pub unsafe trait T { fn p(); fn q() {} }
+            auto trait U {}
+            pub mod m { #![allow(y)] fn r() {} }
+            mod n;
+            unsafe mod o {}
+        "#;
+        let file = syn::parse_file(source).expect("parses");
+        for item in &file.items {
+            match item {
+                syn::Item::Fn(f) => assert_eq!(of(f), span_of(f.span())),
+                syn::Item::Impl(i) => {
+                    assert_eq!(of(i), span_of(i.span()));
+                    for inner in &i.items {
+                        if let syn::ImplItem::Fn(f) = inner {
+                            assert_eq!(of(f), span_of(f.span()));
+                        }
+                    }
+                }
+                syn::Item::Trait(t) => {
+                    assert_eq!(of(t), span_of(t.span()));
+                    for inner in &t.items {
+                        if let syn::TraitItem::Fn(f) = inner {
+                            assert_eq!(of(f), span_of(f.span()));
+                        }
+                    }
+                }
+                syn::Item::Mod(m) => assert_eq!(of(m), span_of(m.span())),
+                _ => {}
+            }
+        }
     }
 }
