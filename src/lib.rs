@@ -25,6 +25,14 @@
 //!   the thread count.
 //! - **Nothing of the checked code runs.** No build scripts, no proc macros, no
 //!   cargo invocation: `Cargo.toml` files are read as TOML.
+//! - **No input crashes the run.** Bytes that are not UTF-8 or hold NULs are
+//!   refused before parsing, and so is a text whose syntax tree would be
+//!   deeper than a worker's stack allows ([`nesting`]); everything recursive
+//!   downstream (syn, its `Drop`, lowering) is bounded by that depth. The
+//!   bad-input suite, the property tests and `fuzz/` hold this.
+//! - **Memory follows the IR, not the syntax.** Each tree is dropped after
+//!   lowering and proc-macro2's span table after each file; the per-phase
+//!   cost is printed by `--timings` (see BENCHMARKS.md).
 
 pub mod baseline;
 pub mod changes;
