@@ -17,7 +17,7 @@
 //! Hand-written code stays far below the limit; only generated or hostile
 //! input reaches it.
 
-/// The limit of [`depth`]; a file that reaches it is not checked. Workers
+/// The limit of the nesting measure; a file that exceeds it is not checked. Workers
 /// have [`crate::parsing::WORKER_STACK_BYTES`] of stack, enough for this
 /// many levels of syn's deepest recursion (types, in a debug build) several
 /// times over.
