@@ -10,6 +10,9 @@ use std::process::{Command, Output};
 
 use connleak::rules::Lint;
 
+mod common;
+use common::{code, json_of, stderr, stdout};
+
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-connleak");
 
 /// Writes `files` (path, content) under a fresh temporary folder.
@@ -38,28 +41,6 @@ fn run_in(cwd: &Path, args: &[&str]) -> Output {
         .env("GIT_CEILING_DIRECTORIES", ceiling)
         .output()
         .expect("the binary runs")
-}
-
-fn code(output: &Output) -> i32 {
-    output.status.code().expect("exited normally")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn json_of(output: &Output) -> serde_json::Value {
-    serde_json::from_slice(&output.stdout).unwrap_or_else(|error| {
-        panic!(
-            "stdout is not JSON ({error}):\n{}\nstderr:\n{}",
-            stdout(output),
-            stderr(output)
-        )
-    })
 }
 
 /// (lint, file, line) of every finding in a JSON report.

@@ -28,7 +28,7 @@ use super::{
     Operand, Place, PlaceRoot, StaticDef, StructDef, TempId, Terminator, TypeAlias, TypeRef,
     UseItem,
 };
-use crate::findings::{FileId, Pos, Span};
+use crate::findings::{FileId, Span};
 use crate::packs::CoreRoles;
 
 /// Expressions nested deeper than this are not followed further: the rest of
@@ -73,17 +73,9 @@ fn release_spare_capacity(ir: &mut FileIr) {
 
 /// `(line, column)` of a proc-macro2 span, as the model stores it.
 pub fn span_of(span: proc_macro2::Span) -> Span {
-    let start = span.start();
-    let end = span.end();
     Span {
-        start: Pos {
-            line: start.line as u32,
-            column: start.column as u32,
-        },
-        end: Pos {
-            line: end.line as u32,
-            column: end.column as u32,
-        },
+        start: super::spans::pos(span.start()),
+        end: super::spans::pos(span.end()),
     }
 }
 

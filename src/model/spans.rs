@@ -24,17 +24,18 @@ pub trait Ends {
 /// The span from a node's first token to its last, as the model stores it;
 /// the same as `span_of(node.span())`.
 pub fn of(node: &impl Ends) -> Span {
-    let start = node.first().start();
-    let end = node.last().end();
     Span {
-        start: Pos {
-            line: start.line as u32,
-            column: start.column as u32,
-        },
-        end: Pos {
-            line: end.line as u32,
-            column: end.column as u32,
-        },
+        start: pos(node.first().start()),
+        end: pos(node.last().end()),
+    }
+}
+
+/// A proc-macro2 position (1-based line, 0-based char column) as the model
+/// stores it.
+pub fn pos(at: proc_macro2::LineColumn) -> Pos {
+    Pos {
+        line: at.line as u32,
+        column: at.column as u32,
     }
 }
 
