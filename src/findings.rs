@@ -130,9 +130,18 @@ pub struct Timings {
     /// Parsing and lowering files, summed over files.
     pub parse_lower_summed: Duration,
     pub index: Duration,
+    /// Function summaries, and lowering the bodies they show to matter
+    /// (files lowered again, in parallel).
+    pub summaries: Duration,
     /// The flow analysis and the rules (parallel over files).
     pub analyse: Duration,
     /// Sorting, fingerprints and rendering; filled in by the command line,
     /// which renders.
     pub report: Duration,
+    /// Function bodies in the parsed files, and how many were lowered (the
+    /// others cannot reach a connection: `model::relevance`).
+    pub bodies: usize,
+    pub bodies_lowered: usize,
+    /// Files parsed a second time to lower bodies found to matter late.
+    pub files_lowered_again: usize,
 }

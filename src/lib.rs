@@ -50,10 +50,14 @@ pub mod rules;
 pub mod source;
 pub mod suppressions;
 
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
 use findings::{FileError, Finding, Level, Stats, Timings};
+use model::relevance::Vocabulary;
+use model::FileIr;
+use rayon::prelude::*;
 use source::SourceMap;
 
 /// What to check and how; built by the CLI or by tests.
@@ -70,6 +74,10 @@ pub struct Options {
     /// Stop after parsing: read and parse every file, report their errors,
     /// check nothing. The baseline of the benchmarks.
     pub parse_only: bool,
+    /// Lower every function body, not only those that mention a
+    /// connection's words (`model::relevance`): the same findings, slower.
+    /// For checking that the selection loses nothing.
+    pub lower_all: bool,
 }
 
 /// Which findings fail the run (exit status 1).
@@ -183,7 +191,7 @@ fn run_on_current_pool(options: &Options) -> Report {
         timings.read_parse_lower = phase.elapsed();
         return parse_report(parsed, errors, timings);
     }
-    let parsed = parsing::read_parse_lower(&discovered.files, &settings.packs.core);
+    let parsed = parsing::read_parse_lower(&discovered.files, settings.lowering());
     timings.read_parse_lower = phase.elapsed();
     check_parsed(parsed, errors, &settings, timings)
 }
@@ -209,7 +217,7 @@ pub fn run_in_memory(texts: &[(String, Vec<u8>)], options: &Options) -> Report {
     let settings = Settings::new(&[], &dependencies, options, &mut errors);
     let mut timings = Timings::default();
     let phase = Instant::now();
-    let parsed = parsing::parse_lower_texts(texts, &settings.packs.core);
+    let parsed = parsing::parse_lower_texts(texts, settings.lowering());
     timings.read_parse_lower = phase.elapsed();
     check_parsed(parsed, errors, &settings, timings)
 }
@@ -219,6 +227,8 @@ struct Settings {
     levels: std::collections::BTreeMap<String, Level>,
     policy: FailPolicy,
     packs: flow::PackTable,
+    /// The words a body must mention to be lowered; `None`: lower all.
+    vocabulary: Option<Vocabulary>,
 }
 
 impl Settings {
@@ -264,10 +274,19 @@ impl Settings {
                 flow::PackTable::default()
             }
         };
+        let vocabulary = (!options.lower_all).then(|| packs.vocabulary());
         Settings {
             levels,
             policy,
             packs,
+            vocabulary,
+        }
+    }
+
+    fn lowering(&self) -> parsing::Lowering<'_> {
+        parsing::Lowering::Bodies {
+            core: &self.packs.core,
+            vocabulary: self.vocabulary.as_ref(),
         }
     }
 }
@@ -327,7 +346,17 @@ fn check_parsed(
     let index = model::index::Index::build(&files);
     timings.index = phase.elapsed();
     let phase = Instant::now();
-    let analysis = flow::analyse_all(&files, &index, &settings.packs);
+    let (summaries, files_lowered_again) = lower_on_demand(&mut files, &sources, &index, settings);
+    timings.files_lowered_again = files_lowered_again;
+    for function in files.iter().flat_map(|file| &file.functions) {
+        if function.kind == model::BodyKind::Fn {
+            timings.bodies += 1;
+            timings.bodies_lowered += usize::from(!function.blocks.is_empty());
+        }
+    }
+    timings.summaries = phase.elapsed();
+    let phase = Instant::now();
+    let analysis = flow::analyse_all(&files, &index, &settings.packs, &summaries);
     let mut findings = rules::check_all(&analysis.facts, &files, &settings.levels);
     timings.analyse = phase.elapsed();
     let phase = Instant::now();
@@ -372,6 +401,82 @@ fn check_parsed(
         policy: settings.policy,
         hidden: Hidden::default(),
     }
+}
+
+/// The function summaries, once every body they depend on is lowered: the
+/// first lowering built only the bodies that mention a pack's words; a body
+/// that mentions a workspace name found to lead to a connection (a function
+/// whose summary acquires, a struct holding a pool) is lowered now, with its
+/// file, and the summaries are built again, until no skipped body mentions
+/// a new word. Also says how many files were lowered again.
+fn lower_on_demand(
+    files: &mut [FileIr],
+    sources: &SourceMap,
+    index: &model::index::Index,
+    settings: &Settings,
+) -> (flow::summaries::Summaries, usize) {
+    let mut summaries = flow::summaries::Summaries::build(files, index, &settings.packs);
+    let mut lowered_again = BTreeSet::new();
+    let Some(mut vocabulary) = settings.vocabulary.clone() else {
+        return (summaries, 0);
+    };
+    loop {
+        let wider =
+            flow::demand::workspace_words(files, index, &settings.packs, &summaries, &vocabulary);
+        let new_words = wider.since(&vocabulary);
+        vocabulary = wider;
+        if new_words.is_empty() {
+            return (summaries, lowered_again.len());
+        }
+        let stale: Vec<usize> = files
+            .par_iter()
+            .enumerate()
+            .filter(|(_, file)| {
+                sources
+                    .get(file.file)
+                    .is_some_and(|source| skipped_body_mentions(file, source, &new_words))
+            })
+            .map(|(position, _)| position)
+            .collect();
+        if stale.is_empty() {
+            return (summaries, lowered_again.len());
+        }
+        lowered_again.extend(stale.iter().copied());
+        let relowered: Vec<(usize, Option<FileIr>)> = stale
+            .into_par_iter()
+            .map(|position| {
+                let file = &files[position];
+                let ir = sources.get(file.file).and_then(|source| {
+                    parsing::relower(file.file, source, &settings.packs.core, &vocabulary)
+                });
+                (position, ir)
+            })
+            .collect();
+        for (position, ir) in relowered {
+            if let Some(ir) = ir {
+                files[position] = ir;
+            }
+        }
+        summaries = flow::summaries::Summaries::build(files, index, &settings.packs);
+    }
+}
+
+/// Whether a body left unlowered in `file` mentions one of `words`.
+fn skipped_body_mentions(file: &FileIr, source: &source::SourceFile, words: &Vocabulary) -> bool {
+    let imported = words.imported_by(&file.uses);
+    let selection = model::relevance::BodySelection {
+        vocabulary: Some(words),
+        imported: Some(&imported),
+        source,
+    };
+    file.functions.iter().any(|function| {
+        function.blocks.is_empty()
+            && selection.wants(
+                function.span,
+                function.end_span,
+                function.self_type.as_deref(),
+            )
+    })
 }
 
 /// Files under `tests/`, `benches/` or `examples/` are test code.

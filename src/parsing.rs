@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use crate::discovery::DiscoveredFile;
 use crate::findings::{FileError, FileId};
 use crate::model::lower::lower_file;
+use crate::model::relevance::Vocabulary;
 use crate::model::FileIr;
 use crate::nesting;
 use crate::packs::CoreRoles;
@@ -29,12 +30,23 @@ pub struct ParseOutcome {
     pub parse_time: Duration,
 }
 
+/// What a worker builds of a parsed file: nothing (`--parse-only`), or its
+/// IR with the bodies a vocabulary mentions (`None`: every body).
+#[derive(Clone, Copy)]
+pub enum Lowering<'a> {
+    None,
+    Bodies {
+        core: &'a CoreRoles,
+        vocabulary: Option<&'a Vocabulary>,
+    },
+}
+
 /// Reads, parses and lowers every file, in parallel, results in file order.
-pub fn read_parse_lower(files: &[DiscoveredFile], core: &CoreRoles) -> Vec<ParseOutcome> {
+pub fn read_parse_lower(files: &[DiscoveredFile], lowering: Lowering) -> Vec<ParseOutcome> {
     files
         .par_iter()
         .enumerate()
-        .map(|(id, file)| process(id, file, Some(core)))
+        .map(|(id, file)| process(id, file, lowering))
         .collect()
 }
 
@@ -45,31 +57,30 @@ pub fn read_and_parse(files: &[DiscoveredFile]) -> Vec<ParseOutcome> {
     files
         .par_iter()
         .enumerate()
-        .map(|(id, file)| process(id, file, None))
+        .map(|(id, file)| process(id, file, Lowering::None))
         .collect()
 }
 
 /// Checks texts already in memory (display name, bytes) like files read
 /// from disk, in parallel, results in order.
-pub fn parse_lower_texts(texts: &[(String, Vec<u8>)], core: &CoreRoles) -> Vec<ParseOutcome> {
+pub fn parse_lower_texts(texts: &[(String, Vec<u8>)], lowering: Lowering) -> Vec<ParseOutcome> {
     texts
         .par_iter()
         .enumerate()
         .map(|(id, (display, bytes))| {
             let started = Instant::now();
             let text = text_of(bytes.clone());
-            check_text(id, display, text, started.elapsed(), Some(core))
+            check_text(id, display, text, started.elapsed(), lowering)
         })
         .collect()
 }
 
-/// `core` is `None` to parse without lowering.
-fn process(id: FileId, file: &DiscoveredFile, core: Option<&CoreRoles>) -> ParseOutcome {
+fn process(id: FileId, file: &DiscoveredFile, lowering: Lowering) -> ParseOutcome {
     let started = Instant::now();
     let text = std::fs::read(&file.path)
         .map_err(|error| format!("cannot read the file: {error}"))
         .and_then(text_of);
-    check_text(id, &file.display, text, started.elapsed(), core)
+    check_text(id, &file.display, text, started.elapsed(), lowering)
 }
 
 fn check_text(
@@ -77,17 +88,18 @@ fn check_text(
     display: &str,
     text: Result<String, String>,
     read_time: Duration,
-    core: Option<&CoreRoles>,
+    lowering: Lowering,
 ) -> ParseOutcome {
     let started = Instant::now();
     let (source, result) = match text {
         Ok(text) => {
             let source = SourceFile::new(display.to_string(), text);
-            let result = parse_and_lower(id, &source, core).map_err(|(line, message)| FileError {
-                file: display.to_string(),
-                line,
-                message,
-            });
+            let result =
+                parse_and_lower(id, &source, lowering).map_err(|(line, message)| FileError {
+                    file: display.to_string(),
+                    line,
+                    message,
+                });
             (source, result)
         }
         Err(message) => (
@@ -131,7 +143,7 @@ fn text_of(bytes: Vec<u8>) -> Result<String, String> {
 fn parse_and_lower(
     id: FileId,
     source: &SourceFile,
-    core: Option<&CoreRoles>,
+    lowering: Lowering,
 ) -> Result<FileIr, (Option<u32>, String)> {
     let scan = nesting::scan(&source.text);
     if let Some(line) = scan.too_deep_at {
@@ -144,9 +156,11 @@ fn parse_and_lower(
         ));
     }
     let outcome = match syn::parse_file(&source.text) {
-        Ok(syntax) => Ok(match core {
-            Some(core) => lower_file(&syntax, id, source.line_count(), core),
-            None => FileIr {
+        Ok(syntax) => Ok(match lowering {
+            Lowering::Bodies { core, vocabulary } => {
+                lower_file(&syntax, id, source, core, vocabulary)
+            }
+            Lowering::None => FileIr {
                 file: id,
                 lines: source.line_count(),
                 ..FileIr::default()
@@ -158,6 +172,22 @@ fn parse_and_lower(
     // from growing with every file it parses.
     proc_macro2::extra::invalidate_current_thread_spans();
     outcome
+}
+
+/// Lowers again a file that lowered before, with a wider vocabulary: the
+/// bodies that mention its new words are built this time. `None` if it no
+/// longer parses (it cannot: the text is the one that parsed).
+pub fn relower(
+    id: FileId,
+    source: &SourceFile,
+    core: &CoreRoles,
+    vocabulary: &Vocabulary,
+) -> Option<FileIr> {
+    let lowering = Lowering::Bodies {
+        core,
+        vocabulary: Some(vocabulary),
+    };
+    parse_and_lower(id, source, lowering).ok()
 }
 
 /// The line and message of a syntax error. syn reports every lexer error as

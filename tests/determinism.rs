@@ -95,3 +95,22 @@ fn output_is_byte_identical_across_threads_and_runs() {
     assert!(lints.len() >= 6, "{lints:?}");
     assert_eq!(document["errors"].as_array().expect("errors").len(), 4);
 }
+
+/// Only the bodies that can reach a connection are lowered; lowering every
+/// body (`--lower-all`) must give the very same output.
+#[test]
+fn lowering_only_relevant_bodies_changes_nothing() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    tree_with_findings_and_errors(dir.path());
+
+    for format in ["human", "json"] {
+        let selected = run(dir.path(), &["--format", format]);
+        let everything = run(dir.path(), &["--format", format, "--lower-all"]);
+        assert!(
+            selected == everything,
+            "{format} output differs with --lower-all:\n--- selected\n{}\n--- all\n{}",
+            selected.1,
+            everything.1
+        );
+    }
+}

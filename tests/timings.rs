@@ -41,6 +41,7 @@ fn timings_go_to_stderr_and_leave_stdout_alone() {
         "  read",
         "  parse + lower",
         "index",
+        "summaries",
         "analyse",
         "report",
         "total",

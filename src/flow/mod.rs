@@ -7,6 +7,7 @@
 //! Owns: pack lookup (`table`), resolution without types (`resolve`), the
 //! path exploration (`engine`). Must not touch syntax.
 
+pub mod demand;
 mod engine;
 pub mod resolve;
 pub mod summaries;
@@ -207,11 +208,15 @@ fn splice(caller: &[PathStep], callee: &[PathStep]) -> Vec<PathStep> {
 }
 
 /// Analyses every body of every file, in parallel, in file order.
-pub fn analyse_all(files: &[FileIr], index: &Index, packs: &PackTable) -> Analysis {
-    let summaries = summaries::Summaries::build(files, index, packs);
+pub fn analyse_all(
+    files: &[FileIr],
+    index: &Index,
+    packs: &PackTable,
+    summaries: &summaries::Summaries,
+) -> Analysis {
     let per_file: Vec<Analysis> = files
         .par_iter()
-        .map(|file| engine::analyse_file(file, index, packs, &summaries))
+        .map(|file| engine::analyse_file(file, index, packs, summaries))
         .collect();
     let mut analysis = Analysis::default();
     for file in per_file {

@@ -4,10 +4,34 @@
 
 use std::collections::BTreeSet;
 
+use crate::model::relevance::{identifiers, Vocabulary};
 use crate::packs::{
     builtin_packs, crate_path_name, path_matches, CoreRoles, LoadedPack, PoolSpec, RawSqlSpec,
     ResourceKind, ResourceSpec,
 };
+
+/// Method names of pack entries that most Rust code calls on other types
+/// too: they do not make a body worth lowering by themselves.
+const COMMON_METHOD_NAMES: &[&str] = &[
+    "new",
+    "get",
+    "take",
+    "all",
+    "any",
+    "one",
+    "open",
+    "unwrap",
+    "build",
+    "builder",
+    "into_inner",
+    "close",
+    "exec",
+    "fetch",
+    "query",
+    "connect",
+    "transaction",
+    "try_get",
+];
 
 /// Index of a pack in [`PackTable::packs`].
 pub type PackId = usize;
@@ -145,6 +169,64 @@ impl PackTable {
             }
         }
         names
+    }
+
+    /// The words that make a body worth lowering (see
+    /// [`crate::model::relevance`]), from every pack, active or not: crate
+    /// roots (`sqlx::query(..)`, `sqlx::PgPool`), and acquire and executor
+    /// method names unless common in all Rust code (`pool.acquire()`, not
+    /// `pool.get()`). A method call needs a receiver whose type the text or
+    /// a workspace word shows, so the method names only spare a second
+    /// lowering of the common case.
+    ///
+    /// Every segment of every entry is an import word: a `use` of a path
+    /// with one of them makes the name it imports a word in that file
+    /// (`use sqlx::PgPool` makes `PgPool` one).
+    pub fn vocabulary(&self) -> Vocabulary {
+        self.vocabulary_of(|_| true)
+    }
+
+    /// [`PackTable::vocabulary`] of the packs `keep` says.
+    pub fn vocabulary_of(&self, keep: impl Fn(&Pack) -> bool) -> Vocabulary {
+        let mut vocabulary = Vocabulary::default();
+        for pack in self.packs.iter().filter(|pack| keep(pack)) {
+            for root in &pack.crates {
+                vocabulary.insert(root);
+                vocabulary.insert_import_word(root);
+            }
+            let pool_entries = pack.pools.iter().flat_map(|pool| {
+                pool.types
+                    .iter()
+                    .chain(&pool.constructors)
+                    .chain(&pool.builders)
+                    .chain(&pool.build_methods)
+                    .chain(&pool.executor_methods)
+            });
+            let resource_entries = pack.resources.iter().flat_map(|resource| {
+                resource
+                    .types
+                    .iter()
+                    .chain(&resource.acquire)
+                    .chain(&resource.release)
+                    .chain(&resource.leak)
+            });
+            let query_functions = pack.raw_sql.iter().flat_map(|raw| &raw.query_functions);
+            for entry in pool_entries.chain(resource_entries).chain(query_functions) {
+                for word in identifiers(entry) {
+                    vocabulary.insert_import_word(word);
+                }
+            }
+            let acquires = pack.resources.iter().flat_map(|r| &r.acquire);
+            let executors = pack.pools.iter().flat_map(|p| &p.executor_methods);
+            for entry in acquires.chain(executors) {
+                if let Some(method) = identifiers(entry).last() {
+                    if !COMMON_METHOD_NAMES.contains(&method) {
+                        vocabulary.insert(method);
+                    }
+                }
+            }
+        }
+        vocabulary
     }
 
     /// Whether any pack entry ends with this segment.

@@ -15,6 +15,7 @@ use std::collections::BTreeSet;
 use proc_macro2::{TokenStream, TokenTree};
 use quote::ToTokens;
 
+use crate::model::relevance::{BodySelection, Vocabulary};
 use crate::model::spans;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
@@ -30,19 +31,51 @@ use super::{
 };
 use crate::findings::{FileId, Span};
 use crate::packs::CoreRoles;
+use crate::source::SourceFile;
 
 /// Expressions nested deeper than this are not followed further: the rest of
 /// such an expression is treated as opaque, so that lowering never recurses
 /// without bound on generated code.
 const MAX_EXPR_DEPTH: u32 = 400;
 
-/// Lowers a parsed file.
-pub fn lower_file(syntax: &syn::File, file: FileId, lines: usize, core: &CoreRoles) -> FileIr {
+/// Lowers a parsed file: its items, and the bodies that mention a word of
+/// `vocabulary` (`None`: every body); the others keep their signature and
+/// no blocks (see [`crate::model::relevance`]).
+pub fn lower_file(
+    syntax: &syn::File,
+    file: FileId,
+    source: &SourceFile,
+    core: &CoreRoles,
+    vocabulary: Option<&Vocabulary>,
+) -> FileIr {
+    let mut uses = Vec::new();
+    let mut inline = Vec::new();
+    collect_uses(&syntax.items, false, &mut uses, &mut inline);
+    let imported = vocabulary.map(|words| {
+        // `use super::*` in an inline module (`mod tests`) brings what this
+        // file already imports: not a glob from elsewhere.
+        let from_elsewhere: Vec<UseItem> = uses
+            .iter()
+            .zip(&inline)
+            .filter(|(item, inline)| {
+                !(**inline && item.glob && item.path.first().is_some_and(|s| s == "super"))
+            })
+            .map(|(item, _)| item.clone())
+            .collect();
+        words.imported_by(&from_elsewhere)
+    });
+    let selection = BodySelection {
+        vocabulary,
+        imported: imported.as_ref(),
+        source,
+    };
     let mut lowerer = FileLowerer {
         core,
+        selection,
         ir: FileIr {
             file,
-            lines,
+            lines: source.line_count(),
+            uses,
             ..FileIr::default()
         },
     };
@@ -129,6 +162,7 @@ struct ItemScope {
 
 struct FileLowerer<'c> {
     core: &'c CoreRoles,
+    selection: BodySelection<'c>,
     ir: FileIr,
 }
 
@@ -260,10 +294,9 @@ impl FileLowerer<'_> {
                     span: spanned(&definition.ident),
                 });
             }
-            Item::Use(item_use) => {
-                let mut prefix = Vec::new();
-                flatten_use(&item_use.tree, &mut prefix, &mut self.ir.uses);
-            }
+            // Collected before the items (`collect_uses`): they decide which
+            // bodies are lowered.
+            Item::Use(_) => {}
             Item::Macro(item_macro) => self.item_macro(item_macro),
             _ => {}
         }
@@ -304,6 +337,7 @@ impl FileLowerer<'_> {
         let id = self.reserve();
         let mut builder = BodyBuilder::new(
             self.core,
+            self.selection,
             id,
             name,
             self_type,
@@ -336,6 +370,18 @@ impl FileLowerer<'_> {
             syn::ReturnType::Default => None,
             syn::ReturnType::Type(_, ty) => Some(type_ref(ty)),
         };
+        let end_span = span_of(body.brace_token.span.close());
+        let name_span = span_of(name_span);
+        if !self
+            .selection
+            .wants(name_span, end_span, builder.ir.self_type.as_deref())
+        {
+            let mut ir = builder.finish();
+            ir.blocks.clear();
+            ir.end_span = end_span;
+            self.ir.functions[id as usize] = ir;
+            return;
+        }
         let mut functions = std::mem::take(&mut self.ir.functions);
         builder.body_block(body, &mut functions);
         functions[id as usize] = builder.finish();
@@ -418,6 +464,25 @@ fn fields_of(fields: &syn::Fields) -> Vec<FieldDef> {
             ty: type_ref(&field.ty),
         })
         .collect()
+}
+
+/// The `use` items of a file, nested modules included, in order, and for
+/// each whether it is inside an inline module.
+fn collect_uses(items: &[Item], in_module: bool, out: &mut Vec<UseItem>, inline: &mut Vec<bool>) {
+    for item in items {
+        match item {
+            Item::Use(item_use) => {
+                flatten_use(&item_use.tree, &mut Vec::new(), out);
+                inline.resize(out.len(), in_module);
+            }
+            Item::Mod(module) => {
+                if let Some((_, items)) = &module.content {
+                    collect_uses(items, true, out, inline);
+                }
+            }
+            _ => {}
+        }
+    }
 }
 
 fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseItem>) {
@@ -654,6 +719,7 @@ struct LoopFrame {
 
 struct BodyBuilder<'c> {
     core: &'c CoreRoles,
+    selection: BodySelection<'c>,
     id: FnId,
     ir: FnIr,
     current: BlockId,
@@ -714,6 +780,7 @@ impl<'c> BodyBuilder<'c> {
     #[allow(clippy::too_many_arguments)]
     fn new(
         core: &'c CoreRoles,
+        selection: BodySelection<'c>,
         id: FnId,
         name: String,
         self_type: Option<String>,
@@ -739,6 +806,7 @@ impl<'c> BodyBuilder<'c> {
         });
         BodyBuilder {
             core,
+            selection,
             id,
             ir,
             current: 0,
@@ -959,6 +1027,7 @@ impl<'c> BodyBuilder<'c> {
     fn nested_item(&mut self, item: &Item, functions: &mut Vec<FnIr>) {
         let mut lowerer = FileLowerer {
             core: self.core,
+            selection: self.selection,
             ir: FileIr {
                 functions: std::mem::take(functions),
                 ..FileIr::default()
@@ -2141,6 +2210,7 @@ impl<'c> BodyBuilder<'c> {
         let id = (functions.len() - 1) as FnId;
         let mut inner = BodyBuilder::new(
             self.core,
+            self.selection,
             id,
             name,
             self.ir.self_type.clone(),

@@ -12,6 +12,7 @@
 
 pub mod index;
 pub mod lower;
+pub mod relevance;
 pub mod spans;
 
 use crate::findings::{FileId, Span};

@@ -13,6 +13,7 @@ pub fn render(stats: &Stats) -> String {
     let total = timings.discover
         + timings.read_parse_lower
         + timings.index
+        + timings.summaries
         + timings.analyse
         + timings.report;
     let rows = [
@@ -21,6 +22,7 @@ pub fn render(stats: &Stats) -> String {
         ("  read", None, Some(timings.read_summed)),
         ("  parse + lower", None, Some(timings.parse_lower_summed)),
         ("index", Some(timings.index), None),
+        ("summaries", Some(timings.summaries), None),
         ("analyse", Some(timings.analyse), None),
         ("report", Some(timings.report), None),
         ("total", Some(total), None),
@@ -38,6 +40,10 @@ pub fn render(stats: &Stats) -> String {
         text.push_str(line.trim_end());
         text.push('\n');
     }
+    text.push_str(&format!(
+        "function bodies lowered: {} of {}; files parsed again: {}\n",
+        timings.bodies_lowered, timings.bodies, timings.files_lowered_again
+    ));
     text
 }
 
@@ -62,8 +68,12 @@ mod tests {
                 read_summed: Duration::from_millis(4),
                 parse_lower_summed: Duration::from_millis(16),
                 index: Duration::from_millis(1),
+                summaries: Duration::from_micros(500),
                 analyse: Duration::from_millis(2),
                 report: Duration::from_millis(3),
+                bodies: 12,
+                bodies_lowered: 5,
+                files_lowered_again: 1,
             },
             ..Stats::default()
         };
@@ -78,9 +88,11 @@ read + parse + lower       10.0 ms
   read                                          4.0 ms
   parse + lower                                16.0 ms
 index                       1.0 ms
+summaries                   0.5 ms
 analyse                     2.0 ms
 report                      3.0 ms
-total                      17.5 ms
+total                      18.0 ms
+function bodies lowered: 5 of 12; files parsed again: 1
 "
         );
     }
