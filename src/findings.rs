@@ -142,6 +142,7 @@ pub struct Timings {
     /// others cannot reach a connection: `model::relevance`).
     pub bodies: usize,
     pub bodies_lowered: usize,
-    /// Files parsed a second time to lower bodies found to matter late.
-    pub files_lowered_again: usize,
+    /// Of those, the bodies found to matter only once the summaries showed
+    /// which workspace names lead to a connection (parsed a second time).
+    pub bodies_lowered_late: usize,
 }

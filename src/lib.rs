@@ -4,9 +4,16 @@
 //! The pipeline:
 //!
 //! ```text
-//! discover -> read + parse + lower (per file, in parallel) -> index -> analyse -> rules
-//!          -> suppression comments -> report
+//! discover -> read + parse + lower (per file, in parallel) -> index
+//!          -> summaries (lowering late the bodies they show to matter) -> analyse
+//!          -> rules -> suppression comments -> report
 //! ```
+//!
+//! Only the bodies that can reach a connection are lowered
+//! ([`model::relevance`]): a first pass picks those that name a database
+//! crate or an imported database name; once summaries exist, a body that
+//! names a workspace type or function found to lead to a connection is
+//! lowered from its own text, and summaries are built again, to a fixpoint.
 //!
 //! Around a run, the command line may filter the report (a baseline, the
 //! lines changed since a git revision); reporters render what is left.
@@ -31,8 +38,11 @@
 //!   downstream (syn, its `Drop`, lowering) is bounded by that depth. The
 //!   bad-input suite, the property tests and `fuzz/` hold this.
 //! - **Memory follows the IR, not the syntax.** Each tree is dropped after
-//!   lowering and proc-macro2's span table after each file; the per-phase
-//!   cost is printed by `--timings` (see BENCHMARKS.md).
+//!   lowering and proc-macro2's span table after each file, and bodies that
+//!   cannot reach a connection keep no IR; the per-phase cost is printed by
+//!   `--timings` (see BENCHMARKS.md).
+//! - **Selecting bodies changes no result.** The selection only skips work:
+//!   `--lower-all` gives byte-identical output, and a test holds it.
 
 pub mod baseline;
 pub mod changes;
@@ -50,7 +60,6 @@ pub mod rules;
 pub mod source;
 pub mod suppressions;
 
-use std::collections::BTreeSet;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -346,8 +355,8 @@ fn check_parsed(
     let index = model::index::Index::build(&files);
     timings.index = phase.elapsed();
     let phase = Instant::now();
-    let (summaries, files_lowered_again) = lower_on_demand(&mut files, &sources, &index, settings);
-    timings.files_lowered_again = files_lowered_again;
+    let (summaries, bodies_lowered_late) = lower_on_demand(&mut files, &sources, &index, settings);
+    timings.bodies_lowered_late = bodies_lowered_late;
     for function in files.iter().flat_map(|file| &file.functions) {
         if function.kind == model::BodyKind::Fn {
             timings.bodies += 1;
@@ -406,9 +415,9 @@ fn check_parsed(
 /// The function summaries, once every body they depend on is lowered: the
 /// first lowering built only the bodies that mention a pack's words; a body
 /// that mentions a workspace name found to lead to a connection (a function
-/// whose summary acquires, a struct holding a pool) is lowered now, with its
-/// file, and the summaries are built again, until no skipped body mentions
-/// a new word. Also says how many files were lowered again.
+/// whose summary acquires, a struct holding a pool) is lowered now, and the
+/// summaries are built again, until no skipped body mentions a new word.
+/// Also says how many bodies were lowered this late.
 fn lower_on_demand(
     files: &mut [FileIr],
     sources: &SourceMap,
@@ -416,67 +425,72 @@ fn lower_on_demand(
     settings: &Settings,
 ) -> (flow::summaries::Summaries, usize) {
     let mut summaries = flow::summaries::Summaries::build(files, index, &settings.packs);
-    let mut lowered_again = BTreeSet::new();
+    let mut lowered_late = 0;
     let Some(mut vocabulary) = settings.vocabulary.clone() else {
-        return (summaries, 0);
+        return (summaries, lowered_late);
     };
     loop {
         let wider =
             flow::demand::workspace_words(files, index, &settings.packs, &summaries, &vocabulary);
-        let new_words = wider.since(&vocabulary);
+        let grown = wider.size() > vocabulary.size();
         vocabulary = wider;
-        if new_words.is_empty() {
-            return (summaries, lowered_again.len());
+        if !grown {
+            return (summaries, lowered_late);
         }
-        let stale: Vec<usize> = files
+        // Every skipped body was not wanted before: those wanted now are new.
+        let wanted: Vec<Vec<model::FnId>> = files
             .par_iter()
-            .enumerate()
-            .filter(|(_, file)| {
-                sources
-                    .get(file.file)
-                    .is_some_and(|source| skipped_body_mentions(file, source, &new_words))
-            })
-            .map(|(position, _)| position)
-            .collect();
-        if stale.is_empty() {
-            return (summaries, lowered_again.len());
-        }
-        lowered_again.extend(stale.iter().copied());
-        let relowered: Vec<(usize, Option<FileIr>)> = stale
-            .into_par_iter()
-            .map(|position| {
-                let file = &files[position];
-                let ir = sources.get(file.file).and_then(|source| {
-                    parsing::relower(file.file, source, &settings.packs.core, &vocabulary)
-                });
-                (position, ir)
+            .map(|file| match sources.get(file.file) {
+                Some(source) => skipped_bodies_mentioning(file, source, &vocabulary),
+                None => Vec::new(),
             })
             .collect();
-        for (position, ir) in relowered {
-            if let Some(ir) = ir {
-                files[position] = ir;
-            }
+        let count: usize = wanted.iter().map(Vec::len).sum();
+        if count == 0 {
+            return (summaries, lowered_late);
         }
+        lowered_late += count;
+        files
+            .par_iter_mut()
+            .zip(wanted.par_iter())
+            .filter(|(_, ids)| !ids.is_empty())
+            .for_each(|(file, ids)| {
+                if let Some(source) = sources.get(file.file) {
+                    model::lower::lower_skipped_bodies(file, source, &settings.packs.core, ids);
+                }
+            });
         summaries = flow::summaries::Summaries::build(files, index, &settings.packs);
     }
 }
 
-/// Whether a body left unlowered in `file` mentions one of `words`.
-fn skipped_body_mentions(file: &FileIr, source: &source::SourceFile, words: &Vocabulary) -> bool {
-    let imported = words.imported_by(&file.uses);
+/// The bodies left unlowered in `file` that mention one of `words`.
+fn skipped_bodies_mentioning(
+    file: &FileIr,
+    source: &source::SourceFile,
+    words: &Vocabulary,
+) -> Vec<model::FnId> {
+    // Names imported through pack paths were read at the first lowering;
+    // only aliases of the workspace's new words are new.
+    let imported = words.aliases_of_words(&file.uses);
     let selection = model::relevance::BodySelection {
         vocabulary: Some(words),
         imported: Some(&imported),
         source,
     };
-    file.functions.iter().any(|function| {
-        function.blocks.is_empty()
-            && selection.wants(
-                function.span,
-                function.end_span,
-                function.self_type.as_deref(),
-            )
-    })
+    file.functions
+        .iter()
+        .enumerate()
+        .filter(|(_, function)| {
+            function.blocks.is_empty()
+                && function.kind == model::BodyKind::Fn
+                && selection.wants(
+                    function.span,
+                    function.end_span,
+                    function.self_type.as_deref(),
+                )
+        })
+        .map(|(id, _)| id as model::FnId)
+        .collect()
 }
 
 /// Files under `tests/`, `benches/` or `examples/` are test code.

@@ -174,22 +174,6 @@ fn parse_and_lower(
     outcome
 }
 
-/// Lowers again a file that lowered before, with a wider vocabulary: the
-/// bodies that mention its new words are built this time. `None` if it no
-/// longer parses (it cannot: the text is the one that parsed).
-pub fn relower(
-    id: FileId,
-    source: &SourceFile,
-    core: &CoreRoles,
-    vocabulary: &Vocabulary,
-) -> Option<FileIr> {
-    let lowering = Lowering::Bodies {
-        core,
-        vocabulary: Some(vocabulary),
-    };
-    parse_and_lower(id, source, lowering).ok()
-}
-
 /// The line and message of a syntax error. syn reports every lexer error as
 /// "cannot parse string into token stream"; a delimiter that does not match
 /// is by far the most common cause, and the scan knows where it is.

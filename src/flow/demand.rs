@@ -12,12 +12,16 @@ use crate::model::relevance::Vocabulary;
 use crate::model::{BodyKind, FileIr, TypeRef};
 
 /// `base` with the workspace names that lead to a connection or a pool:
-/// structs, enums and aliases with a field or target of a pack's type or of
-/// such a workspace type (to a fixpoint: `AppState { db: Db }` joins once
-/// `Db { pool: PgPool }` has), statics of such types, and functions whose
-/// summary acquires, keeps a pool or returns a connection, or whose return
-/// type is such a type. Types are read as their declaring file resolves
-/// them, so a project's own `Config` is not deadpool's.
+/// - holders: structs, enums and aliases with a field or target of a pack's
+///   type or of another holder (`AppState { db: Db }` once
+///   `Db { pool: PgPool }` is one), read as their declaring file resolves
+///   them, so a project's own `Config` is not deadpool's;
+/// - statics of such types;
+/// - functions whose summary acquires, keeps a pool or returns a
+///   connection (the analysis reads nothing else of a callee): a free
+///   function by its name; a method of a type that is no holder by its name
+///   beside a receiver word (its owner, a type holding an owner), or in a
+///   method of a receiver type.
 pub fn workspace_words(
     files: &[FileIr],
     index: &Index,
@@ -46,15 +50,19 @@ pub fn workspace_words(
             types.push((context, &alias.name, vec![&alias.ty]));
         }
     }
+    // Workspace types that hold a connection or a pool, read by name like
+    // the analysis reads a field's type (`AppState { db: Db }` once
+    // `Db { pool: PgPool }` is one).
+    let mut holders = Vocabulary::default();
     loop {
         let mut grown = false;
         for (context, name, fields) in &types {
-            if !words.contains(name)
+            if !holders.contains(name)
                 && fields
                     .iter()
-                    .any(|ty| leads_to(ty, context, &words, &pack_words))
+                    .any(|ty| leads_to(ty, context, &holders, &pack_words))
             {
-                grown |= words.insert(name);
+                grown |= holders.insert(name);
             }
         }
         if !grown {
@@ -62,12 +70,6 @@ pub fn workspace_words(
         }
     }
     for context in &contexts {
-        for definition in &context.file.statics {
-            let typed = definition.ty.as_ref();
-            if typed.is_some_and(|ty| leads_to(ty, context, &words, &pack_words)) {
-                words.insert(&definition.name);
-            }
-        }
         for function in &context.file.functions {
             if function.kind != BodyKind::Fn {
                 continue;
@@ -77,18 +79,66 @@ pub fn workspace_words(
                     || summary.returns.is_some()
                     || !summary.keeps.is_empty()
             });
-            let returns = function.ret.as_ref();
-            if has_facts || returns.is_some_and(|ty| leads_to(ty, context, &words, &pack_words)) {
-                let called_as = function.name.rsplit("::").next().unwrap_or(&function.name);
-                words.insert(called_as);
+            if !has_facts {
+                continue;
+            }
+            match function.name.rsplit_once("::") {
+                // A holder's own name is a word already.
+                Some((owner, method)) if !holders.contains(owner) => {
+                    words.insert_method(method);
+                    words.insert_receiver(owner);
+                }
+                Some(_) => {}
+                // A free function is called by its name.
+                None => {
+                    words.insert(&function.name);
+                }
             }
         }
     }
+    // A receiver of such a method is typed by its owner, or reached through
+    // a value of a type that holds one (`state.store.save()`, or
+    // `self.store.save()` in a method of such a type).
+    loop {
+        let mut grown = false;
+        for (_, name, fields) in &types {
+            if !words.is_receiver(name) && fields.iter().any(|ty| names_receiver(ty, &words)) {
+                grown |= words.insert_receiver(name);
+            }
+        }
+        if !grown {
+            break;
+        }
+    }
+    for context in &contexts {
+        for definition in &context.file.statics {
+            let typed = definition.ty.as_ref();
+            if typed.is_some_and(|ty| leads_to(ty, context, &holders, &pack_words)) {
+                words.insert(&definition.name);
+            }
+        }
+    }
+    words.extend(&holders);
     words
 }
 
+/// Whether a path anywhere in the type names a receiver type.
+fn names_receiver(ty: &TypeRef, words: &Vocabulary) -> bool {
+    match ty {
+        TypeRef::Path { segments, args } => {
+            segments.iter().any(|segment| words.is_receiver(segment))
+                || args.iter().any(|arg| names_receiver(arg, words))
+        }
+        TypeRef::Ref { inner, .. } | TypeRef::Slice(inner) => names_receiver(inner, words),
+        TypeRef::Tuple(elements) => elements.iter().any(|e| names_receiver(e, words)),
+        TypeRef::Bounds(paths) => paths.iter().flatten().any(|s| words.is_receiver(s)),
+        TypeRef::Other => false,
+    }
+}
+
 /// Whether a path anywhere in the type is a pack's path as the file
-/// resolves it (`PgPool` after `use sqlx::PgPool`), or names a word.
+/// resolves it (`PgPool` after `use sqlx::PgPool`; not `sqlx::Result`), or
+/// names a relevant workspace type.
 fn leads_to(ty: &TypeRef, context: &FileContext, words: &Vocabulary, packs: &Vocabulary) -> bool {
     match ty {
         TypeRef::Path { segments, args } => {

@@ -49,7 +49,8 @@ pub struct FileContext<'a> {
     /// What the workspace's functions do with pools and connections.
     pub summaries: &'a Summaries,
     uses: HashMap<&'a str, &'a [String]>,
-    resource_types: RefCell<HashMap<TypeRef, Option<ResourceId>>>,
+    /// By type and how many struct levels may still be followed.
+    resource_types: RefCell<HashMap<TypeRef, [Option<Option<ResourceId>>; 4]>>,
 }
 
 impl<'a> FileContext<'a> {
@@ -180,11 +181,26 @@ impl<'a> FileContext<'a> {
     pub fn resource_type(&self, ty: &TypeRef) -> Option<ResourceId> {
         // Asked for every typed receiver and parameter, with struct fields
         // followed: remembered per file.
-        if let Some(known) = self.resource_types.borrow().get(ty) {
-            return *known;
+        self.resource_type_remembered(ty, 3)
+    }
+
+    /// Fields are followed for every struct that names a field's type, at
+    /// each level: remembered per level too.
+    fn resource_type_remembered(&self, ty: &TypeRef, depth: u32) -> Option<ResourceId> {
+        let level = (depth as usize).min(3);
+        let known = self
+            .resource_types
+            .borrow()
+            .get(ty)
+            .and_then(|levels| levels[level]);
+        if let Some(known) = known {
+            return known;
         }
-        let found = self.resource_type_within(ty, 3);
-        self.resource_types.borrow_mut().insert(ty.clone(), found);
+        let found = self.resource_type_within(ty, depth);
+        self.resource_types
+            .borrow_mut()
+            .entry(ty.clone())
+            .or_default()[level] = Some(found);
         found
     }
 
@@ -216,7 +232,7 @@ impl<'a> FileContext<'a> {
         self.index
             .struct_fields(name)
             .filter(|field| !matches!(field, TypeRef::Ref { .. }))
-            .find_map(|field| self.resource_type_within(field, depth - 1))
+            .find_map(|field| self.resource_type_remembered(field, depth - 1))
     }
 
     /// Whether `type_name` (the type part of a `Type::method` entry) names the

@@ -23,6 +23,8 @@
 
 use std::collections::HashMap;
 
+use rayon::prelude::*;
+
 use super::resolve::{is_executor_method, FileContext, FnContext, TempFact};
 use super::table::{PackTable, PoolId, ResourceId};
 use crate::findings::Location;
@@ -85,23 +87,36 @@ struct CallEdge {
 impl Summaries {
     pub fn build(files: &[FileIr], index: &Index, table: &PackTable) -> Summaries {
         let empty = Summaries::default();
+        // Each file on its own worker; merged in file order, so that which
+        // of two same-named functions comes first never depends on threads.
+        let per_file: Vec<(Vec<FnSummary>, Vec<CallEdge>)> = files
+            .par_iter()
+            .map(|file| {
+                let context = FileContext::new(file, index, table, &empty);
+                let mut direct = Vec::new();
+                let mut edges = Vec::new();
+                for ir in &file.functions {
+                    if ir.kind != BodyKind::Fn {
+                        continue;
+                    }
+                    let fcx = FnContext::new(ir, &context);
+                    direct.push(direct_summary(ir, &fcx, &context));
+                    collect_edges(ir, &fcx, &context, &mut edges);
+                }
+                (direct, edges)
+            })
+            .collect();
         let mut summaries = Summaries::default();
         let mut edges = Vec::new();
-        for file in files {
-            let context = FileContext::new(file, index, table, &empty);
-            for ir in &file.functions {
-                if ir.kind != BodyKind::Fn {
-                    continue;
-                }
-                let fcx = FnContext::new(ir, &context);
-                let summary = direct_summary(ir, &fcx, &context);
-                collect_edges(ir, &fcx, &context, &mut edges);
+        for (direct, file_edges) in per_file {
+            for summary in direct {
                 summaries
                     .by_key
-                    .entry(ir.name.clone())
+                    .entry(summary.name.clone())
                     .and_modify(|slot| *slot = None)
                     .or_insert(Some(summary));
             }
+            edges.extend(file_edges);
         }
         summaries.propagate(&edges);
         summaries

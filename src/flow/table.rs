@@ -33,6 +33,13 @@ const COMMON_METHOD_NAMES: &[&str] = &[
     "try_get",
 ];
 
+/// Names people give pools and connections (`state.pool()`, `&mut conn`,
+/// `tx`). Not needed for the result: a body that reaches a connection
+/// through a workspace name is lowered once the summaries show it. A body
+/// that says these is likely to, and lowering it at once spares parsing it
+/// a second time.
+const CONNECTION_NAMES: &[&str] = &["pool", "conn", "connection", "tx", "txn", "transaction"];
+
 /// Index of a pack in [`PackTable::packs`].
 pub type PackId = usize;
 
@@ -183,7 +190,11 @@ impl PackTable {
     /// with one of them makes the name it imports a word in that file
     /// (`use sqlx::PgPool` makes `PgPool` one).
     pub fn vocabulary(&self) -> Vocabulary {
-        self.vocabulary_of(|_| true)
+        let mut vocabulary = self.vocabulary_of(|_| true);
+        for word in CONNECTION_NAMES {
+            vocabulary.insert(word);
+        }
+        vocabulary
     }
 
     /// [`PackTable::vocabulary`] of the packs `keep` says.

@@ -89,6 +89,77 @@ pub fn lower_file(
     ir
 }
 
+/// Lowers bodies a first lowering skipped (`wanted`: their ids), once the
+/// workspace shows they matter (see [`crate::model::relevance`]). Only each
+/// function's own text is parsed, laid out at its place in the file so that
+/// every span is the one a whole-file parse gives. Their closures and async
+/// blocks are added at the end of the file's functions.
+pub fn lower_skipped_bodies(
+    ir: &mut FileIr,
+    source: &SourceFile,
+    core: &CoreRoles,
+    wanted: &[FnId],
+) {
+    for &id in wanted {
+        let Some(function) = ir.functions.get(id as usize) else {
+            continue;
+        };
+        let extent = ir.items.iter().find(|extent| {
+            extent.name == function.name
+                && extent.span.start <= function.span.start
+                && function.end_span.end <= extent.span.end
+        });
+        let Some(extent) = extent else {
+            continue;
+        };
+        if !function.blocks.is_empty() {
+            continue;
+        }
+        let (name, self_type, role) = (
+            function.name.clone(),
+            function.self_type.clone(),
+            function.role,
+        );
+        let text = text_in_place(source, extent.span);
+        if let Ok(item) = syn::parse_str::<syn::ImplItemFn>(&text) {
+            let mut lowerer = FileLowerer {
+                core,
+                selection: BodySelection {
+                    vocabulary: None,
+                    imported: None,
+                    source,
+                },
+                ir: FileIr {
+                    functions: std::mem::take(&mut ir.functions),
+                    ..FileIr::default()
+                },
+            };
+            let name_span = item.sig.ident.span();
+            lowerer.build_function(id, name, self_type, &item.sig, &item.block, role, name_span);
+            ir.functions = lowerer.ir.functions;
+        }
+        proc_macro2::extra::invalidate_current_thread_spans();
+    }
+}
+
+/// The text of `span` preceded by blank lines and spaces up to where it
+/// starts in the file: parsed alone, it gets the positions it has there.
+fn text_in_place(source: &SourceFile, span: Span) -> String {
+    let line_start = source.offset(crate::findings::Pos {
+        line: span.start.line,
+        column: 0,
+    });
+    let start = source.offset(span.start);
+    let end = source.offset(span.end).max(start);
+    let lines_before = span.start.line.saturating_sub(1) as usize;
+    let columns_before = source.text[line_start..start].chars().count();
+    let mut text = String::with_capacity(lines_before + columns_before + end - start);
+    text.extend(std::iter::repeat_n('\n', lines_before));
+    text.extend(std::iter::repeat_n(' ', columns_before));
+    text.push_str(&source.text[start..end]);
+    text
+}
+
 /// The IR of every file stays alive until the end of the run, while vectors
 /// grown by pushing keep up to half their capacity unused: give it back.
 fn release_spare_capacity(ir: &mut FileIr) {
@@ -335,6 +406,21 @@ impl FileLowerer<'_> {
         name_span: proc_macro2::Span,
     ) {
         let id = self.reserve();
+        self.build_function(id, name, self_type, signature, body, role, name_span);
+    }
+
+    /// Lowers a function into the slot `id` of the file's functions.
+    #[allow(clippy::too_many_arguments)]
+    fn build_function(
+        &mut self,
+        id: FnId,
+        name: String,
+        self_type: Option<String>,
+        signature: &syn::Signature,
+        body: &SynBlock,
+        role: FnRole,
+        name_span: proc_macro2::Span,
+    ) {
         let mut builder = BodyBuilder::new(
             self.core,
             self.selection,

@@ -12,9 +12,9 @@
 //! summary is what their signature says) and an empty body.
 //!
 //! The workspace words are only known once summaries exist, so the caller
-//! grows the vocabulary and lowers again the files whose skipped bodies
-//! mention a new word, until nothing changes (`crate::lib`'s pipeline). The
-//! result is the same as lowering every body; `--lower-all` checks it.
+//! grows the vocabulary and lowers the skipped bodies that now mention one,
+//! until nothing changes (`crate::lib`'s pipeline). The result is the same
+//! as lowering every body; `--lower-all` checks it.
 
 use std::collections::HashSet;
 
@@ -26,6 +26,12 @@ use crate::source::SourceFile;
 #[derive(Debug, Clone, Default)]
 pub struct Vocabulary {
     words: HashSet<String>,
+    /// Methods that reach a connection, of types that hold none themselves
+    /// (`Store::save` given a pool): a call to one resolves only through a
+    /// receiver of its declared type, so they count with a receiver word
+    /// beside them, or in a method of a receiver type (`self.store.save()`).
+    methods: HashSet<String>,
+    receivers: HashSet<String>,
     /// A `use` of a path with one of these segments makes the name it
     /// imports a word in that file (`use sqlx::PgPool as Db` gives `Db`).
     import_words: HashSet<String>,
@@ -65,47 +71,86 @@ impl Vocabulary {
                 for word in &self.import_words {
                     imported.insert(word);
                 }
-                continue;
-            }
-            if !from_words {
-                continue;
-            }
-            if item.glob {
-                for word in &self.import_words {
-                    imported.insert(word);
-                }
-            } else {
+            } else if from_words && !item.glob {
                 imported.insert(&item.alias);
             }
         }
         imported
     }
 
+    /// The names non-glob `uses` bring in from a path with a word
+    /// (`use crate::state::AppState as St` gives `St` once `AppState` is
+    /// one): what a grown vocabulary adds to a file's imports.
+    pub fn aliases_of_words(&self, uses: &[UseItem]) -> Vocabulary {
+        let mut aliases = Vocabulary::default();
+        for item in uses.iter().filter(|item| !item.glob) {
+            if item.path.iter().any(|segment| self.words.contains(segment)) {
+                aliases.insert(&item.alias);
+            }
+        }
+        aliases
+    }
+
     pub fn insert(&mut self, word: &str) -> bool {
         !word.is_empty() && !self.words.contains(word) && self.words.insert(word.to_string())
+    }
+
+    /// Adds the words (not the import words) of `other`.
+    pub fn extend(&mut self, other: &Vocabulary) {
+        for word in &other.words {
+            self.insert(word);
+        }
+    }
+
+    /// A method that reaches a connection, of a type that holds none.
+    pub fn insert_method(&mut self, method: &str) {
+        if !self.methods.contains(method) {
+            self.methods.insert(method.to_string());
+        }
+    }
+
+    /// A type whose values can be the receiver of such a method: its owner,
+    /// or a type that holds one.
+    pub fn insert_receiver(&mut self, type_name: &str) -> bool {
+        !self.receivers.contains(type_name) && self.receivers.insert(type_name.to_string())
+    }
+
+    pub fn is_receiver(&self, type_name: &str) -> bool {
+        self.receivers.contains(type_name)
+    }
+
+    /// How many words of every kind (import words aside): it only grows.
+    pub fn size(&self) -> usize {
+        self.words.len() + self.methods.len() + self.receivers.len()
     }
 
     pub fn contains(&self, word: &str) -> bool {
         self.words.contains(word)
     }
 
-    pub fn is_empty(&self) -> bool {
-        self.words.is_empty()
-    }
-
-    /// The words of `self` that `older` lacks (import words aside).
-    pub fn since(&self, older: &Vocabulary) -> Vocabulary {
-        Vocabulary {
-            words: self.words.difference(&older.words).cloned().collect(),
-            import_words: HashSet::new(),
+    /// Whether `text` mentions a word of the vocabulary (or of
+    /// `imported`), or a method beside a receiver word; in a method of a
+    /// receiver type (`self_type`), `self` is one. Comments and strings are
+    /// scanned too: a false hit only costs a lowering.
+    pub fn mentioned_in(
+        &self,
+        text: &str,
+        imported: Option<&Vocabulary>,
+        self_type: Option<&str>,
+    ) -> bool {
+        let mut method = false;
+        let mut receiver = self_type.is_some_and(|owner| self.receivers.contains(owner));
+        for word in identifiers(text) {
+            if self.words.contains(word) || imported.is_some_and(|i| i.words.contains(word)) {
+                return true;
+            }
+            method |= self.methods.contains(word);
+            receiver |= self.receivers.contains(word);
+            if method && receiver {
+                return true;
+            }
         }
-    }
-
-    /// Whether any identifier of `text` is a word of the vocabulary.
-    /// Comments and strings are scanned too: a false hit only costs a
-    /// lowering.
-    pub fn mentioned_in(&self, text: &str) -> bool {
-        identifiers(text).any(|word| self.words.contains(word))
+        false
     }
 }
 
@@ -139,15 +184,11 @@ impl BodySelection<'_> {
                 let imported = self.imported.unwrap_or(vocabulary);
                 self_type
                     .is_some_and(|owner| vocabulary.contains(owner) || imported.contains(owner))
-                    || identifiers(text).any(|word| {
-                        vocabulary.contains(word)
-                            || imported.contains(word)
-                            // An item inside the body (`fn helper()` in a
-                            // function) is declared only when the body is
-                            // lowered, and calls elsewhere resolve against
-                            // every declared name.
-                            || word == "fn"
-                    })
+                    || vocabulary.mentioned_in(text, self.imported, self_type)
+                    // An item inside the body (`fn helper()` in a function)
+                    // is declared only when the body is lowered, and calls
+                    // elsewhere resolve against every declared name.
+                    || identifiers(text).any(|word| word == "fn")
             }
         }
     }
@@ -199,8 +240,44 @@ mod tests {
     fn a_vocabulary_word_anywhere_counts() {
         let mut vocabulary = Vocabulary::default();
         vocabulary.insert("acquire");
-        assert!(vocabulary.mentioned_in("self.pool.acquire().await"));
-        assert!(!vocabulary.mentioned_in("self.pool.acquired_at()"));
-        assert!(!vocabulary.mentioned_in("reacquire()"));
+        assert!(vocabulary.mentioned_in("self.pool.acquire().await", None, None));
+        assert!(!vocabulary.mentioned_in("self.pool.acquired_at()", None, None));
+        assert!(!vocabulary.mentioned_in("reacquire()", None, None));
+    }
+
+    #[test]
+    fn a_method_counts_beside_a_receiver_word() {
+        let mut vocabulary = Vocabulary::default();
+        vocabulary.insert_method("save");
+        vocabulary.insert_receiver("Store");
+        vocabulary.insert_receiver("Desk");
+        let text = "fn f(&self) { self.store.save() }";
+        assert!(vocabulary.mentioned_in("fn f(s: &Store) { s.save() }", None, None));
+        assert!(vocabulary.mentioned_in(text, None, Some("Desk")));
+        assert!(!vocabulary.mentioned_in(text, None, Some("Editor")));
+        assert!(!vocabulary.mentioned_in("fn f(doc: &Doc) { doc.save() }", None, None));
+    }
+
+    #[test]
+    fn imports_from_pack_paths_become_words() {
+        let mut vocabulary = Vocabulary::default();
+        for word in ["sqlx", "PgPool"] {
+            vocabulary.insert_import_word(word);
+        }
+        let item = |alias: &str, path: &[&str], glob: bool| UseItem {
+            alias: alias.to_string(),
+            path: path.iter().map(|s| s.to_string()).collect(),
+            glob,
+        };
+        let imported = vocabulary.imported_by(&[
+            item("Db", &["sqlx", "PgPool"], false),
+            item("HashMap", &["std", "collections", "HashMap"], false),
+            item("*", &["std", "io"], true),
+        ]);
+        assert!(imported.contains("Db"));
+        assert!(!imported.contains("HashMap"));
+        assert!(!imported.contains("PgPool"));
+        let imported = vocabulary.imported_by(&[item("*", &["crate", "db"], true)]);
+        assert!(imported.contains("PgPool"));
     }
 }
