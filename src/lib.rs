@@ -424,7 +424,8 @@ fn lower_on_demand(
     index: &model::index::Index,
     settings: &Settings,
 ) -> (flow::summaries::Summaries, usize) {
-    let mut summaries = flow::summaries::Summaries::build(files, index, &settings.packs);
+    let mut parts = flow::summaries::SummaryParts::new(files, index, &settings.packs);
+    let mut summaries = parts.summaries();
     let mut lowered_late = 0;
     let Some(mut vocabulary) = settings.vocabulary.clone() else {
         return (summaries, lowered_late);
@@ -459,7 +460,9 @@ fn lower_on_demand(
                     model::lower::lower_skipped_bodies(file, source, &settings.packs.core, ids);
                 }
             });
-        summaries = flow::summaries::Summaries::build(files, index, &settings.packs);
+        let changed: Vec<bool> = wanted.iter().map(|ids| !ids.is_empty()).collect();
+        parts.redo(files, index, &settings.packs, &changed);
+        summaries = parts.summaries();
     }
 }
 

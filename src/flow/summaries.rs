@@ -84,49 +84,79 @@ struct CallEdge {
     at: Location,
 }
 
-impl Summaries {
-    pub fn build(files: &[FileIr], index: &Index, table: &PackTable) -> Summaries {
-        let empty = Summaries::default();
-        // Each file on its own worker; merged in file order, so that which
-        // of two same-named functions comes first never depends on threads.
-        let per_file: Vec<(Vec<FnSummary>, Vec<CallEdge>)> = files
+/// What each file contributes to the summaries: its functions' own
+/// summaries and calls. Kept between builds, so that lowering a few more
+/// bodies redoes only their files.
+#[derive(Default)]
+pub struct SummaryParts {
+    per_file: Vec<(Vec<FnSummary>, Vec<CallEdge>)>,
+}
+
+impl SummaryParts {
+    pub fn new(files: &[FileIr], index: &Index, table: &PackTable) -> SummaryParts {
+        let per_file = files
             .par_iter()
-            .map(|file| {
-                let context = FileContext::new(file, index, table, &empty);
-                let mut direct = Vec::new();
-                let mut edges = Vec::new();
-                for ir in &file.functions {
-                    if ir.kind != BodyKind::Fn {
-                        continue;
-                    }
-                    let fcx = FnContext::new(ir, &context);
-                    direct.push(direct_summary(ir, &fcx, &context));
-                    collect_edges(ir, &fcx, &context, &mut edges);
-                }
-                (direct, edges)
-            })
+            .map(|file| file_parts(file, index, table))
             .collect();
+        SummaryParts { per_file }
+    }
+
+    /// Redoes the parts of the files `changed` says (by position).
+    pub fn redo(&mut self, files: &[FileIr], index: &Index, table: &PackTable, changed: &[bool]) {
+        self.per_file
+            .par_iter_mut()
+            .zip(files.par_iter().zip(changed.par_iter()))
+            .filter(|(_, (_, changed))| **changed)
+            .for_each(|(parts, (file, _))| *parts = file_parts(file, index, table));
+    }
+
+    /// The summaries, propagated over the calls. Parts are merged in file
+    /// order, so that which of two same-named functions comes first never
+    /// depends on threads.
+    pub fn summaries(&self) -> Summaries {
         let mut summaries = Summaries::default();
         let mut edges = Vec::new();
-        for (direct, file_edges) in per_file {
+        for (direct, file_edges) in &self.per_file {
             for summary in direct {
                 summaries
                     .by_key
                     .entry(summary.name.clone())
                     .and_modify(|slot| *slot = None)
-                    .or_insert(Some(summary));
+                    .or_insert_with(|| Some(summary.clone()));
             }
             edges.extend(file_edges);
         }
         summaries.propagate(&edges);
         summaries
     }
+}
+
+fn file_parts(file: &FileIr, index: &Index, table: &PackTable) -> (Vec<FnSummary>, Vec<CallEdge>) {
+    let empty = Summaries::default();
+    let context = FileContext::new(file, index, table, &empty);
+    let mut direct = Vec::new();
+    let mut edges = Vec::new();
+    for ir in &file.functions {
+        if ir.kind != BodyKind::Fn {
+            continue;
+        }
+        let fcx = FnContext::new(ir, &context);
+        direct.push(direct_summary(ir, &fcx, &context));
+        collect_edges(ir, &fcx, &context, &mut edges);
+    }
+    (direct, edges)
+}
+
+impl Summaries {
+    pub fn build(files: &[FileIr], index: &Index, table: &PackTable) -> Summaries {
+        SummaryParts::new(files, index, table).summaries()
+    }
 
     pub fn get(&self, key: &str) -> Option<&FnSummary> {
         self.by_key.get(key).and_then(Option::as_ref)
     }
 
-    fn propagate(&mut self, edges: &[CallEdge]) {
+    fn propagate(&mut self, edges: &[&CallEdge]) {
         for _ in 0..MAX_ROUNDS {
             let mut added = Vec::new();
             for edge in edges {

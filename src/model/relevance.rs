@@ -16,7 +16,7 @@
 //! until nothing changes (`crate::lib`'s pipeline). The result is the same
 //! as lowering every body; `--lower-all` checks it.
 
-use std::collections::HashSet;
+use rustc_hash::FxHashSet as HashSet;
 
 use super::UseItem;
 use crate::findings::Span;
@@ -129,9 +129,10 @@ impl Vocabulary {
     }
 
     /// Whether `text` mentions a word of the vocabulary (or of
-    /// `imported`), or a method beside a receiver word; in a method of a
-    /// receiver type (`self_type`), `self` is one. Comments and strings are
-    /// scanned too: a false hit only costs a lowering.
+    /// `imported`), or a method beside a receiver word (in a method of a
+    /// receiver type `self_type`, `self` is one), or declares an item.
+    /// Comments and strings are scanned too: a false hit only costs a
+    /// lowering.
     pub fn mentioned_in(
         &self,
         text: &str,
@@ -141,7 +142,13 @@ impl Vocabulary {
         let mut method = false;
         let mut receiver = self_type.is_some_and(|owner| self.receivers.contains(owner));
         for word in identifiers(text) {
-            if self.words.contains(word) || imported.is_some_and(|i| i.words.contains(word)) {
+            if self.words.contains(word)
+                || imported.is_some_and(|i| i.words.contains(word))
+                // An item inside the body (`fn helper()` in a function) is
+                // declared only when the body is lowered, and calls
+                // elsewhere resolve against every declared name.
+                || word == "fn"
+            {
                 return true;
             }
             method |= self.methods.contains(word);
@@ -185,10 +192,6 @@ impl BodySelection<'_> {
                 self_type
                     .is_some_and(|owner| vocabulary.contains(owner) || imported.contains(owner))
                     || vocabulary.mentioned_in(text, self.imported, self_type)
-                    // An item inside the body (`fn helper()` in a function)
-                    // is declared only when the body is lowered, and calls
-                    // elsewhere resolve against every declared name.
-                    || identifiers(text).any(|word| word == "fn")
             }
         }
     }
@@ -251,11 +254,13 @@ mod tests {
         vocabulary.insert_method("save");
         vocabulary.insert_receiver("Store");
         vocabulary.insert_receiver("Desk");
-        let text = "fn f(&self) { self.store.save() }";
-        assert!(vocabulary.mentioned_in("fn f(s: &Store) { s.save() }", None, None));
+        // A body's text starts at its name, after `fn`.
+        let text = "f(&self) { self.store.save() }";
+        assert!(vocabulary.mentioned_in("f(s: &Store) { s.save() }", None, None));
         assert!(vocabulary.mentioned_in(text, None, Some("Desk")));
         assert!(!vocabulary.mentioned_in(text, None, Some("Editor")));
-        assert!(!vocabulary.mentioned_in("fn f(doc: &Doc) { doc.save() }", None, None));
+        assert!(!vocabulary.mentioned_in("f(doc: &Doc) { doc.save() }", None, None));
+        assert!(vocabulary.mentioned_in("f() { fn inner() {} }", None, None));
     }
 
     #[test]
