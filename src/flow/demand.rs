@@ -36,8 +36,10 @@ pub fn workspace_words(
     let pack_words = table.vocabulary_of(|pack| {
         pack.active_by_dependency || pack.crates.iter().any(|root| named.contains(root))
     });
+    // Type paths are resolved in the files that declare types.
     let contexts: Vec<FileContext> = files
         .iter()
+        .filter(|f| !(f.structs.is_empty() && f.aliases.is_empty() && f.statics.is_empty()))
         .map(|file| FileContext::new(file, index, table, summaries))
         .collect();
     let mut types: Vec<(&FileContext, &String, Vec<&TypeRef>)> = Vec::new();
@@ -69,8 +71,8 @@ pub fn workspace_words(
             break;
         }
     }
-    for context in &contexts {
-        for function in &context.file.functions {
+    for file in files {
+        for function in &file.functions {
             if function.kind != BodyKind::Fn {
                 continue;
             }
