@@ -69,6 +69,30 @@ pub struct Pack {
     pub active_by_dependency: bool,
 }
 
+impl Pack {
+    /// Every type, call and method name the pack lists.
+    fn entries(&self) -> impl Iterator<Item = &String> {
+        let pool_entries = self.pools.iter().flat_map(|pool| {
+            pool.types
+                .iter()
+                .chain(&pool.constructors)
+                .chain(&pool.builders)
+                .chain(&pool.build_methods)
+                .chain(&pool.executor_methods)
+        });
+        let resource_entries = self.resources.iter().flat_map(|resource| {
+            resource
+                .types
+                .iter()
+                .chain(&resource.acquire)
+                .chain(&resource.release)
+                .chain(&resource.leak)
+        });
+        let query_functions = self.raw_sql.iter().flat_map(|raw| &raw.query_functions);
+        pool_entries.chain(resource_entries).chain(query_functions)
+    }
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct PackTable {
     pub packs: Vec<Pack>,
@@ -153,26 +177,9 @@ impl PackTable {
 
     fn entry_last_segments(&self) -> BTreeSet<String> {
         let mut names = BTreeSet::new();
-        for pack in &self.packs {
-            let pool_entries = pack.pools.iter().flat_map(|pool| {
-                pool.types
-                    .iter()
-                    .chain(&pool.constructors)
-                    .chain(&pool.builders)
-            });
-            let resource_entries = pack.resources.iter().flat_map(|resource| {
-                resource
-                    .types
-                    .iter()
-                    .chain(&resource.acquire)
-                    .chain(&resource.release)
-                    .chain(&resource.leak)
-            });
-            let query_functions = pack.raw_sql.iter().flat_map(|raw| &raw.query_functions);
-            for entry in pool_entries.chain(resource_entries).chain(query_functions) {
-                if let Some(last) = entry.rsplit("::").next() {
-                    names.insert(last.to_string());
-                }
+        for entry in self.packs.iter().flat_map(Pack::entries) {
+            if let Some(last) = entry.rsplit("::").next() {
+                names.insert(last.to_string());
             }
         }
         names
@@ -205,24 +212,7 @@ impl PackTable {
                 vocabulary.insert(root);
                 vocabulary.insert_import_word(root);
             }
-            let pool_entries = pack.pools.iter().flat_map(|pool| {
-                pool.types
-                    .iter()
-                    .chain(&pool.constructors)
-                    .chain(&pool.builders)
-                    .chain(&pool.build_methods)
-                    .chain(&pool.executor_methods)
-            });
-            let resource_entries = pack.resources.iter().flat_map(|resource| {
-                resource
-                    .types
-                    .iter()
-                    .chain(&resource.acquire)
-                    .chain(&resource.release)
-                    .chain(&resource.leak)
-            });
-            let query_functions = pack.raw_sql.iter().flat_map(|raw| &raw.query_functions);
-            for entry in pool_entries.chain(resource_entries).chain(query_functions) {
+            for entry in pack.entries() {
                 for word in identifiers(entry) {
                     vocabulary.insert_import_word(word);
                 }

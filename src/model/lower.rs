@@ -135,7 +135,15 @@ pub fn lower_skipped_bodies(
                 },
             };
             let name_span = item.sig.ident.span();
-            lowerer.build_function(id, name, self_type, &item.sig, &item.block, role, name_span);
+            lowerer.function(
+                Some(id),
+                name,
+                self_type,
+                &item.sig,
+                &item.block,
+                role,
+                name_span,
+            );
             ir.functions = lowerer.ir.functions;
         }
         proc_macro2::extra::invalidate_current_thread_spans();
@@ -259,6 +267,7 @@ impl FileLowerer<'_> {
                     is_test: scope.in_test || is_test_item(&function.attrs, self.core),
                 };
                 self.function(
+                    None,
                     name,
                     None,
                     &function.sig,
@@ -289,6 +298,7 @@ impl FileLowerer<'_> {
                             is_test: scope.in_test || is_test_item(&method.attrs, self.core),
                         };
                         self.function(
+                            None,
                             name,
                             self_type.clone(),
                             &method.sig,
@@ -314,7 +324,15 @@ impl FileLowerer<'_> {
                             is_main: false,
                             is_test: in_test,
                         };
-                        self.function(name, None, &method.sig, body, role, method.sig.ident.span());
+                        self.function(
+                            None,
+                            name,
+                            None,
+                            &method.sig,
+                            body,
+                            role,
+                            method.sig.ident.span(),
+                        );
                     }
                 }
             }
@@ -396,8 +414,12 @@ impl FileLowerer<'_> {
         }
     }
 
+    /// Lowers a function into a new slot of the file's functions, or into
+    /// the slot `id` of one lowered late.
+    #[allow(clippy::too_many_arguments)]
     fn function(
         &mut self,
+        id: Option<FnId>,
         name: String,
         self_type: Option<String>,
         signature: &syn::Signature,
@@ -405,22 +427,7 @@ impl FileLowerer<'_> {
         role: FnRole,
         name_span: proc_macro2::Span,
     ) {
-        let id = self.reserve();
-        self.build_function(id, name, self_type, signature, body, role, name_span);
-    }
-
-    /// Lowers a function into the slot `id` of the file's functions.
-    #[allow(clippy::too_many_arguments)]
-    fn build_function(
-        &mut self,
-        id: FnId,
-        name: String,
-        self_type: Option<String>,
-        signature: &syn::Signature,
-        body: &SynBlock,
-        role: FnRole,
-        name_span: proc_macro2::Span,
-    ) {
+        let id = id.unwrap_or_else(|| self.reserve());
         let mut builder = BodyBuilder::new(
             self.core,
             self.selection,
