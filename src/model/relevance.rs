@@ -4,12 +4,14 @@
 //! control-flow graph, keeping that graph for the whole run and exploring it
 //! costs as much as parsing the file, for nothing. A body can only matter to
 //! the analysis if its text names something that makes or hands out a
-//! connection: a pack entry (`acquire`, `PgPool`, `execute`...), or a
-//! workspace name found to lead to one (a function whose summary acquires, a
-//! struct that holds a pool, a static of a connection type). So a body is
-//! lowered only when its text mentions a word of the [`Vocabulary`]; the
-//! others keep their signature (calls still resolve to them, and their
-//! summary is what their signature says) and an empty body.
+//! connection: a database crate (`sqlx::query`), a pack's name the file
+//! imports (`PgPool` after `use sqlx::PgPool`), or a workspace name found to
+//! lead to one (a function whose summary acquires, a struct that holds a
+//! pool, a static of a connection type). So a body is lowered only when its
+//! text mentions a word of the [`Vocabulary`] (distinctive acquire methods
+//! and the usual names of pools and connections are words too: they spare
+//! a second parse); the others keep their signature (calls still resolve to
+//! them, and their summary is what their signature says) and an empty body.
 //!
 //! The workspace words are only known once summaries exist, so the caller
 //! grows the vocabulary and lowers the skipped bodies that now mention one,
