@@ -126,36 +126,15 @@ pub fn workspace_words(
 
 /// Whether a path anywhere in the type names a receiver type.
 fn names_receiver(ty: &TypeRef, words: &Vocabulary) -> bool {
-    match ty {
-        TypeRef::Path { segments, args } => {
-            segments.iter().any(|segment| words.is_receiver(segment))
-                || args.iter().any(|arg| names_receiver(arg, words))
-        }
-        TypeRef::Ref { inner, .. } | TypeRef::Slice(inner) => names_receiver(inner, words),
-        TypeRef::Tuple(elements) => elements.iter().any(|e| names_receiver(e, words)),
-        TypeRef::Bounds(paths) => paths.iter().flatten().any(|s| words.is_receiver(s)),
-        TypeRef::Other => false,
-    }
+    ty.any_path(&|path| path.iter().any(|segment| words.is_receiver(segment)))
 }
 
 /// Whether a path anywhere in the type is a pack's path as the file
 /// resolves it (`PgPool` after `use sqlx::PgPool`; not `sqlx::Result`), or
 /// names a relevant workspace type.
 fn leads_to(ty: &TypeRef, context: &FileContext, words: &Vocabulary, packs: &Vocabulary) -> bool {
-    match ty {
-        TypeRef::Path { segments, args } => {
-            segments.iter().any(|segment| words.contains(segment))
-                || packs.is_pack_path(&context.resolve_path(segments))
-                || args.iter().any(|arg| leads_to(arg, context, words, packs))
-        }
-        TypeRef::Ref { inner, .. } | TypeRef::Slice(inner) => {
-            leads_to(inner, context, words, packs)
-        }
-        TypeRef::Tuple(elements) => elements.iter().any(|e| leads_to(e, context, words, packs)),
-        TypeRef::Bounds(paths) => paths.iter().any(|path| {
-            path.iter().any(|segment| words.contains(segment))
-                || packs.is_pack_path(&context.resolve_path(path))
-        }),
-        TypeRef::Other => false,
-    }
+    ty.any_path(&|path| {
+        path.iter().any(|segment| words.contains(segment))
+            || packs.is_pack_path(&context.resolve_path(path))
+    })
 }

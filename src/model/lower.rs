@@ -54,15 +54,14 @@ pub fn lower_file(
     let imported = vocabulary.map(|words| {
         // `use super::*` in an inline module (`mod tests`) brings what this
         // file already imports: not a glob from elsewhere.
-        let from_elsewhere: Vec<UseItem> = uses
+        let from_elsewhere = uses
             .iter()
             .zip(&inline)
             .filter(|(item, inline)| {
                 !(**inline && item.glob && item.path.first().is_some_and(|s| s == "super"))
             })
-            .map(|(item, _)| item.clone())
-            .collect();
-        words.imported_by(&from_elsewhere)
+            .map(|(item, _)| item);
+        words.imported_by(from_elsewhere)
     });
     let selection = BodySelection {
         vocabulary,
@@ -104,6 +103,9 @@ pub fn lower_skipped_bodies(
         let Some(function) = ir.functions.get(id as usize) else {
             continue;
         };
+        if !function.blocks.is_empty() {
+            continue;
+        }
         let extent = ir.items.iter().find(|extent| {
             extent.name == function.name
                 && extent.span.start <= function.span.start
@@ -112,9 +114,6 @@ pub fn lower_skipped_bodies(
         let Some(extent) = extent else {
             continue;
         };
-        if !function.blocks.is_empty() {
-            continue;
-        }
         let (name, self_type, role) = (
             function.name.clone(),
             function.self_type.clone(),

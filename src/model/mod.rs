@@ -411,6 +411,20 @@ impl FnIr {
 }
 
 impl TypeRef {
+    /// Whether `test` holds for any path in the type: the type's own, its
+    /// generic arguments', and the trait paths of `impl`/`dyn` bounds.
+    pub fn any_path(&self, test: &impl Fn(&[String]) -> bool) -> bool {
+        match self {
+            TypeRef::Path { segments, args } => {
+                test(segments) || args.iter().any(|arg| arg.any_path(test))
+            }
+            TypeRef::Ref { inner, .. } | TypeRef::Slice(inner) => inner.any_path(test),
+            TypeRef::Tuple(elements) => elements.iter().any(|e| e.any_path(test)),
+            TypeRef::Bounds(paths) => paths.iter().any(|path| test(path)),
+            TypeRef::Other => false,
+        }
+    }
+
     /// The same type with every path rebuilt by `rewrite`, given the path's
     /// segments and its generic arguments (already rewritten).
     pub fn map_paths(&self, rewrite: &impl Fn(&[String], Vec<TypeRef>) -> TypeRef) -> TypeRef {

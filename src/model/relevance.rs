@@ -61,7 +61,7 @@ impl Vocabulary {
     /// The names `uses` bring into a file from a path with a word or an
     /// import word (`use crate::state::AppState as St` gives `St` once
     /// `AppState` is a word); a glob from such a path brings every import word.
-    pub fn imported_by(&self, uses: &[UseItem]) -> Vocabulary {
+    pub fn imported_by<'u>(&self, uses: impl IntoIterator<Item = &'u UseItem>) -> Vocabulary {
         let mut imported = Vocabulary::default();
         for item in uses {
             let from_words = item
