@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use crate::findings::{FileId, Location};
+use crate::source::{FileId, Location};
 use crate::Report;
 
 /// Changed lines per file, keyed by the file's canonical path.

@@ -16,9 +16,11 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
-use crate::findings::{FileError, Level};
+use crate::findings::Level;
+
 use crate::packs::ResourceSpec;
 use crate::rules::Lint;
+use crate::source::FileError;
 
 #[derive(Debug, Clone, Default)]
 pub struct Config {

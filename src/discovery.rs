@@ -18,7 +18,7 @@ use toml::de::DeTable;
 use walkdir::WalkDir;
 
 use crate::config::{self, Config};
-use crate::findings::FileError;
+use crate::source::FileError;
 
 /// A file to check.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]

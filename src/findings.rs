@@ -4,33 +4,9 @@
 
 use std::time::Duration;
 
+use crate::flow::PathStep;
 use crate::rules::Lint;
-
-/// Index of a file in [`crate::source::SourceMap`].
-pub type FileId = usize;
-
-/// A point in a source file: 1-based line, 0-based column counted in chars
-/// (the convention of `proc_macro2::LineColumn`). Reporters convert columns to
-/// 1-based on output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Pos {
-    pub line: u32,
-    pub column: u32,
-}
-
-/// A range in one source file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Span {
-    pub start: Pos,
-    pub end: Pos,
-}
-
-/// A span in a known file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Location {
-    pub file: FileId,
-    pub span: Span,
-}
+use crate::source::Location;
 
 /// How a finding is reported; `Allow` never reaches a reporter.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -60,13 +36,6 @@ impl Level {
     }
 }
 
-/// One step of the witness path: where it happened and what happened there.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PathStep {
-    pub at: Location,
-    pub note: String,
-}
-
 /// One reported problem.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -90,15 +59,6 @@ pub struct Finding {
     /// In a test (`#[test]`, `#[cfg(test)]`) or under `tests/`, `benches/`,
     /// `examples/`: reported, but by default it does not fail the run.
     pub in_test_code: bool,
-}
-
-/// A file that could not be checked, or a problem with configuration.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
-pub struct FileError {
-    /// Display path, relative to the checked root where possible.
-    pub file: String,
-    pub line: Option<u32>,
-    pub message: String,
 }
 
 /// Counters for the closing summary and `stats` in JSON.

@@ -63,10 +63,11 @@ pub mod suppressions;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use findings::{FileError, Finding, Level, Stats, Timings};
+use findings::{Finding, Level, Stats, Timings};
 use model::relevance::Vocabulary;
 use model::FileIr;
 use rayon::prelude::*;
+use source::FileError;
 use source::SourceMap;
 
 /// What to check and how; built by the CLI or by tests.

@@ -8,13 +8,13 @@ use std::time::{Duration, Instant};
 use rayon::prelude::*;
 
 use crate::discovery::DiscoveredFile;
-use crate::findings::{FileError, FileId};
 use crate::model::lower::lower_file;
 use crate::model::relevance::Vocabulary;
 use crate::model::FileIr;
 use crate::nesting;
 use crate::packs::CoreRoles;
 use crate::source::SourceFile;
+use crate::source::{FileError, FileId};
 
 /// syn recurses on nesting: workers get large stacks, enough for the
 /// deepest file [`crate::nesting`] lets through even in a debug build (only

@@ -6,7 +6,40 @@ use std::ops::Range;
 
 use codespan_reporting::files::{Error as FilesError, Files};
 
-use crate::findings::{FileId, Pos};
+/// Index of a file in [`crate::source::SourceMap`].
+pub type FileId = usize;
+
+/// A point in a source file: 1-based line, 0-based column counted in chars
+/// (the convention of `proc_macro2::LineColumn`). Reporters convert columns to
+/// 1-based on output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Pos {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A range in one source file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+/// A span in a known file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Location {
+    pub file: FileId,
+    pub span: Span,
+}
+
+/// A file that could not be checked, or a problem with configuration.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FileError {
+    /// Display path, relative to the checked root where possible.
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+}
 
 /// One checked file.
 #[derive(Debug, Clone)]

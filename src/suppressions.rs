@@ -19,9 +19,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::findings::{FileId, Finding, Pos, Span};
+use crate::findings::Finding;
+
 use crate::model::ItemExtent;
 use crate::rules::Lint;
+use crate::source::{FileId, Pos, Span};
 
 /// What every suppression comment starts with, after `//`.
 const MARKER: &str = "connleak:";
@@ -472,7 +474,8 @@ fn skip_prefixed(text: &str, start: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::findings::{Level, Location};
+    use crate::findings::Level;
+    use crate::source::Location;
 
     fn comments(text: &str) -> Vec<&str> {
         line_comments(text)

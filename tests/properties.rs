@@ -330,7 +330,7 @@ type Fact = (String, String, Option<usize>, Option<usize>);
 
 fn facts(report: &Report, rendered: &Rendered) -> Vec<Fact> {
     let source = &report.sources.files[0];
-    let statement_at = |pos: connleak::findings::Pos| -> Option<usize> {
+    let statement_at = |pos: connleak::source::Pos| -> Option<usize> {
         let offset = source.offset(pos);
         rendered
             .statements

@@ -9,9 +9,11 @@ use std::path::PathBuf;
 use codespan_reporting::term::termcolor::NoColor;
 
 use connleak::discovery::CargoTarget;
-use connleak::findings::{FileError, Finding, Level, Location, PathStep, Pos, Span, Stats};
+use connleak::findings::{Finding, Level, Stats};
+use connleak::flow::PathStep;
 use connleak::reporting::{self, cargo, github, human, json, sarif};
 use connleak::rules::Lint;
+use connleak::source::{FileError, Location, Pos, Span};
 use connleak::source::{SourceFile, SourceMap};
 use connleak::Report;
 

@@ -12,14 +12,15 @@ use std::rc::Rc;
 use super::resolve::{is_executor_method, FileContext, FnContext, PoolInfo, TempFact};
 use super::summaries::{call_operands, callee_key, FnSummary, Summaries, SummaryAcquire};
 use super::table::{name_matches, split_method_entry, PackTable, PoolId, ResourceId};
+use super::PathStep;
 use super::{Analysis, ConnectionKind, ConnectionRef, ExitHow, Fact, FactKind, ParamAwait, Pass};
-use crate::findings::{Location, PathStep, Span};
 use crate::model::index::Index;
 use crate::model::{
     BlockId, BodyKind, Callee, EdgeKind, ExitKind, FileIr, FnId, FnIr, LocalId, LoopId, Mode,
     OpKind, Operand, Place, PlaceRoot, TempId, Terminator,
 };
 use crate::packs::ResourceKind;
+use crate::source::{Location, Span};
 
 /// Block visits allowed per body before the exploration gives up (what was
 /// found so far is kept).

@@ -17,10 +17,17 @@ use rayon::prelude::*;
 
 pub use table::PackTable;
 
-use crate::findings::{Location, PathStep};
 use crate::model::index::Index;
 use crate::model::FileIr;
 use crate::packs::ResourceKind;
+use crate::source::Location;
+
+/// One step of the witness path: where it happened and what happened there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PathStep {
+    pub at: Location,
+    pub note: String,
+}
 
 /// The connection a fact is about.
 #[derive(Debug, Clone, PartialEq, Eq)]

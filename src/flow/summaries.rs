@@ -27,10 +27,10 @@ use rayon::prelude::*;
 
 use super::resolve::{is_executor_method, FileContext, FnContext, TempFact};
 use super::table::{PackTable, PoolId, ResourceId};
-use crate::findings::Location;
 use crate::model::index::Index;
 use crate::model::{BodyKind, Callee, FileIr, FnIr, OpKind, Operand, Place, PlaceRoot, TypeRef};
 use crate::packs::ResourceKind;
+use crate::source::Location;
 
 /// Field paths longer than this are not followed through calls.
 const MAX_FIELDS: usize = 4;

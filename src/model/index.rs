@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use super::{FileIr, StaticDef, TypeRef};
-use crate::findings::FileId;
+use crate::source::FileId;
 
 /// Items by their (last-segment) name. Names are not module-qualified: two
 /// structs with the same name in different modules are both kept, and a

@@ -29,9 +29,9 @@ use super::{
     Operand, Place, PlaceRoot, StaticDef, StructDef, TempId, Terminator, TypeAlias, TypeRef,
     UseItem,
 };
-use crate::findings::{FileId, Span};
 use crate::packs::CoreRoles;
 use crate::source::SourceFile;
+use crate::source::{FileId, Span};
 
 /// Expressions nested deeper than this are not followed further: the rest of
 /// such an expression is treated as opaque, so that lowering never recurses
@@ -152,7 +152,7 @@ pub fn lower_skipped_bodies(
 /// The text of `span` preceded by blank lines and spaces up to where it
 /// starts in the file: parsed alone, it gets the positions it has there.
 fn text_in_place(source: &SourceFile, span: Span) -> String {
-    let line_start = source.offset(crate::findings::Pos {
+    let line_start = source.offset(crate::source::Pos {
         line: span.start.line,
         column: 0,
     });

@@ -15,7 +15,7 @@ pub mod lower;
 pub mod relevance;
 pub mod spans;
 
-use crate::findings::{FileId, Span};
+use crate::source::{FileId, Span};
 
 pub type LocalId = u32;
 pub type TempId = u32;

@@ -21,8 +21,8 @@
 use rustc_hash::FxHashSet as HashSet;
 
 use super::UseItem;
-use crate::findings::Span;
 use crate::source::SourceFile;
+use crate::source::Span;
 
 /// Identifiers whose mention makes a body worth lowering.
 #[derive(Debug, Clone, Default)]

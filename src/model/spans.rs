@@ -13,7 +13,7 @@ use proc_macro2::Span as TokenSpan;
 use syn::spanned::Spanned;
 use syn::{Attribute, Block, Expr, Local, Member, RangeLimits, Stmt, StmtMacro};
 
-use crate::findings::{Pos, Span};
+use crate::source::{Pos, Span};
 
 /// A node whose span can be read from its first and last tokens.
 pub trait Ends {

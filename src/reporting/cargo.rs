@@ -20,9 +20,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::discovery::CargoTarget;
-use crate::findings::{FileError, Finding, Level, Location, Pos};
+use crate::findings::{Finding, Level};
 use crate::reporting::{byte_range, display_path, human, one_based_region, uri_path};
 use crate::source::SourceMap;
+use crate::source::{FileError, Location, Pos};
 use crate::Report;
 
 /// Renders the stream. `targets` maps a file's display name to the package
@@ -152,7 +153,7 @@ fn error_diagnostic(error: &FileError, sources: &SourceMap) -> RustcDiagnostic {
         (Some(file), Some(line)) => {
             let whole_line = Location {
                 file,
-                span: crate::findings::Span {
+                span: crate::source::Span {
                     start: Pos { line, column: 0 },
                     end: Pos {
                         line,

@@ -8,8 +8,10 @@
 //! too, as `%3A` and `%2C`. `col` is 1-based; `endColumn` is the 1-based
 //! column of the last character, inclusive, as GitHub draws it.
 
-use crate::findings::{FileError, Finding, Level};
+use crate::findings::{Finding, Level};
+
 use crate::reporting::{display_path, one_based_region};
+use crate::source::FileError;
 use crate::source::SourceMap;
 use crate::Report;
 

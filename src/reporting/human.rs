@@ -12,9 +12,11 @@ use codespan_reporting::diagnostic::{Diagnostic, Label, Severity};
 use codespan_reporting::term::termcolor::{ColorSpec, NoColor, WriteColor};
 use codespan_reporting::term::{self, Chars, Config};
 
-use crate::findings::{FileError, FileId, Finding, Level, Location};
+use crate::findings::{Finding, Level};
+
 use crate::reporting::{byte_range, display_path};
 use crate::source::SourceMap;
+use crate::source::{FileError, FileId, Location};
 use crate::Report;
 
 /// Path steps shown as labels in the snippet; beyond this the snippet turns

@@ -5,7 +5,11 @@
 
 use serde::Serialize;
 
-use crate::findings::{FileError, Finding, Location, PathStep, Pos};
+use crate::findings::Finding;
+
+use crate::source::{FileError, Location, Pos};
+
+use crate::flow::PathStep;
 use crate::reporting::display_path;
 use crate::source::SourceMap;
 use crate::Report;

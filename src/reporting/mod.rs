@@ -16,9 +16,11 @@ pub mod timings;
 
 use std::ops::Range;
 
-use crate::findings::{FileId, Finding, Location, Pos};
+use crate::findings::Finding;
+
 use crate::rules::Lint;
 use crate::source::SourceMap;
+use crate::source::{FileId, Location, Pos};
 
 /// A hash of what the finding is about that does not move with line numbers.
 ///

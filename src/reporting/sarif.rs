@@ -12,10 +12,12 @@
 
 use serde::Serialize;
 
-use crate::findings::{FileError, Finding, Level, Location};
+use crate::findings::{Finding, Level};
+
 use crate::reporting::{display_path, lint_description, lint_docs, one_based_region, uri_path};
 use crate::rules::Lint;
 use crate::source::SourceMap;
+use crate::source::{FileError, Location};
 use crate::Report;
 
 const SCHEMA: &str = "https://json.schemastore.org/sarif-2.1.0.json";

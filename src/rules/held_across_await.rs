@@ -3,7 +3,11 @@
 
 use std::collections::BTreeMap;
 
-use crate::findings::{Finding, Location, PathStep};
+use crate::findings::Finding;
+
+use crate::source::Location;
+
+use crate::flow::PathStep;
 use crate::flow::{ConnectionKind, Fact, FactKind};
 use crate::packs::ResourceKind;
 use crate::rules::{connection_name, finding_from, Lint};

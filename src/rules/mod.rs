@@ -4,10 +4,12 @@
 
 use std::collections::BTreeMap;
 
-use crate::findings::{Finding, Level, Location};
+use crate::findings::{Finding, Level};
+
 use crate::flow::{ConnectionKind, Fact};
 use crate::model::FileIr;
 use crate::packs::ResourceKind;
+use crate::source::Location;
 use crate::suppressions::Suppression;
 
 /// A lint's identity and documentation.

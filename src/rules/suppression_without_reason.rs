@@ -1,8 +1,10 @@
 //! `suppression-without-reason`: a `// connleak: allow(...)` comment that does
 //! not say why (a pseudo-lint: it reads suppressions, not flow facts).
 
-use crate::findings::{Finding, Location};
+use crate::findings::Finding;
+
 use crate::rules::{suppression_finding, Lint};
+use crate::source::Location;
 use crate::suppressions::{Directive, Reason, Suppression};
 
 declare_lint! {

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 
-use crate::findings::{Finding, Level, Location};
+use crate::findings::{Finding, Level};
+
 use crate::rules::{suppression_finding, Lint};
+use crate::source::Location;
 use crate::suppressions::{Directive, Suppression};
 
 declare_lint! {
