@@ -368,6 +368,7 @@ fn check_parsed(
     let phase = Instant::now();
     let analysis = flow::analyse_all(&files, &index, &settings.packs, &summaries);
     let mut findings = rules::check_all(&analysis.facts, &files, &settings.levels);
+    timings.blocks_walked = analysis.blocks_walked;
     timings.analyse = phase.elapsed();
     let phase = Instant::now();
 

@@ -44,6 +44,10 @@ pub fn render(stats: &Stats) -> String {
         "function bodies lowered: {} of {} ({} of them late)\n",
         timings.bodies_lowered, timings.bodies, timings.bodies_lowered_late
     ));
+    text.push_str(&format!(
+        "blocks walked by the flow analysis: {}\n",
+        timings.blocks_walked
+    ));
     text
 }
 
