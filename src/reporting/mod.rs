@@ -84,6 +84,16 @@ pub fn lint_docs(lint: Lint) -> String {
     text
 }
 
+/// Where a lint's page is published: `docs/lints/<name>.md` in the
+/// repository named by `repository` in Cargo.toml.
+pub fn lint_url(lint: Lint) -> String {
+    format!(
+        "{}/blob/main/docs/lints/{}.md",
+        env!("CARGO_PKG_REPOSITORY"),
+        lint.name()
+    )
+}
+
 /// The "What it does" section of a lint's docs as one paragraph.
 pub fn lint_description(lint: Lint) -> String {
     let docs = lint_docs(lint);
