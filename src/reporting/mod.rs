@@ -9,6 +9,8 @@
 
 pub mod cargo;
 pub mod github;
+pub mod gitlab;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -148,6 +150,17 @@ fn span_text(sources: &SourceMap, location: Location) -> String {
 
 fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// 16 hex digits of the fingerprint's hash over `fields`: for entries that
+/// have no finding to take a fingerprint from (files that could not be
+/// checked).
+pub(crate) fn hash_fields(fields: &[&str]) -> String {
+    let mut hash = Fnv1a::new();
+    for field in fields {
+        hash.field(field);
+    }
+    format!("{:016x}", hash.finish())
 }
 
 /// 64-bit FNV-1a (<http://www.isthe.com/chongo/tech/comp/fnv/>).
