@@ -349,7 +349,9 @@ fn filter(
 
 /// What `--fix` did, for stderr.
 fn fix_summary(written: &fixes::applying::Written) -> String {
-    let mut text = if written.fixed == 0 {
+    let mut text = if written.fixed == 0 && !written.errors.is_empty() {
+        String::from("connleak: no fix could be written\n")
+    } else if written.fixed == 0 {
         String::from("connleak: nothing to fix\n")
     } else {
         let mut files = written.files.clone();

@@ -59,10 +59,13 @@ pub fn check_target(path: &Path, root: &Path) -> Result<PathBuf, String> {
     for step in target.ancestors() {
         let is_link = fs::symlink_metadata(step).is_ok_and(|meta| meta.file_type().is_symlink());
         if is_link && lies_inside(step, root) {
+            let what = if step == target {
+                String::from("a symbolic link")
+            } else {
+                format!("its folder {} is a symbolic link", step.display())
+            };
             return Err(format!(
-                "{shown}: {} is a symbolic link; connleak does not write through links \
-                 inside the repository",
-                step.display()
+                "{shown}: {what}; connleak does not write through links inside the repository"
             ));
         }
     }

@@ -46,13 +46,18 @@ pub fn check_clean(root: &Path) -> Result<(), String> {
         .env("GIT_TERMINAL_PROMPT", "0")
         .output()
         .map_err(|error| {
-            format!("--fix: cannot run git to see whether the tree is committed ({error}); pass --allow-dirty to fix anyway")
+            format!(
+                "--fix: cannot run git to see whether the tree is committed ({error}); \
+                 pass --allow-dirty to fix anyway"
+            )
         })?;
     if !output.status.success() {
         return Err(format!(
             "--fix: {} is not in a git repository, so the fixes could not be reviewed or undone; \
              pass --allow-dirty to fix anyway",
-            root.display()
+            std::fs::canonicalize(root)
+                .unwrap_or_else(|_| root.to_path_buf())
+                .display()
         ));
     }
     let status = String::from_utf8_lossy(&output.stdout);
@@ -103,7 +108,11 @@ pub fn write_round(report: &Report, display_root: &Path) -> Written {
             ));
             continue;
         }
-        let path = display_root.join(&source.display);
+        let path = if display_root == Path::new(".") {
+            Path::new(&source.display).to_path_buf()
+        } else {
+            display_root.join(&source.display)
+        };
         match write_guard::rewrite_file(&path, &source.text, &text, &root) {
             Ok(()) => {
                 written.fixed += chosen
