@@ -143,7 +143,9 @@ fn every_fix_in_the_fixtures_parses_and_removes_its_finding() {
 }
 
 /// (fixture, line of the finding, the fix expected: `None` for no fix).
-const GRADES: &[(&str, u32, Option<(Applicability, &str)>)] = &[
+type Grade = (&'static str, u32, Option<(Applicability, &'static str)>);
+
+const GRADES: &[Grade] = &[
     (
         "fix_drop_before_unrelated_await.rs",
         13,

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, Output};
 
 use connleak::findings::{Finding, Level, Stats};
 use connleak::flow::PathStep;
@@ -20,10 +20,15 @@ use connleak::rules::Lint;
 use connleak::source::{Location, Pos, SourceFile, SourceMap, Span};
 use connleak::Report;
 
-mod common;
-use common::{code, stdout};
-
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-connleak");
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exited normally")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
 
 fn demo_page() -> String {
     let output = Command::new(BIN)

@@ -9,10 +9,15 @@ use std::os::unix::fs::symlink;
 use std::path::Path;
 use std::process::{Command, Output};
 
-mod common;
-use common::{code, stderr};
-
 const BIN: &str = env!("CARGO_BIN_EXE_cargo-connleak");
+
+fn code(output: &Output) -> i32 {
+    output.status.code().expect("exited normally")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
 
 /// A handler whose fix is certain: `drop(conn)` before the post.
 const FIXABLE: &str = "use sqlx::PgPool;

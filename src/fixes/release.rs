@@ -30,7 +30,8 @@ pub fn suggest(
     if (block.binding + 1..=waits).any(|index| block.rebinds(index, &name)) {
         return None;
     }
-    let used_from_the_await = (waits..block.len()).any(|index| block.mentions(index, &name));
+    let used_from_the_await =
+        (waits..block.statement_count()).any(|index| block.mentions(index, &name));
     if !used_from_the_await {
         // Dropping a transaction rolls it back: whether that is what the
         // code means is for its author to say.
@@ -39,7 +40,8 @@ pub fn suggest(
         }
         return drop_before(source, &block, waits, finding.primary.file);
     }
-    let first_use = (block.binding + 1..block.len()).find(|&index| block.mentions(index, &name))?;
+    let first_use =
+        (block.binding + 1..block.statement_count()).find(|&index| block.mentions(index, &name))?;
     if first_use <= waits {
         // Used before the `.await` and after it: no edit is certain.
         return None;

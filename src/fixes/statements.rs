@@ -63,7 +63,8 @@ pub struct BindingBlock<'ast> {
 }
 
 impl<'ast> BindingBlock<'ast> {
-    pub fn len(&self) -> usize {
+    /// How many statements the block has.
+    pub fn statement_count(&self) -> usize {
         self.block.stmts.len()
     }
 
@@ -74,15 +75,10 @@ impl<'ast> BindingBlock<'ast> {
 
     /// The sibling statement that contains `at`, if any.
     pub fn containing(&self, at: Span) -> Option<usize> {
-        (0..self.len()).find(|&index| {
+        (0..self.statement_count()).find(|&index| {
             let span = self.span(index);
             span.start <= at.start && at.end <= span.end
         })
-    }
-
-    /// The sibling statement that starts exactly at `at`.
-    pub fn starting_at(&self, at: Pos) -> Option<usize> {
-        (0..self.len()).find(|&index| self.span(index).start == at)
     }
 
     /// Whether the statement names `name` anywhere: as an identifier, in a
@@ -112,11 +108,6 @@ impl<'ast> BindingBlock<'ast> {
             Stmt::Local(local) => pattern_binds(&local.pat, name),
             _ => false,
         }
-    }
-
-    /// Whether the statement is the block's value (its last, without `;`).
-    pub fn is_tail(&self, index: usize) -> bool {
-        index + 1 == self.len() && matches!(self.block.stmts[index], Stmt::Expr(_, None))
     }
 
     /// The exit that starts at `at` inside the statement (or is the
