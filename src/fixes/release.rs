@@ -107,6 +107,14 @@ fn move_below(
     }
     let first_line = text::comments_above(source, binding.start.line);
     let last_line = binding.end.line;
+    // Between two blank lines, the statement's going would leave two: take
+    // the one after it along.
+    let blank = |line: u32| line >= 1 && source.line_text(line).trim().is_empty();
+    let deleted_last = if blank(first_line - 1) && blank(last_line + 1) {
+        last_line + 1
+    } else {
+        last_line
+    };
     let from_indent = text::indent(source, binding.start.line).to_string();
     let to_indent = text::indent(source, target.start.line).to_string();
     let moved: String = text::lines(source, first_line, last_line)
@@ -131,7 +139,7 @@ fn move_below(
                 file,
                 span: Span {
                     start: text::line_start(first_line),
-                    end: text::line_start(last_line + 1),
+                    end: text::line_start(deleted_last + 1),
                 },
                 replacement: String::new(),
             },
