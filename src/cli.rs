@@ -24,7 +24,7 @@ use crate::changes::ChangedLines;
 use crate::discovery::{self, CargoTarget};
 use crate::findings::Level;
 use crate::rules::Lint;
-use crate::{reporting, Options, Report};
+use crate::{fixes, reporting, write_guard, Options, Report};
 
 /// Exit status of a usage error, as clap uses for its own.
 const USAGE_ERROR: i32 = 2;
@@ -93,6 +93,18 @@ struct Args {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "changed_since"])]
     write_baseline: Option<PathBuf>,
 
+    /// Apply the machine-applicable fixes to the files, then report what is left
+    #[arg(long, conflicts_with_all = ["write_baseline", "diff"])]
+    fix: bool,
+
+    /// With --fix: fix even when the tree has uncommitted changes or is not in git
+    #[arg(long, requires = "fix")]
+    allow_dirty: bool,
+
+    /// Print the machine-applicable fixes as a unified diff instead of the report
+    #[arg(long, conflicts_with = "write_baseline")]
+    diff: bool,
+
     /// With --baseline: list on stderr the entries that match no finding any more
     #[arg(long, requires = "baseline")]
     list_fixed: bool,
@@ -136,6 +148,10 @@ enum Format {
     Github,
     /// cargo's JSON messages (rust-analyzer, cargo tooling)
     Cargo,
+    /// one self-contained HTML page, with each path drawn over its code
+    Html,
+    /// a GitLab Code Quality report
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -211,18 +227,59 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         parse_only: parsed.parse_only,
         lower_all: parsed.lower_all,
     };
+    // Like `cargo fix`: edits land only where git can show and undo them.
+    if parsed.fix && !parsed.allow_dirty {
+        if let Err(message) = fixes::applying::check_clean(&git_workdir(&parsed.paths)) {
+            return usage_error(&message);
+        }
+    }
     let mut report = crate::run(&options);
-    let reporting_started = Instant::now();
+    let mut reporting_started = Instant::now();
 
     if let Some(path) = &parsed.write_baseline {
         return write_baseline(&report, path);
     }
-    let mut fixed = Vec::new();
-    if let Some(baseline) = &baseline {
-        fixed = baseline.apply(&mut report);
+    let mut fixed = filter(
+        &mut report,
+        baseline.as_ref(),
+        changed.as_ref(),
+        &display_root,
+    );
+
+    let mut fix_failed = false;
+    if parsed.fix {
+        let mut total = fixes::applying::Written::default();
+        // A fix waits when another one in its function comes first; each
+        // round checks the tree again, so it is worked out on the new text.
+        for _ in 0..MAX_FIX_ROUNDS {
+            let round = fixes::applying::write_round(&report, &display_root);
+            let progressed = round.fixed > 0 && round.errors.is_empty();
+            total.fixed += round.fixed;
+            total.files.extend(round.files);
+            total.errors.extend(round.errors);
+            total.held_back = round.held_back;
+            if !progressed {
+                break;
+            }
+            report = crate::run(&options);
+            reporting_started = Instant::now();
+            fixed = filter(
+                &mut report,
+                baseline.as_ref(),
+                changed.as_ref(),
+                &display_root,
+            );
+        }
+        eprint!("{}", fix_summary(&total));
+        fix_failed = !total.errors.is_empty();
     }
-    if let Some(changed) = &changed {
-        changed.retain_touching(&mut report, &display_root);
+    if parsed.diff {
+        let (diff, count, held_back, needs_a_person) = fixes::applying::diff_round(&report);
+        eprint!("{}", diff_summary(count, held_back, needs_a_person));
+        return match finish(write_stdout(&diff)) {
+            0 => report.exit_code(),
+            failed => failed,
+        };
     }
 
     let format = if parsed.message_format.is_some() {
@@ -243,6 +300,14 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
             let targets = cargo_targets(&report, &display_root);
             write_stdout(&reporting::cargo::render(&report, &targets))
         }
+        Format::Html => {
+            let crates = cargo_targets(&report, &display_root)
+                .into_iter()
+                .map(|(file, target)| (file, target.package_name))
+                .collect();
+            write_stdout(&reporting::html::render(&report, &crates, &display_root))
+        }
+        Format::Gitlab => write_stdout(&reporting::gitlab::render(&report)),
     };
     report.stats.timings.report += reporting_started.elapsed();
     if parsed.timings {
@@ -255,9 +320,86 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         eprintln!("{}", verbose_summary(&report));
     }
     match finish(written) {
+        0 if fix_failed => USAGE_ERROR,
         0 => report.exit_code(),
         failed => failed,
     }
+}
+
+/// Rounds of `--fix` at most: each fixes at most one finding per function.
+const MAX_FIX_ROUNDS: usize = 8;
+
+/// The baseline and the changed lines, applied to a run's report; returns
+/// the baseline entries that matched nothing.
+fn filter(
+    report: &mut Report,
+    baseline: Option<&Baseline>,
+    changed: Option<&ChangedLines>,
+    display_root: &Path,
+) -> Vec<baseline::Entry> {
+    let mut fixed = Vec::new();
+    if let Some(baseline) = baseline {
+        fixed = baseline.apply(report);
+    }
+    if let Some(changed) = changed {
+        changed.retain_touching(report, display_root);
+    }
+    fixed
+}
+
+/// What `--fix` did, for stderr.
+fn fix_summary(written: &fixes::applying::Written) -> String {
+    let mut text = if written.fixed == 0 && !written.errors.is_empty() {
+        String::from("connleak: no fix could be written\n")
+    } else if written.fixed == 0 {
+        String::from("connleak: nothing to fix\n")
+    } else {
+        let mut files = written.files.clone();
+        files.sort();
+        files.dedup();
+        format!(
+            "connleak: fixed {} in {}: {}\n",
+            match written.fixed {
+                1 => String::from("1 finding"),
+                count => format!("{count} findings"),
+            },
+            match files.len() {
+                1 => String::from("1 file"),
+                count => format!("{count} files"),
+            },
+            files.join(", ")
+        )
+    };
+    if written.held_back > 0 {
+        text.push_str(&format!(
+            "connleak: {} more could not be applied in {MAX_FIX_ROUNDS} rounds; run --fix again\n",
+            written.held_back
+        ));
+    }
+    for error in &written.errors {
+        text.push_str(&format!("error: {error}\n"));
+    }
+    text
+}
+
+/// What `--diff` shows and leaves out, for stderr.
+fn diff_summary(count: usize, held_back: usize, needs_a_person: usize) -> String {
+    let mut text = match count {
+        0 => String::from("connleak: no fix to apply\n"),
+        1 => String::from("connleak: 1 fix; `--fix` applies it\n"),
+        count => format!("connleak: {count} fixes; `--fix` applies them\n"),
+    };
+    if held_back > 0 {
+        text.push_str(&format!(
+            "connleak: {held_back} more come after these (another fix in the same function goes first)\n"
+        ));
+    }
+    if needs_a_person > 0 {
+        text.push_str(&format!(
+            "connleak: {needs_a_person} suggestion(s) need a person and are not in the diff (see the report)\n"
+        ));
+    }
+    text
 }
 
 /// `--verbose`: what was checked, and what the analysis had to let go.
@@ -274,7 +416,11 @@ fn verbose_summary(report: &Report) -> String {
 /// findings are missing from the baseline.
 fn write_baseline(report: &Report, path: &Path) -> i32 {
     let baseline = Baseline::from_report(report);
-    if let Err(message) = baseline.write(path) {
+    let written = std::env::current_dir()
+        .map_err(|error| format!("cannot read the current folder: {error}"))
+        .and_then(|folder| write_guard::repository_root(&folder))
+        .and_then(|root| baseline.write(path, &root));
+    if let Err(message) = written {
         return usage_error(&message);
     }
     eprintln!(

@@ -204,6 +204,8 @@ pub(crate) fn finding_from(
         enclosing_item: fact.function.clone(),
         fingerprint: String::new(),
         in_test_code: fact.in_test,
+        remedy: None,
+        fix: None,
     }
 }
 
@@ -229,6 +231,8 @@ pub(crate) fn suppression_finding(
         enclosing_item: suppression.enclosing_item.clone(),
         fingerprint: String::new(),
         in_test_code: false,
+        remedy: None,
+        fix: None,
     }
 }
 
