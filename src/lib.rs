@@ -364,7 +364,7 @@ fn check_parsed(
     let (summaries, bodies_lowered_late) = lower_on_demand(&mut files, &sources, &index, settings);
     timings.bodies_lowered_late = bodies_lowered_late;
     for function in files.iter().flat_map(|file| &file.functions) {
-        if function.kind == model::BodyKind::Fn {
+        if function.kind == model::BodyKind::Fn && function.has_body {
             timings.bodies += 1;
             timings.bodies_lowered += usize::from(!function.blocks.is_empty());
         }
@@ -493,6 +493,7 @@ fn skipped_bodies_mentioning(
         .enumerate()
         .filter(|(_, function)| {
             function.blocks.is_empty()
+                && function.has_body
                 && function.kind == model::BodyKind::Fn
                 && selection.wants(
                     function.span,
