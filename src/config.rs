@@ -21,6 +21,7 @@ use crate::findings::Level;
 use crate::packs::ResourceSpec;
 use crate::rules::Lint;
 use crate::source::FileError;
+use crate::spelling;
 
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -29,16 +30,104 @@ pub struct Config {
     pub resources: Vec<ResourceSpec>,
     /// `fail-on = "warn" | "deny"`: the lowest level that fails the run.
     pub fail_on: Option<Level>,
+    /// `test-code = "skip" | "report"`: whether findings in test code are
+    /// shown (by default they are left out, and counted).
+    pub test_code: Option<TestCode>,
     /// `test-code-fails = true | false`: whether findings in test code can
-    /// fail the run.
+    /// fail the run (`true` also shows them).
     pub test_code_fails: Option<bool>,
 }
 
+/// What to do with findings in test code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestCode {
+    /// Leave them out of the report, and say how many were left out.
+    Skip,
+    /// Report them like any other (they still do not fail the run unless
+    /// `test-code-fails = true`).
+    Report,
+}
+
+/// A configuration that cannot be used: what is wrong and where, with the
+/// file's text so that it can be shown as rustc shows code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file as the run names it.
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+    /// "did you mean `held-across-await`?", when a known name is close.
+    pub help: Option<String>,
+    /// The text at fault, when there is a place to point at.
+    pub snippet: Option<Box<Snippet>>,
+}
+
+/// A configuration file's text and the bytes of it at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    pub text: String,
+    pub span: Range<usize>,
+}
+
+impl ConfigError {
+    fn at(file: &str, text: &str, span: Range<usize>, message: String) -> ConfigError {
+        ConfigError {
+            file: file.to_string(),
+            line: Some(line_of(text, span.start)),
+            message,
+            help: None,
+            snippet: Some(Box::new(Snippet {
+                text: text.to_string(),
+                span,
+            })),
+        }
+    }
+
+    /// Without a place in the file (it could not be read).
+    pub fn whole_file(file: &str, message: String) -> ConfigError {
+        ConfigError {
+            file: file.to_string(),
+            line: None,
+            message,
+            help: None,
+            snippet: None,
+        }
+    }
+
+    fn with_help(mut self, help: String) -> ConfigError {
+        if !help.is_empty() {
+            self.help = Some(help);
+        }
+        self
+    }
+
+    /// The one-line form the machine formats carry: the message, then the
+    /// suggestion.
+    pub fn to_file_error(&self) -> FileError {
+        let message = match &self.help {
+            Some(help) => format!("{}; {help}", self.message),
+            None => self.message.clone(),
+        };
+        FileError {
+            file: self.file.clone(),
+            line: self.line,
+            message,
+        }
+    }
+}
+
 /// The keys a configuration table may hold.
-const KNOWN_KEYS: &str = "exclude, fail-on, lints, resource, test-code-fails";
+const KNOWN_KEYS: [&str; 6] = [
+    "exclude",
+    "fail-on",
+    "lints",
+    "resource",
+    "test-code",
+    "test-code-fails",
+];
 
 /// Parses a `connleak.toml`. `display_name` is how errors name the file.
-pub fn parse_config(display_name: &str, text: &str) -> Result<Config, FileError> {
+pub fn parse_config(display_name: &str, text: &str) -> Result<Config, ConfigError> {
     let document = parse_document(display_name, text)?;
     read_config_table(display_name, text, document.get_ref(), None)
 }
@@ -47,7 +136,7 @@ pub fn parse_config(display_name: &str, text: &str) -> Result<Config, FileError>
 /// When both `[workspace.metadata.connleak]` and `[package.metadata.connleak]`
 /// are present, the package's settings apply over the workspace's (lint
 /// levels replace, excludes and resources add up).
-pub fn parse_cargo_config(display_name: &str, text: &str) -> Result<Option<Config>, FileError> {
+pub fn parse_cargo_config(display_name: &str, text: &str) -> Result<Option<Config>, ConfigError> {
     let document = parse_document(display_name, text)?;
     let mut merged: Option<Config> = None;
     for section in ["workspace", "package"] {
@@ -64,6 +153,7 @@ pub fn parse_cargo_config(display_name: &str, text: &str) -> Result<Option<Confi
                 base.lints.extend(config.lints);
                 base.resources.extend(config.resources);
                 base.fail_on = config.fail_on.or(base.fail_on);
+                base.test_code = config.test_code.or(base.test_code);
                 base.test_code_fails = config.test_code_fails.or(base.test_code_fails);
                 base
             }
@@ -76,11 +166,13 @@ pub fn parse_cargo_config(display_name: &str, text: &str) -> Result<Option<Confi
 pub(crate) fn parse_document<'i>(
     display_name: &str,
     text: &'i str,
-) -> Result<Spanned<DeTable<'i>>, FileError> {
-    DeTable::parse(text).map_err(|error| FileError {
-        file: display_name.to_string(),
-        line: error.span().map(|span| line_of(text, span.start)),
-        message: format!("invalid TOML: {}", error.message().trim_end()),
+) -> Result<Spanned<DeTable<'i>>, ConfigError> {
+    DeTable::parse(text).map_err(|error| {
+        let message = format!("invalid TOML: {}", error.message().trim_end());
+        match error.span() {
+            Some(span) => ConfigError::at(display_name, text, span, message),
+            None => ConfigError::whole_file(display_name, message),
+        }
     })
 }
 
@@ -108,12 +200,8 @@ fn read_config_table(
     text: &str,
     table: &DeTable<'_>,
     context: Option<&str>,
-) -> Result<Config, FileError> {
-    let error_at = |span: Range<usize>, message: String| FileError {
-        file: file.to_string(),
-        line: Some(line_of(text, span.start)),
-        message,
-    };
+) -> Result<Config, ConfigError> {
+    let error_at = |span: Range<usize>, message: String| ConfigError::at(file, text, span, message);
     let mut config = Config::default();
     for (key, value) in table.iter() {
         match key.get_ref().as_ref() {
@@ -139,6 +227,22 @@ fn read_config_table(
                     }
                 })
             }
+            "test-code" => {
+                config.test_code = Some(match value.get_ref().as_str() {
+                    Some("skip") => TestCode::Skip,
+                    Some("report") => TestCode::Report,
+                    found => {
+                        let found = match found {
+                            Some(word) => format!("\"{word}\""),
+                            None => String::from(value.get_ref().type_str()),
+                        };
+                        return Err(error_at(
+                            value.span(),
+                            format!("invalid value {found} for \"test-code\": expected \"skip\" or \"report\""),
+                        ));
+                    }
+                })
+            }
             "test-code-fails" => match value.get_ref() {
                 DeValue::Boolean(fails) => config.test_code_fails = Some(*fails),
                 other => {
@@ -155,8 +259,12 @@ fn read_config_table(
                 let place = context.map(|c| format!(" in {c}")).unwrap_or_default();
                 return Err(error_at(
                     key.span(),
-                    format!("unknown key \"{other}\"{place}: expected one of {KNOWN_KEYS}"),
-                ));
+                    format!(
+                        "unknown key \"{other}\"{place}: expected one of {}",
+                        KNOWN_KEYS.join(", ")
+                    ),
+                )
+                .with_help(spelling::did_you_mean(other, KNOWN_KEYS)));
             }
         }
     }
@@ -168,14 +276,17 @@ fn expect_table<'a, 'i>(
     text: &str,
     value: &'a Spanned<DeValue<'i>>,
     what: &str,
-) -> Result<&'a DeTable<'i>, FileError> {
-    value.get_ref().as_table().ok_or_else(|| FileError {
-        file: file.to_string(),
-        line: Some(line_of(text, value.span().start)),
-        message: format!(
-            "{what} must be a table, found {}",
-            value.get_ref().type_str()
-        ),
+) -> Result<&'a DeTable<'i>, ConfigError> {
+    value.get_ref().as_table().ok_or_else(|| {
+        ConfigError::at(
+            file,
+            text,
+            value.span(),
+            format!(
+                "{what} must be a table, found {}",
+                value.get_ref().type_str()
+            ),
+        )
     })
 }
 
@@ -183,12 +294,8 @@ fn read_exclude(
     file: &str,
     text: &str,
     value: &Spanned<DeValue<'_>>,
-) -> Result<Vec<String>, FileError> {
-    let error_at = |span: Range<usize>, message: String| FileError {
-        file: file.to_string(),
-        line: Some(line_of(text, span.start)),
-        message,
-    };
+) -> Result<Vec<String>, ConfigError> {
+    let error_at = |span: Range<usize>, message: String| ConfigError::at(file, text, span, message);
     let Some(items) = value.get_ref().as_array() else {
         return Err(error_at(
             value.span(),
@@ -224,12 +331,8 @@ fn read_lints(
     file: &str,
     text: &str,
     table: &DeTable<'_>,
-) -> Result<BTreeMap<String, Level>, FileError> {
-    let error_at = |span: Range<usize>, message: String| FileError {
-        file: file.to_string(),
-        line: Some(line_of(text, span.start)),
-        message,
-    };
+) -> Result<BTreeMap<String, Level>, ConfigError> {
+    let error_at = |span: Range<usize>, message: String| ConfigError::at(file, text, span, message);
     let mut lints = BTreeMap::new();
     for (key, value) in table.iter() {
         let name: &str = key.get_ref().as_ref();
@@ -240,7 +343,8 @@ fn read_lints(
                     "unknown lint \"{name}\" in [lints]: expected one of {}",
                     lint_names()
                 ),
-            ));
+            )
+            .with_help(spelling::did_you_mean(name, Lint::ALL.map(Lint::name))));
         }
         let level = value.get_ref().as_str().and_then(Level::parse);
         let Some(level) = level else {
@@ -264,12 +368,8 @@ fn read_resources(
     file: &str,
     text: &str,
     value: &Spanned<DeValue<'_>>,
-) -> Result<Vec<ResourceSpec>, FileError> {
-    let error_at = |span: Range<usize>, message: String| FileError {
-        file: file.to_string(),
-        line: Some(line_of(text, span.start)),
-        message,
-    };
+) -> Result<Vec<ResourceSpec>, ConfigError> {
+    let error_at = |span: Range<usize>, message: String| ConfigError::at(file, text, span, message);
     let Some(items) = value.get_ref().as_array() else {
         return Err(error_at(
             value.span(),
@@ -294,10 +394,8 @@ fn read_resources(
                         .find(|(_, value)| value.span().contains(&span.start))
                         .map(|(key, _)| key.get_ref().to_string())
                 });
-                return Err(error_at(
-                    span,
-                    resource_message(error.message(), key.as_deref()),
-                ));
+                let (message, help) = resource_message(error.message(), key.as_deref());
+                return Err(error_at(span, message).with_help(help));
             }
         }
     }
@@ -305,23 +403,34 @@ fn read_resources(
 }
 
 /// serde's messages speak of "fields" and backquotes; ours speak of TOML keys
-/// and say which table they are in.
-fn resource_message(message: &str, key: Option<&str>) -> String {
+/// and say which table they are in. Also a suggestion for a misspelt key.
+fn resource_message(message: &str, key: Option<&str>) -> (String, String) {
     let message = message.trim_end();
     if let Some(rest) = message.strip_prefix("unknown field `") {
         if let Some((key, expected)) = rest.split_once('`') {
             let expected = expected.trim_start_matches(", expected ").replace('`', "");
-            return format!("unknown key \"{key}\" in [[resource]]: expected {expected}");
+            let known = expected.split([',', ' ']).filter(|word| {
+                !word.is_empty() && *word != "or" && *word != "one" && *word != "of"
+            });
+            let help = spelling::did_you_mean(key, known);
+            return (
+                format!("unknown key \"{key}\" in [[resource]]: expected {expected}"),
+                help,
+            );
         }
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let key = rest.trim_end_matches('`');
-        return format!("missing key \"{key}\" in [[resource]]");
+        return (
+            format!("missing key \"{key}\" in [[resource]]"),
+            String::new(),
+        );
     }
-    match key {
+    let message = match key {
         Some(key) => format!("invalid value for \"{key}\" in [[resource]]: {message}"),
         None => format!("in [[resource]]: {message}"),
-    }
+    };
+    (message, String::new())
 }
 
 fn lint_names() -> String {
@@ -336,7 +445,7 @@ fn lint_names() -> String {
 mod tests {
     use super::*;
 
-    fn error_of(text: &str) -> FileError {
+    fn error_of(text: &str) -> ConfigError {
         parse_config("connleak.toml", text).expect_err("configuration is rejected")
     }
 

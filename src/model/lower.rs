@@ -25,9 +25,9 @@ use syn::{Attribute, Block as SynBlock, Expr, Item, Pat, Stmt, Token, Type};
 
 use super::{
     AggregateKind, Block, BlockId, BodyKind, Callee, Capture, Edge, EdgeKind, ExitKind, FieldDef,
-    FileIr, FnId, FnIr, FnRole, ItemExtent, Local, LocalId, LoopId, LoopInfo, Mode, Op, OpKind,
-    Operand, Place, PlaceRoot, StaticDef, StructDef, TempId, Terminator, TypeAlias, TypeRef,
-    UseItem,
+    FileIr, FnId, FnIr, FnRole, ItemExtent, Local, LocalId, LoopId, LoopInfo, ModDecl, Mode, Op,
+    OpKind, Operand, Place, PlaceRoot, StaticDef, StructDef, TempId, Terminator, TypeAlias,
+    TypeRef, UseItem,
 };
 use crate::packs::CoreRoles;
 use crate::source::SourceFile;
@@ -236,6 +236,8 @@ struct ItemScope {
     in_test: bool,
     /// Inside a module (not the file's top level): `fn main` there is no entry point.
     nested: bool,
+    /// The inline modules around, outermost first, with their `#[path]`.
+    inline_modules: Vec<(String, Option<String>)>,
 }
 
 struct FileLowerer<'c> {
@@ -280,6 +282,7 @@ impl FileLowerer<'_> {
                 let scope = ItemScope {
                     in_test: scope.in_test || is_test_item(&block.attrs, self.core),
                     nested: true,
+                    inline_modules: scope.inline_modules.clone(),
                 };
                 self.extent(
                     format!("impl {}", self_type.clone().unwrap_or_default()),
@@ -337,12 +340,26 @@ impl FileLowerer<'_> {
             }
             Item::Mod(module) => {
                 self.extent(format!("mod {}", module.ident), spans::of(module));
-                if let Some((_, items)) = &module.content {
-                    let inner = ItemScope {
-                        in_test: scope.in_test || is_test_item(&module.attrs, self.core),
-                        nested: true,
-                    };
-                    self.items(items, &inner);
+                let in_test = scope.in_test || is_test_item(&module.attrs, self.core);
+                let path_attribute = path_attribute(&module.attrs);
+                match &module.content {
+                    Some((_, items)) => {
+                        let mut inline_modules = scope.inline_modules.clone();
+                        inline_modules.push((module.ident.to_string(), path_attribute));
+                        let inner = ItemScope {
+                            in_test,
+                            nested: true,
+                            inline_modules,
+                        };
+                        self.items(items, &inner);
+                    }
+                    None => self.ir.modules.push(ModDecl {
+                        name: module.ident.to_string(),
+                        path_attribute,
+                        inline_modules: scope.inline_modules.clone(),
+                        is_test: in_test,
+                        span: spanned(&module.ident),
+                    }),
                 }
             }
             Item::Struct(definition) => {
@@ -704,8 +721,17 @@ fn has_attribute(attributes: &[Attribute], names: &[String]) -> bool {
 }
 
 /// `#[test]`-style attributes, or `#[cfg(test)]` (also inside `all(..)`).
+/// A test attribute is one the core pack lists, or any whose last path
+/// segment is `test` or ends in `_test` (`#[tokio::test]`,
+/// `#[crate::db_test]`): projects name their own test macros that way.
 fn is_test_item(attributes: &[Attribute], core: &CoreRoles) -> bool {
     has_attribute(attributes, &core.test_attributes)
+        || attributes.iter().any(|attribute| {
+            attribute.path().segments.last().is_some_and(|last| {
+                let name = last.ident.to_string();
+                name == "test" || name.ends_with("_test")
+            })
+        })
         || attributes.iter().any(|attribute| {
             attribute.path().is_ident("cfg")
                 && match &attribute.meta {
@@ -713,6 +739,22 @@ fn is_test_item(attributes: &[Attribute], core: &CoreRoles) -> bool {
                     _ => false,
                 }
                 && !matches!(&attribute.meta, syn::Meta::List(list) if tokens_mention(&list.tokens, "not"))
+        })
+}
+
+/// `#[path = "..."]`, as written.
+fn path_attribute(attributes: &[Attribute]) -> Option<String> {
+    attributes
+        .iter()
+        .find_map(|attribute| match &attribute.meta {
+            syn::Meta::NameValue(pair) if pair.path.is_ident("path") => match &pair.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) => Some(text.value()),
+                _ => None,
+            },
+            _ => None,
         })
 }
 
@@ -1128,6 +1170,7 @@ impl<'c> BodyBuilder<'c> {
         let scope = ItemScope {
             in_test: self.ir.role.is_test,
             nested: true,
+            inline_modules: Vec::new(),
         };
         lowerer.item(item, &scope);
         *functions = lowerer.ir.functions;

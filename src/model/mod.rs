@@ -40,8 +40,26 @@ pub struct FileIr {
     /// attributes and doc comments included: an item-level suppression
     /// written above an item covers this extent.
     pub items: Vec<ItemExtent>,
+    /// Out-of-line `mod name;` declarations, for finding module files.
+    pub modules: Vec<ModDecl>,
     /// Line count of the source, for statistics.
     pub lines: usize,
+}
+
+/// `mod name;` with what decides which file holds it (see
+/// [`crate::workspace::module_file_candidates`]) and whether it is test code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModDecl {
+    pub name: String,
+    /// Its `#[path = "..."]`.
+    pub path_attribute: Option<String>,
+    /// The inline `mod a { ... }` blocks around it, outermost first, each
+    /// with its own `#[path]`.
+    pub inline_modules: Vec<(String, Option<String>)>,
+    /// Under `#[cfg(test)]` (or a test attribute), on it or on a module
+    /// around it.
+    pub is_test: bool,
+    pub span: Span,
 }
 
 /// An item's name and its extent from the first attribute to the closing brace.

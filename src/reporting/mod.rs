@@ -12,6 +12,8 @@ pub mod github;
 pub mod human;
 pub mod json;
 pub mod sarif;
+pub mod short;
+pub mod statistics;
 pub mod timings;
 
 use std::ops::Range;

@@ -6,14 +6,16 @@
 //! their identity when lines move. Files that could not be checked become
 //! tool execution notifications.
 //!
-//! Locations are relative to `%SRCROOT%`, the checked root: upload from the
-//! folder connleak was run on. Columns count Unicode code points
-//! (`columnKind`), as our positions do.
+//! Locations are relative to `%SRCROOT%`, the root of the git repository the
+//! checked workspace is in (the checked root outside git), so that they name
+//! the files GitHub shows even when the Rust code sits in a subfolder.
+//! Columns count Unicode code points (`columnKind`), as our positions do.
 
 use serde::Serialize;
 
 use crate::findings::{Finding, Level};
 
+use crate::reporting::github::from_repository_root;
 use crate::reporting::{display_path, lint_description, lint_docs, one_based_region, uri_path};
 use crate::rules::Lint;
 use crate::source::SourceMap;
@@ -26,6 +28,7 @@ const SOURCE_ROOT: &str = "%SRCROOT%";
 
 /// Renders the report as one pretty-printed SARIF log with a trailing newline.
 pub fn render(report: &Report) -> String {
+    let prefix = report.repository_prefix();
     let log = Log {
         schema: SCHEMA,
         version: SARIF_VERSION,
@@ -42,11 +45,15 @@ pub fn render(report: &Report) -> String {
             results: report
                 .findings
                 .iter()
-                .map(|finding| result(finding, &report.sources))
+                .map(|finding| result(finding, &report.sources, &prefix))
                 .collect(),
             invocations: vec![Invocation {
                 execution_successful: report.errors.is_empty(),
-                tool_execution_notifications: report.errors.iter().map(notification).collect(),
+                tool_execution_notifications: report
+                    .errors
+                    .iter()
+                    .map(|error| notification(error, &prefix))
+                    .collect(),
             }],
         }],
     };
@@ -84,7 +91,7 @@ fn rule(lint: Lint) -> Rule {
     }
 }
 
-fn result(finding: &Finding, sources: &SourceMap) -> SarifResult {
+fn result(finding: &Finding, sources: &SourceMap, prefix: &str) -> SarifResult {
     let mut message = finding.message.clone();
     if !finding.help.is_empty() {
         message.push_str("\nhelp: ");
@@ -95,7 +102,7 @@ fn result(finding: &Finding, sources: &SourceMap) -> SarifResult {
         .map(|acquired_at| {
             vec![SarifLocation {
                 id: Some(1),
-                physical_location: physical(acquired_at, sources),
+                physical_location: physical(acquired_at, sources, prefix),
                 message: Some(Text {
                     text: finding.acquire_label.clone(),
                 }),
@@ -113,7 +120,7 @@ fn result(finding: &Finding, sources: &SourceMap) -> SarifResult {
                     .map(|step| ThreadFlowLocation {
                         location: SarifLocation {
                             id: None,
-                            physical_location: physical(step.at, sources),
+                            physical_location: physical(step.at, sources, prefix),
                             message: Some(Text {
                                 text: step.note.clone(),
                             }),
@@ -133,7 +140,7 @@ fn result(finding: &Finding, sources: &SourceMap) -> SarifResult {
         message: Text { text: message },
         locations: vec![SarifLocation {
             id: None,
-            physical_location: physical(finding.primary, sources),
+            physical_location: physical(finding.primary, sources, prefix),
             message: Some(Text {
                 text: finding.primary_label.clone(),
             }),
@@ -149,7 +156,7 @@ fn result(finding: &Finding, sources: &SourceMap) -> SarifResult {
     }
 }
 
-fn notification(error: &FileError) -> Notification {
+fn notification(error: &FileError, prefix: &str) -> Notification {
     Notification {
         level: "error",
         message: Text {
@@ -157,7 +164,7 @@ fn notification(error: &FileError) -> Notification {
         },
         locations: vec![NotificationLocation {
             physical_location: PhysicalLocation {
-                artifact_location: artifact(&error.file),
+                artifact_location: artifact(&from_repository_root(prefix, &error.file)),
                 region: error.line.map(|line| Region {
                     start_line: line.max(1),
                     start_column: None,
@@ -169,10 +176,13 @@ fn notification(error: &FileError) -> Notification {
     }
 }
 
-fn physical(location: Location, sources: &SourceMap) -> PhysicalLocation {
+fn physical(location: Location, sources: &SourceMap, prefix: &str) -> PhysicalLocation {
     let ((start_line, start_column), (end_line, end_column)) = one_based_region(location);
     PhysicalLocation {
-        artifact_location: artifact(display_path(sources, location.file)),
+        artifact_location: artifact(&from_repository_root(
+            prefix,
+            display_path(sources, location.file),
+        )),
         region: Some(Region {
             start_line,
             start_column: Some(start_column),
