@@ -476,6 +476,12 @@ fn lint_arguments(arguments: &[String]) -> Result<LintArguments, String> {
             };
         } else {
             let lint_name = written.replace('_', "-");
+            if written.contains("::") {
+                return Err(format!(
+                    "`{name}` after `--` is a lint of another tool: connleak takes its own lints \
+                     there (`cargo connleak --list-lints` lists them) and `warnings`"
+                ));
+            }
             let Some(lint) = Lint::from_name(&lint_name) else {
                 let suggestion = spelling::did_you_mean(written, Lint::ALL.map(Lint::name));
                 let mut message = format!(

@@ -319,7 +319,7 @@ let s = "unterminated \" // escaped quote, still a string";
         assert_eq!(&text[close..], "}; tail");
         assert_eq!(matching_close(text, 0), None);
         assert_eq!(matching_close("{ {", 0), None);
-        assert_eq!(matching_close("#[a(\"]\")] fn", 1), Some(10));
-        assert_eq!(skip_trivia("  // c\n /* d */ else", 0), 17);
+        assert_eq!(matching_close("#[a(\"]\")] fn", 1), Some(8));
+        assert_eq!(skip_trivia("  // c\n /* d */ else", 0), 16);
     }
 }
