@@ -1343,3 +1343,399 @@ pub fn cargo_target_of(file: &Path) -> Option<CargoTarget> {
         package_dir,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes `files` (path, content) under a fresh temporary folder;
+    /// returns it and its canonical path.
+    fn tree(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        for (path, content) in files {
+            let path = dir.path().join(path);
+            fs::create_dir_all(path.parent().expect("has a parent")).expect("create folders");
+            fs::write(path, content).expect("write file");
+        }
+        let root = fs::canonicalize(dir.path()).expect("canonical");
+        (dir, root)
+    }
+
+    fn discover_paths(paths: &[PathBuf]) -> Discovery {
+        discover(&Request {
+            paths: paths.to_vec(),
+            ..Request::default()
+        })
+    }
+
+    fn displays(discovery: &Discovery) -> Vec<&str> {
+        discovery.files.iter().map(|f| f.display.as_str()).collect()
+    }
+
+    fn reported(discovery: &Discovery) -> Vec<&str> {
+        discovery
+            .files
+            .iter()
+            .filter(|f| f.reported)
+            .map(|f| f.display.as_str())
+            .collect()
+    }
+
+    const WORKSPACE: &[(&str, &str)] = &[
+        (
+            "Cargo.toml",
+            "[workspace]\nmembers = [\"crates/*\"]\n[workspace.dependencies]\nsqlx = \"0.8\"\n",
+        ),
+        (
+            "crates/api/Cargo.toml",
+            "[package]\nname = \"api\"\n[dependencies]\nstore = { path = \"../store\" }\npg = { package = \"tokio-postgres\", version = \"0.7\" }\n",
+        ),
+        ("crates/api/src/lib.rs", ""),
+        ("crates/api/src/routes/mod.rs", ""),
+        ("crates/api/tests/it.rs", ""),
+        ("crates/api/fixtures/sample.rs", ""),
+        (
+            "crates/store/Cargo.toml",
+            "[package]\nname = \"store\"\n[dependencies]\nsqlx = { workspace = true }\n",
+        ),
+        ("crates/store/src/lib.rs", ""),
+        ("crates/store/target/debug/out.rs", ""),
+        ("crates/store/src/.cache/x.rs", ""),
+        ("scripts/tool.rs", ""),
+    ];
+
+    #[test]
+    fn a_member_folder_reads_the_whole_workspace_and_reports_the_member() {
+        let (_dir, root) = tree(WORKSPACE);
+        let discovery = discover_paths(&[root.join("crates/api")]);
+        assert!(discovery.errors.is_empty(), "{:?}", discovery.errors);
+        assert_eq!(discovery.display_root, root);
+        // The targets' folders of every member: no fixtures, scripts,
+        // target/ or hidden folders.
+        assert_eq!(
+            displays(&discovery),
+            [
+                "crates/api/src/lib.rs",
+                "crates/api/src/routes/mod.rs",
+                "crates/api/tests/it.rs",
+                "crates/store/src/lib.rs",
+            ]
+        );
+        assert_eq!(
+            reported(&discovery),
+            [
+                "crates/api/src/lib.rs",
+                "crates/api/src/routes/mod.rs",
+                "crates/api/tests/it.rs",
+            ]
+        );
+        let test_areas: Vec<bool> = discovery.files.iter().map(|f| f.test_area).collect();
+        assert_eq!(test_areas, [false, false, true, false]);
+        let packages: Vec<&str> = discovery
+            .files
+            .iter()
+            .map(|f| {
+                discovery.workspace.packages[f.package.expect("a package")]
+                    .name
+                    .as_str()
+            })
+            .collect();
+        assert_eq!(packages, ["api", "api", "api", "store"]);
+        // Real package names of what is not in the workspace.
+        let names: Vec<&str> = discovery.dependencies.iter().map(String::as_str).collect();
+        assert_eq!(names, ["sqlx", "tokio-postgres"]);
+    }
+
+    #[test]
+    fn a_file_or_a_folder_inside_a_member_reports_only_itself() {
+        let (_dir, root) = tree(WORKSPACE);
+        let discovery = discover_paths(&[root.join("crates/api/src/routes/mod.rs")]);
+        assert_eq!(reported(&discovery), ["crates/api/src/routes/mod.rs"]);
+        assert_eq!(discovery.files.len(), 4);
+        let discovery = discover_paths(&[root.join("crates/api/src/routes")]);
+        assert_eq!(reported(&discovery), ["crates/api/src/routes/mod.rs"]);
+        let discovery = discover_paths(&[root.clone()]);
+        assert_eq!(reported(&discovery).len(), 4);
+    }
+
+    #[test]
+    fn a_folder_outside_every_target_is_checked_as_plain_files() {
+        let (_dir, root) = tree(WORKSPACE);
+        // Fixtures inside a crate are not that crate: it is not read.
+        let discovery = discover_paths(&[root.join("crates/api/fixtures")]);
+        assert_eq!(displays(&discovery), ["sample.rs"]);
+        assert_eq!(discovery.files[0].package, None);
+        assert!(discovery.workspace.packages.is_empty());
+        let discovery = discover_paths(&[root.join("scripts/tool.rs")]);
+        assert_eq!(reported(&discovery).len(), 1);
+        assert!(discovery.workspace.packages.is_empty());
+    }
+
+    #[test]
+    fn a_manifest_as_path_and_the_selectors_choose_packages() {
+        let (_dir, root) = tree(WORKSPACE);
+        let discovery = discover_paths(&[root.join("crates/store/Cargo.toml")]);
+        assert_eq!(reported(&discovery), ["crates/store/src/lib.rs"]);
+        let select = |selection: Selection| {
+            discover(&Request {
+                selection: Selection {
+                    manifest_path: Some(root.join("Cargo.toml")),
+                    ..selection
+                },
+                ..Request::default()
+            })
+        };
+        let discovery = select(Selection {
+            packages: vec![String::from("st*")],
+            ..Selection::default()
+        });
+        assert_eq!(reported(&discovery), ["crates/store/src/lib.rs"]);
+        let discovery = select(Selection {
+            workspace: true,
+            exclude: vec![String::from("store")],
+            ..Selection::default()
+        });
+        assert_eq!(reported(&discovery).len(), 3);
+        let discovery = select(Selection {
+            packages: vec![String::from("stor")],
+            ..Selection::default()
+        });
+        assert_eq!(
+            discovery.selection_errors,
+            ["package `stor` is not a member of the workspace; did you mean `store`?"]
+        );
+    }
+
+    #[test]
+    fn missing_and_empty_paths_are_errors_naming_them() {
+        let (_dir, root) = tree(&[("src/lib.rs", ""), ("empty/README.md", "")]);
+        let discovery = discover_paths(&[root.join("src"), root.join("nope"), root.join("empty")]);
+        let errors: Vec<(&str, &str)> = discovery
+            .errors
+            .iter()
+            .map(|e| (e.file.as_str(), e.message.as_str()))
+            .collect();
+        let empty = normalise(&root.join("empty"));
+        let nope = normalise(&root.join("nope"));
+        assert_eq!(
+            errors,
+            [
+                (
+                    empty.as_str(),
+                    format!("no Rust files under {empty}").as_str()
+                ),
+                (nope.as_str(), "no such file or directory"),
+            ]
+        );
+        // The other PATH is still checked.
+        assert_eq!(reported(&discovery).len(), 1);
+    }
+
+    #[test]
+    fn ignore_files_are_honoured() {
+        let (_dir, root) = tree(&[
+            ("Cargo.toml", "[package]\nname = \"app\"\n"),
+            (".gitignore", "src/generated/\n"),
+            ("src/.ignore", "scratch.rs\n"),
+            ("src/lib.rs", ""),
+            ("src/scratch.rs", ""),
+            ("src/generated/schema.rs", ""),
+        ]);
+        let discovery = discover_paths(&[root.clone()]);
+        assert_eq!(displays(&discovery), ["src/lib.rs"]);
+        // Named explicitly, an ignored file is still checked.
+        let discovery = discover_paths(&[root.join("src/scratch.rs")]);
+        assert_eq!(reported(&discovery), ["src/scratch.rs"]);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlinks_out_of_the_tree_are_skipped_unless_asked_and_loops_reported() {
+        use std::os::unix::fs::symlink;
+        let (_dir, root) = tree(&[
+            ("crate/Cargo.toml", "[package]\nname = \"app\"\n"),
+            ("crate/src/lib.rs", ""),
+            ("crate/src/real.rs", ""),
+            ("outside/secret.rs", ""),
+        ]);
+        let src = root.join("crate/src");
+        symlink(root.join("outside/secret.rs"), src.join("link.rs")).expect("link");
+        symlink(src.join("real.rs"), src.join("alias.rs")).expect("link");
+        symlink(PathBuf::from("loop.rs"), src.join("loop.rs")).expect("link");
+        let discovery = discover_paths(&[root.join("crate")]);
+        // Inside the tree a link works, and the file is checked once.
+        assert_eq!(displays(&discovery), ["src/lib.rs", "src/real.rs"]);
+        assert_eq!(discovery.errors.len(), 1, "{:?}", discovery.errors);
+        assert_eq!(discovery.errors[0].file, "src/loop.rs");
+        assert_eq!(
+            discovery.notes,
+            ["skipped src/link.rs: a symlink to a file outside the repository (--follow-external-symlinks reads it)"]
+        );
+        let discovery = discover(&Request {
+            paths: vec![root.join("crate")],
+            follow_external_symlinks: true,
+            ..Request::default()
+        });
+        assert!(displays(&discovery).contains(&"src/link.rs"));
+    }
+
+    #[test]
+    fn each_member_has_its_own_configuration_over_the_workspace_one() {
+        let (_dir, root) = tree(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"a\", \"b\"]\n[workspace.metadata.connleak]\nexclude = [\"**/generated/**\"]\n",
+            ),
+            (
+                "a/Cargo.toml",
+                "[package]\nname = \"a\"\n[package.metadata.connleak]\nexclude = [\"src/gone.rs\"]\n",
+            ),
+            ("a/connleak.toml", "exclude = [\"src/skip.rs\"]\n"),
+            ("a/src/lib.rs", ""),
+            ("a/src/skip.rs", ""),
+            ("a/src/gone.rs", ""),
+            ("a/src/generated/db.rs", ""),
+            ("b/Cargo.toml", "[package]\nname = \"b\"\n"),
+            ("b/src/lib.rs", ""),
+            ("b/src/skip.rs", ""),
+        ]);
+        let discovery = discover_paths(&[root.clone()]);
+        assert!(
+            discovery.config_errors.is_empty(),
+            "{:?}",
+            discovery.config_errors
+        );
+        // connleak.toml wins over the Cargo.toml tables of its folder; the
+        // member's globs are relative to the member.
+        assert_eq!(
+            displays(&discovery),
+            [
+                "a/src/gone.rs",
+                "a/src/lib.rs",
+                "b/src/lib.rs",
+                "b/src/skip.rs"
+            ]
+        );
+        let scope_of = |display: &str| {
+            let file = discovery
+                .files
+                .iter()
+                .find(|f| f.display == display)
+                .expect("a file");
+            &discovery.scopes[file.scope]
+        };
+        let sources: Vec<&str> = scope_of("a/src/lib.rs")
+            .layers
+            .iter()
+            .map(|layer| layer.source.as_str())
+            .collect();
+        assert_eq!(sources, ["Cargo.toml", "a/connleak.toml"]);
+        assert_eq!(
+            scope_of("a/src/lib.rs").overridden,
+            ["the connleak tables of a/Cargo.toml are ignored: a/connleak.toml in the same folder wins"]
+        );
+        assert_eq!(scope_of("b/src/lib.rs").layers.len(), 1);
+    }
+
+    #[test]
+    fn a_bad_configuration_is_returned_apart_with_its_place() {
+        let (_dir, root) = tree(&[
+            ("Cargo.toml", "[package]\nname = \"app\"\n"),
+            ("connleak.toml", "[lints]\nheld-acros-await = \"deny\"\n"),
+            ("src/lib.rs", ""),
+        ]);
+        let discovery = discover_paths(&[root.clone()]);
+        let error = &discovery.config_errors[0];
+        assert_eq!(
+            (error.file.as_str(), error.line),
+            ("connleak.toml", Some(2))
+        );
+        assert_eq!(
+            error.help.as_deref(),
+            Some("did you mean `held-across-await`?")
+        );
+    }
+
+    #[test]
+    fn a_plain_file_gets_the_dependencies_and_configuration_above_it() {
+        let (_dir, root) = tree(&[
+            ("Cargo.toml", "[package]\nname = \"tool\"\n[dependencies]\npg = { package = \"tokio-postgres\", version = \"0.7\" }\n"),
+            ("connleak.toml", "[lints]\nnested-acquire = \"deny\"\n"),
+            ("fixtures/case.rs", ""),
+        ]);
+        let discovery = discover_paths(&[root.join("fixtures/case.rs")]);
+        assert!(discovery.dependencies.contains("tokio-postgres"));
+        assert_eq!(discovery.scopes[discovery.files[0].scope].layers.len(), 1);
+    }
+
+    #[test]
+    fn several_unrelated_roots_keep_names_unique_and_files_single() {
+        let (_dir, root) = tree(&[("a/src/lib.rs", ""), ("b/src/lib.rs", "")]);
+        let a = root.join("a");
+        let b = root.join("b");
+        let discovery = discover_paths(&[b.clone(), a.clone(), a.join("src")]);
+        let expected_a = format!("{}/src/lib.rs", normalise(&a));
+        let expected_b = format!("{}/src/lib.rs", normalise(&b));
+        assert_eq!(displays(&discovery), [expected_a, expected_b]);
+        for file in &discovery.files {
+            assert_eq!(
+                canonical(&discovery.display_root.join(&file.display)),
+                canonical(&file.path)
+            );
+        }
+    }
+
+    #[test]
+    fn cargo_targets_follow_the_conventional_layout() {
+        let (_dir, root) = tree(&[
+            (
+                "app/Cargo.toml",
+                "[package]\nname = \"my-app\"\nversion = \"1.2.3\"\nedition = \"2024\"\n",
+            ),
+            ("app/src/lib.rs", ""),
+            ("app/src/db/pool.rs", ""),
+            ("app/src/main.rs", ""),
+            ("app/src/bin/big/helper.rs", ""),
+            ("app/tests/api.rs", ""),
+            ("app/build.rs", ""),
+            ("virtual/Cargo.toml", "[workspace]\nmembers = []\n"),
+            ("virtual/loose.rs", ""),
+        ]);
+        let target = |path: &str| {
+            cargo_target_of(&root.join(path)).map(|t| {
+                (
+                    t.kind,
+                    t.name,
+                    slash_path(
+                        t.src_path
+                            .strip_prefix(root.join("app"))
+                            .unwrap_or(&t.src_path),
+                    ),
+                )
+            })
+        };
+        let expect =
+            |kind, name: &str, root: &str| Some((kind, name.to_string(), root.to_string()));
+        assert_eq!(
+            target("app/src/db/pool.rs"),
+            expect("lib", "my_app", "src/lib.rs")
+        );
+        assert_eq!(
+            target("app/src/main.rs"),
+            expect("bin", "my-app", "src/main.rs")
+        );
+        assert_eq!(
+            target("app/src/bin/big/helper.rs"),
+            expect("bin", "big", "src/bin/big/main.rs")
+        );
+        assert_eq!(
+            target("app/tests/api.rs"),
+            expect("test", "api", "tests/api.rs")
+        );
+        assert_eq!(
+            target("app/build.rs"),
+            expect("custom-build", "build-script-build", "build.rs")
+        );
+        assert_eq!(cargo_target_of(&root.join("virtual/loose.rs")), None);
+    }
+}

@@ -150,9 +150,12 @@ impl Workspace {
     }
 
     /// Packages only test code reaches: a package is production code when
-    /// it is a member no package has as a dev-dependency, or a normal or
-    /// build dependency of production code; every other package is reached
-    /// only through dev-dependencies (a shared test-helpers crate).
+    /// it is a member that no package has as a dev-dependency, or a normal
+    /// or build dependency of production code; every other package is
+    /// reached only through dev-dependencies (a shared test-helpers crate,
+    /// and the packages outside the workspace only it uses). A member that
+    /// only a test-only crate uses stays production code: when in doubt,
+    /// report rather than hide.
     pub fn test_only_packages(&self) -> BTreeSet<PackageId> {
         let mut dev_dependency_of_someone = BTreeSet::new();
         for package in &self.packages {
@@ -1141,5 +1144,405 @@ pub(crate) fn io_message(error: &std::io::Error) -> String {
     match chars.next() {
         Some(first) => first.to_lowercase().chain(chars).collect(),
         None => text,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Writes `files` (path, content) under a fresh temporary folder, and
+    /// returns it with its canonical path (the reader works on those).
+    fn tree(files: &[(&str, &str)]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        for (path, content) in files {
+            let path = dir.path().join(path);
+            fs::create_dir_all(path.parent().expect("has a parent")).expect("create folders");
+            fs::write(path, content).expect("write file");
+        }
+        let root = fs::canonicalize(dir.path()).expect("canonical");
+        (dir, root)
+    }
+
+    fn read(root: &Path) -> Workspace {
+        let anywhere = |_: &Path| true;
+        let mut reader = WorkspaceReader::new(&anywhere);
+        reader.read_workspace(&workspace_root_of(root));
+        let (workspace, problems) = reader.finish(root.to_path_buf());
+        assert!(problems.is_empty(), "{problems:?}");
+        workspace
+    }
+
+    fn package<'w>(workspace: &'w Workspace, name: &str) -> &'w Package {
+        workspace
+            .packages
+            .iter()
+            .find(|package| package.name == name)
+            .unwrap_or_else(|| panic!("no package {name}"))
+    }
+
+    fn names(workspace: &Workspace) -> Vec<(&str, bool)> {
+        workspace
+            .packages
+            .iter()
+            .map(|package| (package.name.as_str(), package.is_member))
+            .collect()
+    }
+
+    #[test]
+    fn members_and_exclude_globs_decide_the_workspace() {
+        let (_dir, root) = tree(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"crates/*\", \"apps/**\"]\nexclude = [\"crates/old*\"]\n",
+            ),
+            ("crates/a/Cargo.toml", "[package]\nname = \"a\"\n"),
+            ("crates/old-b/Cargo.toml", "[package]\nname = \"old-b\"\n"),
+            ("crates/notes/README.md", ""),
+            (
+                "apps/web/server/Cargo.toml",
+                "[package]\nname = \"server\"\n",
+            ),
+            (
+                "nested/Cargo.toml",
+                "[workspace]\n[package]\nname = \"nested\"\n",
+            ),
+        ]);
+        let workspace = read(&root);
+        assert_eq!(names(&workspace), [("server", true), ("a", true)]);
+        // A workspace of its own below the root is not a member; nor is an
+        // excluded crate, which stands alone.
+        assert_eq!(workspace_root_of(&root.join("nested")), root.join("nested"));
+        assert_eq!(
+            workspace_root_of(&root.join("crates/old-b")),
+            root.join("crates/old-b")
+        );
+        assert_eq!(workspace_root_of(&root.join("crates/a")), root);
+    }
+
+    #[test]
+    fn path_dependencies_inside_the_root_are_members_outside_they_are_not() {
+        let (_dir, root) = tree(&[
+            ("ws/Cargo.toml", "[workspace]\nmembers = [\"app\"]\n"),
+            (
+                "ws/app/Cargo.toml",
+                "[package]\nname = \"app\"\n[dependencies]\nutil = { path = \"../util\" }\nshared = { path = \"../../shared\" }\n",
+            ),
+            ("ws/util/Cargo.toml", "[package]\nname = \"util\"\n"),
+            ("shared/Cargo.toml", "[package]\nname = \"shared\"\n"),
+        ]);
+        let workspace = read(&root.join("ws"));
+        assert_eq!(
+            names(&workspace),
+            [("shared", false), ("app", true), ("util", true)]
+        );
+        assert_eq!(workspace_root_of(&root.join("ws/util")), root.join("ws"));
+        // Not read at all where the caller forbids it.
+        let nowhere_else = |dir: &Path| dir.starts_with(root.join("ws"));
+        let mut reader = WorkspaceReader::new(&nowhere_else);
+        reader.read_workspace(&root.join("ws"));
+        let (workspace, _) = reader.finish(root.join("ws"));
+        assert_eq!(names(&workspace), [("app", true), ("util", true)]);
+    }
+
+    #[test]
+    fn dependencies_renamed_inherited_target_specific_and_of_every_kind() {
+        let (_dir, root) = tree(&[
+            (
+                "Cargo.toml",
+                r#"[workspace]
+members = ["app", "db-layer"]
+[workspace.dependencies]
+sqlx = { version = "0.8", features = ["postgres"] }
+pg = { package = "tokio-postgres", version = "0.7" }
+db-layer = { path = "db-layer" }
+"#,
+            ),
+            (
+                "app/Cargo.toml",
+                r#"[package]
+name = "app"
+[dependencies]
+sqlx = { workspace = true }
+db = { package = "db-layer", path = "../db-layer" }
+pg.workspace = true
+serde-json = "1"
+[dev-dependencies]
+tempfile = "3"
+[build-dependencies]
+cc = "1"
+[target.'cfg(unix)'.dependencies]
+mysql_async = "0.34"
+"#,
+            ),
+            (
+                "db-layer/Cargo.toml",
+                "[package]\nname = \"db-layer\"\n[lib]\nname = \"storage\"\n",
+            ),
+            ("db-layer/src/lib.rs", ""),
+        ]);
+        let workspace = read(&root);
+        let app = package(&workspace, "app");
+        let db_layer = workspace
+            .packages
+            .iter()
+            .position(|package| package.name == "db-layer");
+        let rows: Vec<(&str, &str, DepKind, Option<PackageId>)> = app
+            .dependencies
+            .iter()
+            .map(|d| {
+                (
+                    d.name_in_code.as_str(),
+                    d.package.as_str(),
+                    d.kind,
+                    d.workspace_package,
+                )
+            })
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                ("db", "db-layer", DepKind::Normal, db_layer),
+                ("pg", "tokio-postgres", DepKind::Normal, None),
+                ("serde_json", "serde-json", DepKind::Normal, None),
+                ("sqlx", "sqlx", DepKind::Normal, None),
+                ("mysql_async", "mysql_async", DepKind::Normal, None),
+                ("tempfile", "tempfile", DepKind::Dev, None),
+                ("cc", "cc", DepKind::Build, None),
+            ]
+        );
+        assert_eq!(package(&workspace, "db-layer").crate_name, "storage");
+    }
+
+    #[test]
+    fn a_workspace_package_is_named_by_its_library_name_and_found_by_name() {
+        let (_dir, root) = tree(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"a\", \"b-crate\"]\n",
+            ),
+            (
+                "a/Cargo.toml",
+                "[package]\nname = \"a\"\n[dependencies]\nb-crate = \"0.1\"\n",
+            ),
+            (
+                "b-crate/Cargo.toml",
+                "[package]\nname = \"b-crate\"\n[lib]\nname = \"bee\"\n",
+            ),
+        ]);
+        let workspace = read(&root);
+        let dependency = &package(&workspace, "a").dependencies[0];
+        assert_eq!(dependency.name_in_code, "bee");
+        assert_eq!(
+            dependency.workspace_package,
+            workspace.packages.iter().position(|p| p.name == "b-crate")
+        );
+    }
+
+    #[test]
+    fn targets_follow_cargo_discovery_and_declared_paths() {
+        let (_dir, root) = tree(&[
+            (
+                "Cargo.toml",
+                r#"[package]
+name = "my-app"
+version = "1.2.3"
+edition = "2024"
+[lib]
+path = "lib/root.rs"
+[[bin]]
+name = "tool"
+path = "tools/tool.rs"
+[[bin]]
+name = "extra"
+"#,
+            ),
+            ("lib/root.rs", ""),
+            ("src/main.rs", ""),
+            ("src/bin/admin.rs", ""),
+            ("src/bin/big/main.rs", ""),
+            ("src/bin/extra.rs", ""),
+            ("tools/tool.rs", ""),
+            ("tests/api.rs", ""),
+            ("tests/suite/main.rs", ""),
+            ("tests/suite/helper.rs", ""),
+            ("benches/load.rs", ""),
+            ("examples/demo.rs", ""),
+            ("build.rs", ""),
+        ]);
+        let workspace = read(&root);
+        let app = package(&workspace, "my-app");
+        assert_eq!(
+            (app.version.as_str(), app.edition.as_str()),
+            ("1.2.3", "2024")
+        );
+        let targets: Vec<(TargetKind, &str, String)> = app
+            .targets
+            .iter()
+            .map(|t| {
+                let root_file = t.root.strip_prefix(&root).expect("inside");
+                (t.kind, t.name.as_str(), slash(root_file))
+            })
+            .collect();
+        let expected: Vec<(TargetKind, &str, String)> = [
+            (TargetKind::Lib, "my_app", "lib/root.rs"),
+            (TargetKind::Bin, "admin", "src/bin/admin.rs"),
+            (TargetKind::Bin, "big", "src/bin/big/main.rs"),
+            (TargetKind::Bin, "extra", "src/bin/extra.rs"),
+            (TargetKind::Bin, "my-app", "src/main.rs"),
+            (TargetKind::Bin, "tool", "tools/tool.rs"),
+            (TargetKind::Test, "api", "tests/api.rs"),
+            (TargetKind::Test, "suite", "tests/suite/main.rs"),
+            (TargetKind::Bench, "load", "benches/load.rs"),
+            (TargetKind::Example, "demo", "examples/demo.rs"),
+            (TargetKind::BuildScript, "build-script-build", "build.rs"),
+        ]
+        .into_iter()
+        .map(|(kind, name, path)| (kind, name, path.to_string()))
+        .collect();
+        assert_eq!(targets, expected);
+    }
+
+    #[test]
+    fn auto_discovery_can_be_switched_off_and_versions_inherited() {
+        let (_dir, root) = tree(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"a\"]\n[workspace.package]\nversion = \"2.0.0\"\nedition = \"2021\"\n",
+            ),
+            (
+                "a/Cargo.toml",
+                "[package]\nname = \"a\"\nversion.workspace = true\nedition = { workspace = true }\nautobins = false\nautotests = false\nbuild = false\n",
+            ),
+            ("a/src/lib.rs", ""),
+            ("a/src/bin/hidden.rs", ""),
+            ("a/tests/t.rs", ""),
+            ("a/build.rs", ""),
+        ]);
+        let workspace = read(&root);
+        let a = package(&workspace, "a");
+        assert_eq!((a.version.as_str(), a.edition.as_str()), ("2.0.0", "2021"));
+        let kinds: Vec<TargetKind> = a.targets.iter().map(|t| t.kind).collect();
+        assert_eq!(kinds, [TargetKind::Lib]);
+    }
+
+    #[test]
+    fn crates_only_dev_dependencies_reach_are_test_only() {
+        let (_dir, root) = tree(&[
+            ("ws/Cargo.toml", "[workspace]\nmembers = [\"*\"]\n"),
+            (
+                "ws/app/Cargo.toml",
+                "[package]\nname = \"app\"\n[dependencies]\ncore = { path = \"../core\" }\n[dev-dependencies]\nfixtures = { path = \"../fixtures\" }\n",
+            ),
+            // The library and its test helpers depend on each other.
+            (
+                "ws/core/Cargo.toml",
+                "[package]\nname = \"core\"\n[dev-dependencies]\nfixtures = { path = \"../fixtures\" }\n",
+            ),
+            (
+                "ws/fixtures/Cargo.toml",
+                "[package]\nname = \"fixtures\"\n[dependencies]\ncore = { path = \"../core\" }\nmocks = { path = \"../../mocks\" }\n",
+            ),
+            // Outside the workspace, used by the helpers alone.
+            ("mocks/Cargo.toml", "[package]\nname = \"mocks\"\n"),
+        ]);
+        let workspace = read(&root.join("ws"));
+        let test_only: Vec<&str> = workspace
+            .test_only_packages()
+            .into_iter()
+            .map(|id| workspace.packages[id].name.as_str())
+            .collect();
+        assert_eq!(test_only, ["mocks", "fixtures"]);
+    }
+
+    #[test]
+    fn a_broken_manifest_is_a_problem_with_its_line_and_the_rest_is_read() {
+        let (_dir, root) = tree(&[
+            (
+                "Cargo.toml",
+                "[workspace]\nmembers = [\"a\", \"b\", \"missing\"]\n",
+            ),
+            ("a/Cargo.toml", "[package]\nname = \"a\"\n"),
+            ("b/Cargo.toml", "[package]\nname = \"b\"\n[dependencies\n"),
+        ]);
+        let anywhere = |_: &Path| true;
+        let mut reader = WorkspaceReader::new(&anywhere);
+        reader.read_workspace(&root);
+        let (workspace, problems) = reader.finish(root.clone());
+        assert_eq!(names(&workspace), [("a", true)]);
+        let described: Vec<(String, Option<u32>, bool)> = problems
+            .iter()
+            .map(|p| {
+                (
+                    slash(p.manifest.strip_prefix(&root).expect("inside")),
+                    p.line,
+                    p.message.starts_with("invalid TOML") || p.message.contains("`missing`"),
+                )
+            })
+            .collect();
+        assert_eq!(
+            described,
+            [
+                (String::from("Cargo.toml"), None, true),
+                (String::from("b/Cargo.toml"), Some(3), true),
+            ]
+        );
+    }
+
+    #[test]
+    fn module_files_follow_rusts_rules() {
+        let file = |path: &str| PathBuf::from(path);
+        let inline = |parts: &[(&str, Option<&str>)]| -> Vec<(String, Option<String>)> {
+            parts
+                .iter()
+                .map(|(name, path)| (name.to_string(), path.map(str::to_string)))
+                .collect()
+        };
+        // A crate root or mod.rs keeps its children beside it.
+        assert_eq!(
+            module_file_candidates(&file("/c/src/lib.rs"), true, &[], "db", None),
+            [file("/c/src/db.rs"), file("/c/src/db/mod.rs")]
+        );
+        // `foo.rs` keeps them in `foo/`.
+        assert_eq!(
+            module_file_candidates(&file("/c/src/db.rs"), false, &[], "pool", None),
+            [file("/c/src/db/pool.rs"), file("/c/src/db/pool/mod.rs")]
+        );
+        // `#[path]` at the top of a file: beside the file, whatever it is.
+        assert_eq!(
+            module_file_candidates(
+                &file("/c/src/db.rs"),
+                false,
+                &[],
+                "t",
+                Some("../tests/t.rs")
+            ),
+            [file("/c/tests/t.rs")]
+        );
+        // Inside inline modules: their names are folders, or their own
+        // `#[path]`; a non-mod-rs file adds its own name first.
+        assert_eq!(
+            module_file_candidates(
+                &file("/c/src/db.rs"),
+                false,
+                &inline(&[("a", None), ("b", Some("bee"))]),
+                "c",
+                None
+            ),
+            [
+                file("/c/src/db/a/bee/c.rs"),
+                file("/c/src/db/a/bee/c/mod.rs")
+            ]
+        );
+        assert_eq!(
+            module_file_candidates(
+                &file("/c/src/lib.rs"),
+                true,
+                &inline(&[("tests", None)]),
+                "x",
+                Some("x_tests.rs")
+            ),
+            [file("/c/src/tests/x_tests.rs")]
+        );
     }
 }
