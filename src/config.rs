@@ -127,8 +127,9 @@ const KNOWN_KEYS: [&str; 6] = [
 ];
 
 /// Parses a `connleak.toml`. `display_name` is how errors name the file.
-pub fn parse_config(display_name: &str, text: &str) -> Result<Config, ConfigError> {
-    let document = parse_document(display_name, text)?;
+/// Every error is reported, in the order of the file, as rustc does.
+pub fn parse_config(display_name: &str, text: &str) -> Result<Config, Vec<ConfigError>> {
+    let document = parse_document(display_name, text).map_err(|error| vec![error])?;
     read_config_table(display_name, text, document.get_ref(), None)
 }
 
@@ -136,15 +137,19 @@ pub fn parse_config(display_name: &str, text: &str) -> Result<Config, ConfigErro
 /// When both `[workspace.metadata.connleak]` and `[package.metadata.connleak]`
 /// are present, the package's settings apply over the workspace's (lint
 /// levels replace, excludes and resources add up).
-pub fn parse_cargo_config(display_name: &str, text: &str) -> Result<Option<Config>, ConfigError> {
-    let document = parse_document(display_name, text)?;
+pub fn parse_cargo_config(
+    display_name: &str,
+    text: &str,
+) -> Result<Option<Config>, Vec<ConfigError>> {
+    let document = parse_document(display_name, text).map_err(|error| vec![error])?;
     let mut merged: Option<Config> = None;
     for section in ["workspace", "package"] {
         let Some(table) = metadata_table(document.get_ref(), section) else {
             continue;
         };
         let context = format!("[{section}.metadata.connleak]");
-        let table = expect_table(display_name, text, table, &context)?;
+        let table =
+            expect_table(display_name, text, table, &context).map_err(|error| vec![error])?;
         let config = read_config_table(display_name, text, table, Some(&context))?;
         merged = Some(match merged {
             None => config,
@@ -200,17 +205,43 @@ fn read_config_table(
     text: &str,
     table: &DeTable<'_>,
     context: Option<&str>,
-) -> Result<Config, ConfigError> {
-    let error_at = |span: Range<usize>, message: String| ConfigError::at(file, text, span, message);
+) -> Result<Config, Vec<ConfigError>> {
     let mut config = Config::default();
+    let mut errors = Vec::new();
     for (key, value) in table.iter() {
+        if let Err(found) = read_key(&mut config, file, text, key, value, context) {
+            errors.extend(found);
+        }
+    }
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        errors.sort_by_key(|error| error.snippet.as_ref().map(|snippet| snippet.span.start));
+        Err(errors)
+    }
+}
+
+/// One key of a configuration table, into `config`.
+fn read_key(
+    config: &mut Config,
+    file: &str,
+    text: &str,
+    key: &Spanned<std::borrow::Cow<'_, str>>,
+    value: &Spanned<DeValue<'_>>,
+    context: Option<&str>,
+) -> Result<(), Vec<ConfigError>> {
+    let error_at =
+        |span: Range<usize>, message: String| vec![ConfigError::at(file, text, span, message)];
+    {
         match key.get_ref().as_ref() {
-            "exclude" => config.exclude = read_exclude(file, text, value)?,
+            "exclude" => config.exclude = read_exclude(file, text, value).map_err(|e| vec![e])?,
             "lints" => {
-                let lints = expect_table(file, text, value, "[lints]")?;
+                let lints = expect_table(file, text, value, "[lints]").map_err(|e| vec![e])?;
                 config.lints = read_lints(file, text, lints)?;
             }
-            "resource" => config.resources = read_resources(file, text, value)?,
+            "resource" => {
+                config.resources = read_resources(file, text, value).map_err(|e| vec![e])?
+            }
             "fail-on" => {
                 config.fail_on = Some(match value.get_ref().as_str() {
                     Some("warn") => Level::Warn,
@@ -257,18 +288,21 @@ fn read_config_table(
             },
             other => {
                 let place = context.map(|c| format!(" in {c}")).unwrap_or_default();
-                return Err(error_at(
+                let help = match spelling::closest(other, KNOWN_KEYS) {
+                    Some(known) => format!("did you mean `{known}`?"),
+                    None => format!("the keys are {}", KNOWN_KEYS.join(", ")),
+                };
+                return Err(vec![ConfigError::at(
+                    file,
+                    text,
                     key.span(),
-                    format!(
-                        "unknown key \"{other}\"{place}: expected one of {}",
-                        KNOWN_KEYS.join(", ")
-                    ),
+                    format!("unknown key \"{other}\"{place}"),
                 )
-                .with_help(spelling::did_you_mean(other, KNOWN_KEYS)));
+                .with_help(help)]);
             }
         }
     }
-    Ok(config)
+    Ok(())
 }
 
 fn expect_table<'a, 'i>(
@@ -331,20 +365,27 @@ fn read_lints(
     file: &str,
     text: &str,
     table: &DeTable<'_>,
-) -> Result<BTreeMap<String, Level>, ConfigError> {
+) -> Result<BTreeMap<String, Level>, Vec<ConfigError>> {
     let error_at = |span: Range<usize>, message: String| ConfigError::at(file, text, span, message);
     let mut lints = BTreeMap::new();
+    let mut errors = Vec::new();
     for (key, value) in table.iter() {
         let name: &str = key.get_ref().as_ref();
         if Lint::from_name(name).is_none() {
-            return Err(error_at(
-                key.span(),
-                format!(
-                    "unknown lint \"{name}\" in [lints]: expected one of {}",
-                    lint_names()
-                ),
-            )
-            .with_help(spelling::did_you_mean(name, Lint::ALL.map(Lint::name))));
+            // Say what was meant: a near lint name, a key written below
+            // `[lints]` that belongs above it, or the list of lints.
+            let help = if KNOWN_KEYS.contains(&name) {
+                format!("`{name}` is not a lint but a key of its own: write it above `[lints]`")
+            } else {
+                match spelling::closest(name, Lint::ALL.map(Lint::name)) {
+                    Some(lint) => format!("did you mean `{lint}`?"),
+                    None => format!("the lints are {}", lint_names()),
+                }
+            };
+            errors.push(
+                error_at(key.span(), format!("unknown lint \"{name}\" in [lints]")).with_help(help),
+            );
+            continue;
         }
         let level = value.get_ref().as_str().and_then(Level::parse);
         let Some(level) = level else {
@@ -352,16 +393,21 @@ fn read_lints(
                 Some(word) => format!("\"{word}\""),
                 None => String::from(value.get_ref().type_str()),
             };
-            return Err(error_at(
+            errors.push(error_at(
                 value.span(),
                 format!(
                     "invalid level {found} for \"{name}\" in [lints]: expected \"allow\", \"warn\" or \"deny\""
                 ),
             ));
+            continue;
         };
         lints.insert(name.to_string(), level);
     }
-    Ok(lints)
+    if errors.is_empty() {
+        Ok(lints)
+    } else {
+        Err(errors)
+    }
 }
 
 fn read_resources(
@@ -446,7 +492,9 @@ mod tests {
     use super::*;
 
     fn error_of(text: &str) -> ConfigError {
-        parse_config("connleak.toml", text).expect_err("configuration is rejected")
+        parse_config("connleak.toml", text)
+            .expect_err("configuration is rejected")
+            .remove(0)
     }
 
     #[test]
@@ -681,7 +729,9 @@ lints = { held-across-await = "allow", nested-acquire = "deny" }
     #[test]
     fn cargo_metadata_error_names_table() {
         let text = "[package]\nname = \"app\"\n\n[package.metadata.connleak]\nexlude = []\n";
-        let error = parse_cargo_config("app/Cargo.toml", text).expect_err("rejected");
+        let error = parse_cargo_config("app/Cargo.toml", text)
+            .expect_err("rejected")
+            .remove(0);
         assert_eq!(error.file, "app/Cargo.toml");
         assert_eq!(error.line, Some(5));
         assert!(
@@ -691,5 +741,66 @@ lints = { held-across-await = "allow", nested-acquire = "deny" }
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn every_error_is_reported_with_a_suggestion_in_file_order() {
+        let errors = parse_config(
+            "connleak.toml",
+            "exlude = []\n\n[lints]\nheld-acros-await = \"deny\"\nfail-on = \"warn\"\nunwrap-used = \"allow\"\nnested-acquire = \"error\"\n",
+        )
+        .expect_err("rejected");
+        let described: Vec<(Option<u32>, &str, Option<&str>)> = errors
+            .iter()
+            .map(|e| (e.line, e.message.as_str(), e.help.as_deref()))
+            .collect();
+        assert_eq!(
+            described,
+            [
+                (Some(1), "unknown key \"exlude\"", Some("did you mean `exclude`?")),
+                (
+                    Some(4),
+                    "unknown lint \"held-acros-await\" in [lints]",
+                    Some("did you mean `held-across-await`?")
+                ),
+                (
+                    Some(5),
+                    "unknown lint \"fail-on\" in [lints]",
+                    Some("`fail-on` is not a lint but a key of its own: write it above `[lints]`")
+                ),
+                (
+                    Some(6),
+                    "unknown lint \"unwrap-used\" in [lints]",
+                    Some("the lints are leaked-connection, held-forever, accumulated-connections, held-across-await, nested-acquire, uncommitted-transaction, temporary-pool, unclosed-connection, unused-suppression, suppression-without-reason")
+                ),
+                (
+                    Some(7),
+                    "invalid level \"error\" for \"nested-acquire\" in [lints]: expected \"allow\", \"warn\" or \"deny\"",
+                    None
+                ),
+            ]
+        );
+        // The one-line form carries the suggestion too.
+        assert_eq!(
+            errors[0].to_file_error().message,
+            "unknown key \"exlude\"; did you mean `exclude`?"
+        );
+    }
+
+    #[test]
+    fn reads_the_test_code_choice() {
+        let config = parse_config("connleak.toml", "test-code = \"report\"\n").expect("valid");
+        assert_eq!(config.test_code, Some(TestCode::Report));
+        let error = error_of("test-code = \"hide\"\n");
+        assert_eq!(
+            error.message,
+            "invalid value \"hide\" for \"test-code\": expected \"skip\" or \"report\""
+        );
+    }
+
+    #[test]
+    fn a_misspelt_resource_key_gets_a_suggestion() {
+        let error = error_of("[[resource]]\nname = \"h\"\nacquires = [\"H::open\"]\n");
+        assert_eq!(error.help.as_deref(), Some("did you mean `acquire`?"));
     }
 }

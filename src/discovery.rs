@@ -967,8 +967,8 @@ impl ConfigReader<'_> {
                     match config::parse_cargo_config(&display, &text) {
                         Ok(Some(config)) => Some((display, config)),
                         Ok(None) => None,
-                        Err(error) => {
-                            self.errors.push(error);
+                        Err(errors) => {
+                            self.errors.extend(errors);
                             None
                         }
                     }
@@ -982,10 +982,10 @@ impl ConfigReader<'_> {
             let display = display_name(&config_path, self.display_root);
             let config = match fs::read_to_string(&config_path) {
                 Ok(text) => config::parse_config(&display, &text),
-                Err(error) => Err(ConfigError::whole_file(
+                Err(error) => Err(vec![ConfigError::whole_file(
                     &display,
                     format!("cannot read: {}", io_message(&error)),
-                )),
+                )]),
             };
             match config {
                 Ok(config) => Some(FolderConfig {
@@ -1000,8 +1000,8 @@ impl ConfigReader<'_> {
                         )
                     }),
                 }),
-                Err(error) => {
-                    self.errors.push(error);
+                Err(errors) => {
+                    self.errors.extend(errors);
                     None
                 }
             }
@@ -1045,8 +1045,8 @@ impl ConfigReader<'_> {
                 base: self.display_root.to_path_buf(),
                 config,
             }),
-            Err(error) => {
-                self.errors.push(error);
+            Err(errors) => {
+                self.errors.extend(errors);
                 None
             }
         }
@@ -1454,7 +1454,7 @@ mod tests {
         assert_eq!(discovery.files.len(), 4);
         let discovery = discover_paths(&[root.join("crates/api/src/routes")]);
         assert_eq!(reported(&discovery), ["crates/api/src/routes/mod.rs"]);
-        let discovery = discover_paths(&[root.clone()]);
+        let discovery = discover_paths(std::slice::from_ref(&root));
         assert_eq!(reported(&discovery).len(), 4);
     }
 
@@ -1541,7 +1541,7 @@ mod tests {
             ("src/scratch.rs", ""),
             ("src/generated/schema.rs", ""),
         ]);
-        let discovery = discover_paths(&[root.clone()]);
+        let discovery = discover_paths(std::slice::from_ref(&root));
         assert_eq!(displays(&discovery), ["src/lib.rs"]);
         // Named explicitly, an ignored file is still checked.
         let discovery = discover_paths(&[root.join("src/scratch.rs")]);
@@ -1599,7 +1599,7 @@ mod tests {
             ("b/src/lib.rs", ""),
             ("b/src/skip.rs", ""),
         ]);
-        let discovery = discover_paths(&[root.clone()]);
+        let discovery = discover_paths(std::slice::from_ref(&root));
         assert!(
             discovery.config_errors.is_empty(),
             "{:?}",
@@ -1644,7 +1644,7 @@ mod tests {
             ("connleak.toml", "[lints]\nheld-acros-await = \"deny\"\n"),
             ("src/lib.rs", ""),
         ]);
-        let discovery = discover_paths(&[root.clone()]);
+        let discovery = discover_paths(std::slice::from_ref(&root));
         let error = &discovery.config_errors[0];
         assert_eq!(
             (error.file.as_str(), error.line),

@@ -420,10 +420,18 @@ pub fn summary_line(report: &Report) -> String {
     } else {
         counts.join(", ")
     };
-    let mut summary = format!(
-        "connleak: {found} in {}",
-        plural(report.stats.files, "file", "files")
-    );
+    if report.stats.files == 0 && !report.errors.is_empty() {
+        return format!(
+            "connleak: nothing checked ({})",
+            plural(report.errors.len(), "error", "errors")
+        );
+    }
+    let mut summary = {
+        format!(
+            "connleak: {found} in {}",
+            plural(report.stats.files, "file", "files")
+        )
+    };
     let mut unchecked: Vec<&str> = report.errors.iter().map(|e| e.file.as_str()).collect();
     unchecked.sort_unstable();
     unchecked.dedup();

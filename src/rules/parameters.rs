@@ -49,9 +49,9 @@ fn help_for_parameter(lint: Lint, name: &str, current: &str) -> Option<String> {
              it commits, or pass what it needs instead of `{name}`"
         )),
         Lint::HeldAcrossAwait => Some(format!(
-            "the caller holds `{name}` for the whole call, so its pool slot stays taken while this \
-             waits: do this wait in the caller before it acquires, or pass the pool and acquire \
-             after the wait"
+            "`{name}` comes from the caller, and its pool slot stays taken while this waits: \
+             if this function owns `{name}`, drop it before this `.await`; otherwise do the wait \
+             in the caller, before it acquires or after it is done"
         )),
         Lint::NestedAcquire => Some(format!(
             "run this on `{name}`, the connection this function was given, instead of taking a \
