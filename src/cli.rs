@@ -588,6 +588,19 @@ fn verbose_configuration(report: &Report) -> String {
     text
 }
 
+/// A list for one line: the first few names, then how many more.
+fn some_of(names: &[String]) -> String {
+    const SHOWN: usize = 8;
+    if names.len() <= SHOWN {
+        return names.join(", ");
+    }
+    format!(
+        "{} and {} more",
+        names[..SHOWN].join(", "),
+        names.len() - SHOWN
+    )
+}
+
 /// `--verbose`: what was checked, and what the analysis had to let go.
 fn verbose_summary(report: &Report) -> String {
     let stats = &report.stats;

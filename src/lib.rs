@@ -15,8 +15,16 @@
 //! names a workspace type or function found to lead to a connection is
 //! lowered from its own text, and summaries are built again, to a fixpoint.
 //!
+//! Discovery reads the cargo workspaces around what was asked, whole
+//! ([`workspace`]): a connection acquired in one member is often leaked in
+//! another, so every member is analysed, and findings are kept for the files
+//! asked about only. Each file has the configuration of its own package
+//! ([`discovery::ConfigScope`]). A configuration that cannot be used stops
+//! the run before anything is checked.
+//!
 //! Around a run, the command line may filter the report (a baseline, the
-//! lines changed since a git revision); reporters render what is left.
+//! lines changed since a git revision), then leave test code out
+//! ([`Report::leave_out_test_code`]); reporters render what is left.
 //!
 //! Architecture invariants:
 //!
@@ -32,6 +40,10 @@
 //!   the thread count.
 //! - **Nothing of the checked code runs.** No build scripts, no proc macros, no
 //!   cargo invocation: `Cargo.toml` files are read as TOML.
+//! - **Nothing outside the repository is read** unless asked
+//!   (`--follow-external-symlinks`): a symlink or a `path` dependency that
+//!   leads out of the git work tree (or the workspace, outside git) is
+//!   skipped and named in `-v`, so no output can carry such a file's text.
 //! - **No input crashes the run.** Bytes that are not UTF-8 or hold NULs are
 //!   refused before parsing, and so is a text whose syntax tree would be
 //!   deeper than a worker's stack allows ([`nesting`]); everything recursive
