@@ -530,19 +530,20 @@ fn verbose_configuration(report: &Report) -> String {
         text.push_str(&format!(
             "connleak: {} package(s) read ({members} workspace member(s)): {}\n",
             report.workspace.packages.len(),
-            report
-                .workspace
-                .packages
-                .iter()
-                .map(|package| package.name.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            some_of(
+                &report
+                    .workspace
+                    .packages
+                    .iter()
+                    .map(|package| package.name.clone())
+                    .collect::<Vec<_>>()
+            )
         ));
     }
     for scope in &report.configuration {
         text.push_str(&format!(
             "connleak: configuration for {}:\n",
-            scope.applies_to.join(", ")
+            some_of(&scope.applies_to)
         ));
         if scope.sources.is_empty() {
             text.push_str("  sources: none, the defaults apply\n");
