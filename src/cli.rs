@@ -312,6 +312,14 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
     }
 
     if let Some(path) = &parsed.write_baseline {
+        // A run that could not start has no findings: recording them would
+        // write an empty baseline over a good one.
+        if !report.configuration_errors.is_empty() {
+            for error in &report.errors {
+                print_error_line(error);
+            }
+            return USAGE_ERROR;
+        }
         return write_baseline(&report, path, parsed.quiet);
     }
     let mut fixed = Vec::new();
@@ -381,15 +389,20 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
     // went to a file: CI logs must say why the step failed.
     if parsed.output.is_some() && !parsed.quiet {
         for error in &report.errors {
-            match error.line {
-                Some(line) => eprintln!("error: {}:{line}: {}", error.file, error.message),
-                None => eprintln!("error: {}: {}", error.file, error.message),
-            }
+            print_error_line(error);
         }
     }
     match finish(written) {
         0 => report.exit_code(),
         failed => failed,
+    }
+}
+
+/// One error on stderr, `error: file:line: message`.
+fn print_error_line(error: &crate::source::FileError) {
+    match error.line {
+        Some(line) => eprintln!("error: {}:{line}: {}", error.file, error.message),
+        None => eprintln!("error: {}: {}", error.file, error.message),
     }
 }
 
@@ -630,10 +643,7 @@ fn write_baseline(report: &Report, path: &Path, quiet: bool) -> i32 {
         );
     }
     for error in &report.errors {
-        match error.line {
-            Some(line) => eprintln!("error: {}:{line}: {}", error.file, error.message),
-            None => eprintln!("error: {}: {}", error.file, error.message),
-        }
+        print_error_line(error);
     }
     if report.errors.is_empty() {
         0

@@ -410,6 +410,9 @@ pub fn discover(request: &Request) -> Discovery {
         .map(|(file, _)| (file, false))
         .collect();
     plain.extend(loose_files.iter().map(|(file, _)| (file.clone(), true)));
+    // Many plain files share a folder, and folders share manifests.
+    let mut tops: BTreeMap<PathBuf, PathBuf> = BTreeMap::new();
+    let mut manifests_read: BTreeSet<PathBuf> = BTreeSet::new();
     for (file, explicit) in plain {
         if !explicit
             && graph
@@ -419,7 +422,10 @@ pub fn discover(request: &Request) -> Discovery {
             continue;
         }
         let folder = parent_of(&file);
-        let top = plain_config_top(&folder);
+        let top = tops
+            .entry(folder.clone())
+            .or_insert_with(|| plain_config_top(&folder))
+            .clone();
         let chain = folder_chain(&top, &folder);
         let scope = configs.scope_of(&chain, &display_name(&folder, &display_root));
         // A file named explicitly is checked whatever the exclude globs say:
@@ -428,6 +434,9 @@ pub fn discover(request: &Request) -> Discovery {
             continue;
         }
         for manifest_dir in manifest_dirs_above(&folder, &top) {
+            if !manifests_read.insert(manifest_dir.clone()) {
+                continue;
+            }
             match workspace::declared_dependency_names(&manifest_dir.join(MANIFEST_FILE)) {
                 Ok(names) => discovery.dependencies.extend(names),
                 Err(problem) => discovery
@@ -803,31 +812,30 @@ fn walk(
             continue;
         };
         let path = normal_path(entry.path());
-        if file_type.is_dir() || path.extension().is_none_or(|ext| ext != "rs") {
-            continue;
-        }
+        let is_rust = path.extension().is_some_and(|ext| ext == "rs");
         if file_type.is_symlink() {
-            // Not followed by the walker: decide here.
+            // Not followed by the walker: decide here. A link to a folder
+            // inside the tree adds nothing (the folder is walked where it
+            // is); one out of the tree is named in `-v`.
             match fs::canonicalize(&path) {
                 Ok(target) => {
-                    if !boundary
+                    let inside = boundary
                         .iter()
-                        .any(|root| target.starts_with(canonical(root)))
-                    {
+                        .any(|root| target.starts_with(canonical(root)));
+                    if !inside && (is_rust || target.is_dir()) {
                         result.external_symlinks.push(path);
-                        continue;
-                    }
-                    if target.is_file() {
+                    } else if inside && is_rust && target.is_file() {
                         result.files.push(path);
                     }
                 }
-                Err(error) => result
+                Err(error) if is_rust => result
                     .errors
                     .push((path, format!("cannot read: {}", io_message(&error)))),
+                Err(_) => {}
             }
             continue;
         }
-        if file_type.is_file() {
+        if file_type.is_file() && is_rust {
             result.files.push(path);
         }
     }
@@ -876,8 +884,9 @@ fn absorb_walk_problems(walked: &WalkResult, display_root: &Path, discovery: &mu
     }
     for link in &walked.external_symlinks {
         discovery.notes.push(format!(
-            "skipped {}: a symlink to a file outside the repository (--follow-external-symlinks reads it)",
-            display_name(link, display_root)
+            "skipped {}: a symlink to a {} outside the repository (--follow-external-symlinks reads it)",
+            display_name(link, display_root),
+            if link.is_dir() { "folder" } else { "file" }
         ));
     }
 }
@@ -1562,6 +1571,8 @@ mod tests {
         symlink(root.join("outside/secret.rs"), src.join("link.rs")).expect("link");
         symlink(src.join("real.rs"), src.join("alias.rs")).expect("link");
         symlink(PathBuf::from("loop.rs"), src.join("loop.rs")).expect("link");
+        symlink(root.join("outside"), src.join("vendored")).expect("link");
+        symlink(src.join("real.rs"), root.join("crate/src_alias.rs")).expect("link");
         let discovery = discover_paths(&[root.join("crate")]);
         // Inside the tree a link works, and the file is checked once.
         assert_eq!(displays(&discovery), ["src/lib.rs", "src/real.rs"]);
@@ -1569,7 +1580,10 @@ mod tests {
         assert_eq!(discovery.errors[0].file, "src/loop.rs");
         assert_eq!(
             discovery.notes,
-            ["skipped src/link.rs: a symlink to a file outside the repository (--follow-external-symlinks reads it)"]
+            [
+                "skipped src/link.rs: a symlink to a file outside the repository (--follow-external-symlinks reads it)",
+                "skipped src/vendored: a symlink to a folder outside the repository (--follow-external-symlinks reads it)",
+            ]
         );
         let discovery = discover(&Request {
             paths: vec![root.join("crate")],

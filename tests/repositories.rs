@@ -285,6 +285,20 @@ fn configuration_errors_stop_the_run_before_any_analysis() {
         check(dir.path(), case);
     }
 
+    // A baseline is not written from a run that could not start.
+    fs::write(dir.path().join("baseline.json"), "kept").expect("write");
+    let output = run(dir.path(), &["--write-baseline", "baseline.json"], NO_ENV);
+    assert_eq!(code(&output), 2);
+    assert!(
+        stderr(&output).contains("held-acros-await"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(
+        fs::read_to_string(dir.path().join("baseline.json")).expect("read"),
+        "kept"
+    );
+
     // --config FILE replaces the configuration found in the tree.
     write(
         dir.path(),
