@@ -289,6 +289,8 @@ pub fn discover(request: &Request) -> Discovery {
     // in it is read with its workspace, and reported for what lies under
     // the folder.
     let mut plain_files: Vec<(PathBuf, PathBuf)> = Vec::new(); // (file, folder given)
+                                                               // Named once the display root is known.
+    let mut plain_walk_problems: Vec<WalkResult> = Vec::new();
     for (folder, given) in &plain_folders {
         let boundary: Vec<PathBuf> = allowed_roots
             .iter()
@@ -302,13 +304,17 @@ pub fn discover(request: &Request) -> Discovery {
             &boundary,
             repository_root_of(folder).is_some(),
         );
-        absorb_walk_problems(&walked, &cwd, &mut discovery);
         for manifest_dir in &walked.package_dirs {
             reader.read_workspace(&workspace::workspace_root_of(manifest_dir));
         }
         for file in walked.files {
             plain_files.push((file, folder.clone()));
         }
+        plain_walk_problems.push(WalkResult {
+            errors: walked.errors,
+            external_symlinks: walked.external_symlinks,
+            ..WalkResult::default()
+        });
         // The folder itself is an input too: for its display anchor and
         // for "nothing under it".
         inputs.push(Input {
@@ -339,6 +345,9 @@ pub fn discover(request: &Request) -> Discovery {
         discovery
             .errors
             .push(manifest_error(&problem, &display_root));
+    }
+    for walked in &plain_walk_problems {
+        absorb_walk_problems(walked, &display_root, &mut discovery);
     }
 
     let mut boundary: Vec<PathBuf> = allowed_roots.iter().cloned().collect();
