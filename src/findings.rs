@@ -114,4 +114,6 @@ pub struct Timings {
     /// Of those, the bodies found to matter only once the summaries showed
     /// which workspace names lead to a connection (parsed a second time).
     pub bodies_lowered_late: usize,
+    /// Blocks the flow analysis walked, over all bodies.
+    pub blocks_walked: usize,
 }

@@ -695,6 +695,7 @@ fn check_parsed(
         finding.level != Level::Allow
     });
     rules::parameters::word_received_connections(&mut findings, &files);
+    timings.blocks_walked = analysis.blocks_walked;
     timings.analyse = phase.elapsed();
     let phase = Instant::now();
 

@@ -10,6 +10,7 @@
 pub mod demand;
 mod engine;
 pub mod resolve;
+pub mod sql;
 pub mod summaries;
 pub mod table;
 
@@ -113,6 +114,9 @@ pub struct Analysis {
     pub facts: Vec<Fact>,
     /// Connections moved into something the analysis cannot follow.
     pub untracked: usize,
+    /// Blocks walked by the exploration, over all bodies: the measure of its
+    /// cost, which follows the size of the code (see `engine`).
+    pub blocks_walked: usize,
     /// Unrelated awaits in a function while it holds a connection parameter
     /// that only its callers can say is pooled.
     pub param_awaits: Vec<ParamAwait>,
@@ -229,6 +233,7 @@ pub fn analyse_all(
     for file in per_file {
         analysis.facts.extend(file.facts);
         analysis.untracked += file.untracked;
+        analysis.blocks_walked += file.blocks_walked;
         analysis.param_awaits.extend(file.param_awaits);
         analysis.passes.extend(file.passes);
     }

@@ -44,6 +44,10 @@ pub fn render(stats: &Stats) -> String {
         "function bodies lowered: {} of {} ({} of them late)\n",
         timings.bodies_lowered, timings.bodies, timings.bodies_lowered_late
     ));
+    text.push_str(&format!(
+        "blocks walked by the flow analysis: {}\n",
+        timings.blocks_walked
+    ));
     text
 }
 
@@ -74,6 +78,7 @@ mod tests {
                 bodies: 12,
                 bodies_lowered: 5,
                 bodies_lowered_late: 1,
+                blocks_walked: 340,
             },
             ..Stats::default()
         };
@@ -93,6 +98,7 @@ analyse                     2.0 ms
 report                      3.0 ms
 total                      18.0 ms
 function bodies lowered: 5 of 12 (1 of them late)
+blocks walked by the flow analysis: 340
 "
         );
     }

@@ -1,0 +1,136 @@
+//! Awaits: which ones wait on something other than the connections held.
+
+use super::*;
+
+impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
+    // ----- awaits ---------------------------------------------------------
+
+    pub(super) fn check_await(
+        &mut self,
+        future: &Operand,
+        mentions: &[LocalId],
+        span: Span,
+        state: &mut State,
+        path: &Rc<PathNode>,
+    ) {
+        let future_root = operand_root(future);
+        let related_to = |instance: &Instance| {
+            future_root.is_some_and(|root| instance.reached_by(root))
+                || mentions
+                    .iter()
+                    .any(|l| instance.reached_by(Root::Local(*l)))
+        };
+        // Work on another connection is database work too: a second
+        // connection from the same pool is `nested-acquire`'s business.
+        let database_work = self.is_database_work(future, mentions)
+            || state.instances.iter().any(|i| {
+                i.in_closure.is_none()
+                    && matches!(
+                        self.shared.tracked[i.tracked as usize].connection,
+                        ConnectionKind::Resource(_)
+                    )
+                    && related_to(i)
+            });
+        let mut unrelated = Vec::new();
+        for instance in &mut state.instances {
+            let tracked = &self.shared.tracked[instance.tracked as usize];
+            let held_for_callers = tracked.param.is_some();
+            if !held_for_callers
+                && !matches!(
+                    tracked.connection,
+                    ConnectionKind::Resource(ResourceKind::Pooled | ResourceKind::Transaction)
+                )
+            {
+                continue;
+            }
+            if instance.in_closure.is_some() || !matches!(instance.holder, Root::Local(_)) {
+                continue;
+            }
+            if related_to(instance) {
+                let reads = matches!(future, Operand::Temp(t) if self.read_only_temps.contains(t));
+                instance.used |= !reads;
+                continue;
+            }
+            if !database_work && !instance.quiet_await {
+                unrelated.push(instance.clone());
+            }
+        }
+        for instance in unrelated {
+            self.fact(
+                FactKind::HeldAcrossAwait,
+                &instance,
+                span,
+                path,
+                String::from("still held while this `.await` waits on something else"),
+            );
+        }
+    }
+
+    /// Awaiting a query or an acquire is database work, not an unrelated wait:
+    /// the nested-acquire lint speaks for a second connection from the same pool.
+    pub(super) fn is_database_work(&self, future: &Operand, mentions: &[LocalId]) -> bool {
+        if mentions.iter().any(|l| {
+            self.fcx
+                .local_pools
+                .get(*l as usize)
+                .is_some_and(Option::is_some)
+        }) {
+            return true;
+        }
+        let Operand::Temp(temp) = future else {
+            return false;
+        };
+        if self.database_temps.contains(temp) {
+            return true;
+        }
+        let mut cursor = *temp;
+        for _ in 0..8 {
+            match self.fcx.temp_fact(cursor) {
+                TempFact::Pool(_)
+                | TempFact::NewPool(_)
+                | TempFact::Builder(_)
+                | TempFact::Query(_) => return true,
+                _ => {}
+            }
+            let Some(OpKind::Call { callee, args, .. }) = self.fcx.def_of(cursor) else {
+                return false;
+            };
+            // A workspace function that queries a pool: `nested-acquire`
+            // speaks for it when it is the same pool.
+            if self
+                .summary_for(callee)
+                .is_some_and(|summary| !summary.acquires.is_empty())
+            {
+                return true;
+            }
+            let mentions_pool = args
+                .iter()
+                .any(|arg| matches!(self.fcx.operand_fact(arg, self.file), TempFact::Pool(_)));
+            if mentions_pool {
+                return true;
+            }
+            match callee {
+                Callee::Method { receiver, name } => {
+                    if is_executor_method(self.file, name) {
+                        return true;
+                    }
+                    if let TempFact::Pool(_) | TempFact::Query(_) =
+                        self.fcx.operand_fact(receiver, self.file)
+                    {
+                        return true;
+                    }
+                    match receiver {
+                        Operand::Temp(next) => cursor = *next,
+                        _ => return false,
+                    }
+                }
+                Callee::Path(written) | Callee::Macro(written) => {
+                    let resolved = self.file.resolve_path(written);
+                    return self.file.path_acquire(&resolved).is_some();
+                }
+                Callee::Value(_) => return false,
+            }
+        }
+        false
+    }
+}

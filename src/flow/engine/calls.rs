@@ -1,0 +1,689 @@
+//! Calls: the ones that acquire, release, leak, drop, spawn or build a pool,
+//! and the ones that only pass a connection along.
+
+use super::*;
+
+impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
+    // ----- calls ----------------------------------------------------------
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn apply_call(
+        &mut self,
+        dest: TempId,
+        callee: &Callee,
+        args: &[Operand],
+        span: Span,
+        block: BlockId,
+        state: &mut State,
+        path: &mut Rc<PathNode>,
+    ) {
+        match callee {
+            Callee::Path(written) | Callee::Macro(written) => {
+                let resolved = self.file.resolve_path(written);
+                self.apply_path_call(dest, &resolved, args, span, block, state, path);
+            }
+            Callee::Method { receiver, name } => {
+                self.apply_method_call(dest, receiver, name, args, span, block, state, path)
+            }
+            Callee::Value(function) => {
+                self.mark_used(state, function);
+                for arg in args {
+                    self.escape(state, arg);
+                }
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn apply_path_call(
+        &mut self,
+        dest: TempId,
+        resolved: &[String],
+        args: &[Operand],
+        span: Span,
+        block: BlockId,
+        state: &mut State,
+        path: &mut Rc<PathNode>,
+    ) {
+        let core = &self.table().core;
+        let name = resolved.join("::");
+        if let Some(summary) = self.summary_for(&Callee::Path(resolved.to_vec())) {
+            let operands: Vec<&Operand> = args.iter().collect();
+            self.summary_keeps(state, summary, &operands);
+        }
+        if self.file.core_role(resolved, &core.drop) {
+            for arg in args {
+                let owned = self.owned(state, arg);
+                self.drop_indices(state, owned, span, path, ExitHow::ExplicitDrop, true);
+            }
+            return;
+        }
+        if self.file.core_role(resolved, &core.forget)
+            || self.file.core_role(resolved, &core.box_leak)
+        {
+            for arg in args {
+                for n in self.owned(state, arg).into_iter().rev() {
+                    let instance = state.instances.remove(n);
+                    self.leak(&instance, &format!("`{name}`"), span, path);
+                }
+            }
+            return;
+        }
+        if self.file.core_role(resolved, &core.manually_drop) {
+            for arg in args {
+                for n in self.owned(state, arg) {
+                    state.instances[n].manually_dropped = Some(span);
+                    state.instances[n].holder = Root::Temp(dest);
+                }
+            }
+            return;
+        }
+        if self.file.core_role(resolved, &core.manually_drop_release) {
+            let keeps_value = resolved.last().is_some_and(|s| s != "drop");
+            for arg in args {
+                for n in self.reached(state, arg).into_iter().rev() {
+                    state.instances[n].manually_dropped = None;
+                    if keeps_value {
+                        state.instances[n].holder = Root::Temp(dest);
+                    } else {
+                        state.instances.remove(n);
+                    }
+                }
+            }
+            return;
+        }
+        if self.file.core_role(resolved, &core.spawn) {
+            for arg in args {
+                self.spawn(state, arg, span, path);
+            }
+            return;
+        }
+        // Pack calls written as paths: `Object::take(conn)`, `Transaction::commit(tx)`.
+        let mut handled = false;
+        for arg in args {
+            for n in self.reached(state, arg).into_iter().rev() {
+                let Some(resource) =
+                    self.shared.tracked[state.instances[n].tracked as usize].resource
+                else {
+                    continue;
+                };
+                let spec = self.table().resource(resource);
+                if spec.leak.iter().any(|e| name_matches(resolved, e, false)) {
+                    let instance = state.instances.remove(n);
+                    self.leak(&instance, &format!("`{name}`"), span, path);
+                    handled = true;
+                } else if spec
+                    .release
+                    .iter()
+                    .any(|e| name_matches(resolved, e, false))
+                {
+                    state.instances.remove(n);
+                    handled = true;
+                }
+            }
+        }
+        if handled {
+            return;
+        }
+        if let Some(acquired) = self.file.path_acquire(resolved) {
+            let pool = args
+                .iter()
+                .find_map(|arg| match self.fcx.operand_fact(arg, self.file) {
+                    TempFact::Pool(info) => Some(info),
+                    _ => None,
+                });
+            if let Some(pool) = &pool {
+                self.nested_check(state, &pool.key, span, path, false);
+            }
+            for arg in args {
+                self.mark_used(state, arg);
+            }
+            self.acquire_each(state, dest, acquired, pool, span, block, path);
+            return;
+        }
+        if let TempFact::NewPool(pool) = self.fcx.temp_fact(dest).clone() {
+            self.build_pool(state, dest, pool, span, block, path);
+            return;
+        }
+        let callee = Callee::Path(resolved.to_vec());
+        if let Some(summary) = self.summary_for(&callee) {
+            let operands: Vec<&Operand> = args.iter().collect();
+            self.summary_acquires(state, summary, &operands, span, path);
+            self.record_passes(state, summary, &operands, span, path);
+            for arg in args {
+                self.pass_to_unknown(state, arg, dest);
+            }
+            self.summary_returns(state, summary, &operands, dest, span, block, path);
+            return;
+        }
+        let constructs = self.file.core_role(resolved, &core.wrap)
+            || resolved
+                .last()
+                .and_then(|s| s.chars().next())
+                .is_some_and(|c| c.is_uppercase());
+        for arg in args {
+            if constructs {
+                self.move_into(state, arg, Root::Temp(dest));
+            } else {
+                self.pass_to_unknown(state, arg, dest);
+            }
+        }
+    }
+
+    /// An unknown function: a connection given by value is no longer ours; one
+    /// given by reference is used, and the result may borrow from it.
+    pub(super) fn pass_to_unknown(&mut self, state: &mut State, arg: &Operand, dest: TempId) {
+        let owned = self.owned(state, arg);
+        for n in owned.into_iter().rev() {
+            let instance = state.instances.remove(n);
+            self.hand_over(instance);
+        }
+        for n in self.reached(state, arg) {
+            let instance = &mut state.instances[n];
+            instance.used = true;
+            if !instance.borrowers.contains(&Root::Temp(dest)) {
+                instance.borrowers.push(Root::Temp(dest));
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn apply_method_call(
+        &mut self,
+        dest: TempId,
+        receiver: &Operand,
+        name: &str,
+        args: &[Operand],
+        span: Span,
+        block: BlockId,
+        state: &mut State,
+        path: &mut Rc<PathNode>,
+    ) {
+        let core = &self.table().core;
+        // 1. A method on a connection.
+        let on_connection = self.reached(state, receiver);
+        if matches!(name, "clone" | "to_owned") {
+            for &n in &on_connection {
+                let tracked = &self.shared.tracked[state.instances[n].tracked as usize];
+                if tracked.connection == ConnectionKind::Pool {
+                    state.instances[n].shared = true;
+                }
+            }
+        }
+        if let Some(&n) = on_connection.first() {
+            self.database_temps.insert(dest);
+            let tracked = self.shared.tracked[state.instances[n].tracked as usize].clone();
+            // Leaks and releases take the connection itself; a value that
+            // only borrows from it (rows, a statement) has its own methods.
+            let holds = state.instances[n]
+                .held_by(operand_root(receiver).unwrap_or(Root::Temp(u32::MAX)))
+                || matches!(receiver, Operand::Place { mode: Mode::Receiver | Mode::Value, place: Place { root: PlaceRoot::Local(local), .. } } if state.instances[n].binding == Some(*local));
+            if let (Some(resource), true) = (tracked.resource, holds) {
+                let spec = self.table().resource(resource);
+                if method_listed(&spec.leak, name) {
+                    let instance = state.instances.remove(n);
+                    self.leak(&instance, &format!("`.{name}()`"), span, path);
+                    return;
+                }
+                if method_listed(&spec.release, name) {
+                    state.instances.remove(n);
+                    return;
+                }
+                if let Some(derived) = self.acquire_from_resource(resource, name) {
+                    state.instances[n].used = true;
+                    self.acquire(
+                        state,
+                        dest,
+                        None,
+                        Some(derived),
+                        tracked.pool.clone(),
+                        span,
+                        block,
+                        path,
+                    );
+                    return;
+                }
+            }
+            let owns =
+                state.instances[n].holder == operand_root(receiver).unwrap_or(Root::Temp(u32::MAX));
+            // A pool being built, still a temporary, is only ever wrapped
+            // on its way to a binding (`.build(m).map_res("..")?`): a
+            // project's own error conversions pass it on too.
+            let pool_in_temporary =
+                tracked.connection == ConnectionKind::Pool && matches!(receiver, Operand::Temp(_));
+            // `.map(Some)`, `.map(Box::new)`, `.map(Wrapper)`: the value is
+            // wrapped, not consumed.
+            let wrapped = name == "map"
+                && args.first().is_some_and(|arg| match arg {
+                    Operand::Place {
+                        place:
+                            Place {
+                                root: PlaceRoot::Path(path),
+                                fields,
+                            },
+                        ..
+                    } if fields.is_empty() => {
+                        let resolved = self.file.resolve_path(path);
+                        self.file.core_role(&resolved, &core.wrap)
+                            || resolved
+                                .last()
+                                .and_then(|s| s.chars().next())
+                                .is_some_and(char::is_uppercase)
+                    }
+                    _ => false,
+                });
+            if owns
+                && (pool_in_temporary
+                    || wrapped
+                    || core.passthrough_methods.iter().any(|m| m == name))
+            {
+                // Every connection the value holds goes along (both halves
+                // of `connect(..).await.map_err(..)`).
+                let from = operand_root(receiver);
+                for instance in &mut state.instances {
+                    if from.is_some_and(|root| instance.held_by(root)) {
+                        instance.holder = Root::Temp(dest);
+                    }
+                }
+                return;
+            }
+            let mut reads_only = false;
+            if is_executor_method(self.file, name) {
+                let sql = args.iter().find_map(|a| match a {
+                    Operand::Str(sql) => Some(sql.clone()),
+                    _ => None,
+                });
+                if let Some(sql) = &sql {
+                    self.raw_sql(&mut state.instances[n], sql, dest);
+                }
+                // `tx.fetch_one(sqlx::query("SELECT .."))`: the query text is
+                // an argument, or the argument is a query built from one.
+                let queries: Vec<Option<String>> = args
+                    .iter()
+                    .map(|arg| match arg {
+                        Operand::Str(sql) => Some(sql.clone()),
+                        other => match self.fcx.operand_fact(other, self.file) {
+                            TempFact::Query(sql) => Some(sql),
+                            _ => None,
+                        },
+                    })
+                    .collect();
+                reads_only = !queries.is_empty()
+                    && queries
+                        .iter()
+                        .all(|q| q.as_deref().is_some_and(is_read_only_sql));
+            }
+            if reads_only {
+                self.read_only_temps.insert(dest);
+            }
+            for &m in &on_connection {
+                let instance = &mut state.instances[m];
+                instance.used |= !reads_only;
+                if !instance.borrowers.contains(&Root::Temp(dest)) {
+                    instance.borrowers.push(Root::Temp(dest));
+                }
+            }
+            if !reads_only {
+                for arg in args {
+                    self.mark_used(state, arg);
+                }
+            }
+            return;
+        }
+
+        // 2. A method on a pool or a pool builder.
+        match self.fcx.operand_fact(receiver, self.file) {
+            TempFact::Pool(info) => {
+                if let Some(resource) = self.file.acquire_from_pool(info.id, name) {
+                    self.nested_check(state, &info.key, span, path, false);
+                    self.acquire(
+                        state,
+                        dest,
+                        None,
+                        Some(resource),
+                        Some(info),
+                        span,
+                        block,
+                        path,
+                    );
+                    return;
+                }
+                if self
+                    .table()
+                    .pool(info.id)
+                    .executor_methods
+                    .iter()
+                    .any(|m| m == name)
+                {
+                    self.nested_check(state, &info.key, span, path, true);
+                    return;
+                }
+            }
+            TempFact::Builder(_) => {
+                if let TempFact::NewPool(pool) = self.fcx.temp_fact(dest).clone() {
+                    self.build_pool(state, dest, pool, span, block, path);
+                    return;
+                }
+            }
+            TempFact::NewPool(_) => {
+                // `.await`ed later, or unwrapped: the instance follows the value.
+                self.move_into(state, receiver, Root::Temp(dest));
+                return;
+            }
+            _ => {}
+        }
+        if let TempFact::NewPool(pool) = self.fcx.temp_fact(dest).clone() {
+            // A pool-like handle made by a method (`client.get_connection_manager()`).
+            self.build_pool(state, dest, pool, span, block, path);
+            return;
+        }
+        // `config.connect(..)`: an acquire entry written as a path call on
+        // the receiver's declared type.
+        if let Some(mut written) = self.fcx.operand_type_path(receiver, self.file) {
+            written.push(name.to_string());
+            if let Some(acquired) = self.file.path_acquire(&written) {
+                self.mark_used(state, receiver);
+                self.acquire_each(state, dest, acquired, None, span, block, path);
+                return;
+            }
+        }
+        // A connection the caller owns, known by its declared type
+        // (`client: &mut Client`): what it opens is ours.
+        if let Some(owner) = self.fcx.operand_resource(receiver, self.file) {
+            if let Some(derived) = self.acquire_from_resource(owner, name) {
+                self.database_temps.insert(dest);
+                self.acquire(state, dest, None, Some(derived), None, span, block, path);
+                return;
+            }
+        }
+
+        // A workspace function with a summary: what it acquires from the
+        // pools it is given, and the connection it returns.
+        let method_callee = Callee::Method {
+            receiver: receiver.clone(),
+            name: name.to_string(),
+        };
+        let summary = self.summary_for(&method_callee);
+        if let Some(summary) = summary {
+            let operands = call_operands(&method_callee, args);
+            self.summary_keeps(state, summary, &operands);
+            self.summary_acquires(state, summary, &operands, span, path);
+            self.record_passes(state, summary, &operands, span, path);
+        }
+
+        // 3. Connections given as arguments.
+        let receiver_fact = self.fcx.operand_fact(receiver, self.file);
+        let receiver_is_static = matches!(receiver_fact, TempFact::Static(_));
+        let executor = is_executor_method(self.file, name);
+        for arg in args {
+            let owned = self.owned(state, arg);
+            for n in owned.into_iter().rev() {
+                let tracked = self.shared.tracked[state.instances[n].tracked as usize].clone();
+                let listed = |entries: &[String]| method_listed(entries, name);
+                let release = tracked
+                    .resource
+                    .is_some_and(|r| listed(&self.table().resource(r).release));
+                let leak = tracked
+                    .resource
+                    .is_some_and(|r| listed(&self.table().resource(r).leak));
+                let instance = state.instances.remove(n);
+                // A static's cell or collection (`CELL.set(conn)`,
+                // `PARKED.lock().unwrap().push(conn)`) outlives everything.
+                let stores = core.static_store_methods.iter().any(|m| m == name)
+                    || core.collection_insert_methods.iter().any(|m| m == name);
+                if receiver_is_static && stores {
+                    let TempFact::Static(target) = &receiver_fact else {
+                        unreachable!()
+                    };
+                    self.store_static(&instance, target, span, path);
+                } else if core.collection_insert_methods.iter().any(|m| m == name)
+                    && self.accumulates(&instance, receiver, block)
+                {
+                    let collection = operand_text(self.ir(), receiver);
+                    self.fact(
+                        FactKind::Accumulated {
+                            collection: collection.clone(),
+                        },
+                        &instance,
+                        span,
+                        path,
+                        format!("kept in `{collection}`, which outlives the loop"),
+                    );
+                } else if leak {
+                    self.leak(&instance, &format!("`.{name}()`"), span, path);
+                } else if release {
+                    // given back explicitly
+                } else {
+                    self.hand_over(instance);
+                }
+            }
+            let reads_only =
+                matches!(&receiver_fact, TempFact::Query(sql) if is_read_only_sql(sql));
+            if reads_only {
+                self.read_only_temps.insert(dest);
+            }
+            for n in self.reached(state, arg) {
+                // A query given a connection runs on it, whatever the
+                // method is called (`sql_query("BEGIN").execute(&mut conn)`).
+                if executor || matches!(receiver_fact, TempFact::Query(_)) {
+                    if let TempFact::Query(sql) = &receiver_fact {
+                        let sql = sql.clone();
+                        self.raw_sql(&mut state.instances[n], &sql, dest);
+                    }
+                }
+                let instance = &mut state.instances[n];
+                instance.used |= !reads_only;
+                if !instance.borrowers.contains(&Root::Temp(dest)) {
+                    instance.borrowers.push(Root::Temp(dest));
+                }
+            }
+            if executor {
+                if let TempFact::Pool(info) = self.fcx.operand_fact(arg, self.file) {
+                    self.nested_check(state, &info.key, span, path, true);
+                }
+            }
+        }
+        if let Some(summary) = summary {
+            let operands = call_operands(&method_callee, args);
+            self.summary_returns(state, summary, &operands, dest, span, block, path);
+        }
+    }
+
+    /// An acquire written as a path call: one connection per resource it
+    /// gives (both halves of a `(client, connection)` tuple).
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn acquire_each(
+        &mut self,
+        state: &mut State,
+        dest: TempId,
+        acquired: Vec<(ResourceId, Option<u32>)>,
+        pool: Option<PoolInfo>,
+        span: Span,
+        block: BlockId,
+        path: &mut Rc<PathNode>,
+    ) {
+        for (resource, element) in acquired {
+            self.acquire(
+                state,
+                dest,
+                element,
+                Some(resource),
+                pool.clone(),
+                span,
+                block,
+                path,
+            );
+        }
+    }
+
+    /// `conn.begin()`: a resource acquired from another one.
+    pub(super) fn acquire_from_resource(
+        &self,
+        from: ResourceId,
+        method: &str,
+    ) -> Option<ResourceId> {
+        let pack = &self.table().packs[from.pack];
+        pack.resources.iter().enumerate().find_map(|(index, spec)| {
+            spec.acquire
+                .iter()
+                .filter_map(|e| split_method_entry(e))
+                .any(|(type_name, m)| m == method && self.file.resource_named(from, type_name))
+                .then_some(ResourceId {
+                    pack: from.pack,
+                    index,
+                })
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn acquire(
+        &mut self,
+        state: &mut State,
+        dest: TempId,
+        element: Option<u32>,
+        resource: Option<ResourceId>,
+        pool: Option<PoolInfo>,
+        span: Span,
+        block: BlockId,
+        path: &mut Rc<PathNode>,
+    ) {
+        let Some(resource) = resource else { return };
+        let spec = self.table().resource(resource);
+        let tracked = Tracked {
+            connection: ConnectionKind::Resource(spec.kind),
+            resource: Some(resource),
+            resource_name: spec.name.clone(),
+            site: span,
+            pool,
+            loop_id: self.ir().blocks[block as usize].loop_id,
+            drop_releases: spec.drop_releases,
+            body: self.body,
+            param: None,
+        };
+        let id = self.track(tracked, element, false);
+        *path = push_step(path, span, String::from("acquired here"));
+        self.start_instance(state, id, dest, element, path.depth);
+    }
+
+    pub(super) fn build_pool(
+        &mut self,
+        state: &mut State,
+        dest: TempId,
+        pool: PoolId,
+        span: Span,
+        block: BlockId,
+        path: &mut Rc<PathNode>,
+    ) {
+        let tracked = Tracked {
+            connection: ConnectionKind::Pool,
+            resource: None,
+            resource_name: self.table().pool(pool).name.clone(),
+            site: span,
+            pool: None,
+            loop_id: self.ir().blocks[block as usize].loop_id,
+            drop_releases: true,
+            body: self.body,
+            param: None,
+        };
+        let id = self.track(tracked, None, true);
+        *path = push_step(path, span, String::from("pool built here"));
+        self.start_instance(state, id, dest, None, path.depth);
+    }
+
+    pub(super) fn track(&mut self, tracked: Tracked, element: Option<u32>, is_pool: bool) -> u32 {
+        let key = (
+            tracked.body,
+            tracked.site,
+            tracked.resource,
+            element,
+            is_pool,
+        );
+        if let Some(&id) = self.shared.tracked_ids.get(&key) {
+            return id;
+        }
+        let id = self.shared.tracked.len() as u32;
+        self.shared.tracked.push(tracked);
+        self.shared.tracked_ids.insert(key, id);
+        id
+    }
+
+    pub(super) fn start_instance(
+        &mut self,
+        state: &mut State,
+        tracked: u32,
+        dest: TempId,
+        element: Option<u32>,
+        depth: u32,
+    ) {
+        // A loop that comes back to the same acquire: the previous one is gone.
+        state.instances.retain(|i| i.tracked != tracked);
+        state.instances.push(Instance {
+            tracked,
+            holder: Root::Temp(dest),
+            element,
+            binding: None,
+            borrowers: Vec::new(),
+            used: false,
+            raw_tx: RawTx::Closed,
+            manually_dropped: None,
+            in_closure: None,
+            quiet_await: false,
+            shared: false,
+            borrowed: false,
+            path_start: depth,
+        });
+        state.instances.sort_by_key(|i| i.tracked);
+    }
+
+    pub(super) fn raw_sql(&self, instance: &mut Instance, sql: &str, dest: TempId) {
+        let tracked = &self.shared.tracked[instance.tracked as usize];
+        if tracked.connection != ConnectionKind::Resource(ResourceKind::Pooled) {
+            return;
+        }
+        let Some(resource) = tracked.resource else {
+            return;
+        };
+        let Some(raw) = &self.table().packs[resource.pack].raw_sql else {
+            return;
+        };
+        let statement = sql.trim_start().to_ascii_uppercase();
+        let starts = |words: &[String]| {
+            words.iter().any(|w| {
+                statement.starts_with(w.as_str())
+                    && statement[w.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(|c| !c.is_ascii_alphanumeric() && c != '_')
+            })
+        };
+        if starts(&raw.begin) {
+            instance.raw_tx = RawTx::Pending(dest, true);
+        } else if starts(&raw.end) {
+            instance.raw_tx = RawTx::Pending(dest, false);
+        }
+    }
+}
+
+pub(super) fn operand_text(ir: &FnIr, operand: &Operand) -> String {
+    match operand {
+        Operand::Place { place, .. } => {
+            let mut text = match &place.root {
+                PlaceRoot::Local(local) => ir.local_name(*local).to_string(),
+                PlaceRoot::Path(path) => path.join("::"),
+            };
+            for field in &place.fields {
+                text.push('.');
+                text.push_str(field);
+            }
+            text
+        }
+        _ => String::from("a collection"),
+    }
+}
+
+/// Whether a pack entry list names this method (`Type::method` entries).
+pub(super) fn method_listed(entries: &[String], method: &str) -> bool {
+    entries
+        .iter()
+        .any(|e| e.rsplit("::").next() == Some(method))
+}

@@ -1,0 +1,185 @@
+//! A second connection from a pool a held one came from: directly, or
+//! through a workspace function's summary; and what a summarised callee
+//! returns or keeps.
+
+use super::*;
+
+impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
+    pub(super) fn nested_check(
+        &mut self,
+        state: &State,
+        pool_key: &str,
+        span: Span,
+        path: &Rc<PathNode>,
+        implicit: bool,
+    ) {
+        self.nested_check_through(state, pool_key, span, path, implicit, None);
+    }
+
+    /// `through`: the workspace function that acquires, with where it does.
+    pub(super) fn nested_check_through(
+        &mut self,
+        state: &State,
+        pool_key: &str,
+        span: Span,
+        path: &Rc<PathNode>,
+        implicit: bool,
+        through: Option<(&SummaryAcquire, &str)>,
+    ) {
+        let held: Vec<Instance> = state
+            .instances
+            .iter()
+            .filter(|i| {
+                let tracked = &self.shared.tracked[i.tracked as usize];
+                matches!(
+                    tracked.connection,
+                    ConnectionKind::Resource(ResourceKind::Pooled | ResourceKind::Transaction)
+                ) && tracked.pool.as_ref().is_some_and(|p| p.key == pool_key)
+                    && matches!(i.holder, Root::Local(_))
+                    && i.in_closure.is_none()
+                    && i.manually_dropped.is_none()
+            })
+            .cloned()
+            .collect();
+        if let Some(instance) = held.first() {
+            let note = match through {
+                Some((_, callee)) => {
+                    format!("`{callee}` checks out another connection from `{pool_key}`")
+                }
+                None if implicit => format!("`{pool_key}` checks out another connection here"),
+                None => format!("a second connection is acquired from `{pool_key}` here"),
+            };
+            let before = self.shared.facts.len();
+            self.fact(
+                FactKind::NestedAcquire { implicit },
+                instance,
+                span,
+                path,
+                note,
+            );
+            if let (Some((acquire, _)), true) = (through, self.shared.facts.len() > before) {
+                // Show where, inside the callee, the connection is taken.
+                if let Some(fact) = self.shared.facts.last_mut() {
+                    let mut chain = acquire.via.join(" -> ");
+                    if !chain.is_empty() {
+                        chain = format!(" (through {chain})");
+                    }
+                    let verb = if acquire.implicit {
+                        "runs a query on the pool"
+                    } else {
+                        "acquires"
+                    };
+                    fact.path.push(PathStep {
+                        at: acquire.at,
+                        note: format!("it {verb} here{chain}"),
+                    });
+                }
+            }
+        }
+    }
+
+    /// A call to a workspace function: a second acquire from a pool the
+    /// caller holds a connection of, through the callee's summary.
+    /// Pools lent to a function that keeps a clone of them live on.
+    pub(super) fn summary_keeps(
+        &self,
+        state: &mut State,
+        summary: &FnSummary,
+        operands: &[&Operand],
+    ) {
+        for &param in &summary.keeps {
+            let Some(operand) = operands.get(param) else {
+                continue;
+            };
+            for n in self.reached(state, operand) {
+                let tracked = &self.shared.tracked[state.instances[n].tracked as usize];
+                if tracked.connection == ConnectionKind::Pool {
+                    state.instances[n].shared = true;
+                }
+            }
+        }
+    }
+
+    pub(super) fn summary_acquires(
+        &mut self,
+        state: &State,
+        summary: &FnSummary,
+        operands: &[&Operand],
+        span: Span,
+        path: &Rc<PathNode>,
+    ) {
+        for acquire in &summary.acquires {
+            let Some(key) = self.caller_pool_key(operands, acquire) else {
+                continue;
+            };
+            self.nested_check_through(
+                state,
+                &key,
+                span,
+                path,
+                acquire.implicit,
+                Some((acquire, &summary.name)),
+            );
+        }
+    }
+
+    /// The caller's name for a pool the callee reaches through a parameter:
+    /// `state.repo` + `pool` for `state.repo.find()` acquiring from `self.pool`.
+    pub(super) fn caller_pool_key(
+        &self,
+        operands: &[&Operand],
+        acquire: &SummaryAcquire,
+    ) -> Option<String> {
+        let operand = operands.get(acquire.param)?;
+        if acquire.fields.is_empty() {
+            if let TempFact::Pool(info) = self.fcx.operand_fact(operand, self.file) {
+                return Some(info.key);
+            }
+        }
+        // A generic executor acquires only when given a pool.
+        acquire.pool?;
+        let Operand::Place { place, .. } = operand else {
+            return None;
+        };
+        let mut key = self.fcx.place_key(place);
+        for field in &acquire.fields {
+            key.push('.');
+            key.push_str(field);
+        }
+        Some(key)
+    }
+
+    /// A connection returned by a workspace function (`get_conn(&pool)`,
+    /// `app.db_write()`): acquired at the call.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn summary_returns(
+        &mut self,
+        state: &mut State,
+        summary: &FnSummary,
+        operands: &[&Operand],
+        dest: TempId,
+        span: Span,
+        block: BlockId,
+        path: &mut Rc<PathNode>,
+    ) {
+        let Some(resource) = summary.returns else {
+            return;
+        };
+        let pool = summary.acquires.iter().find_map(|acquire| {
+            let key = self.caller_pool_key(operands, acquire)?;
+            Some(PoolInfo {
+                id: acquire.pool?,
+                key,
+            })
+        });
+        self.acquire(state, dest, None, Some(resource), pool, span, block, path);
+    }
+
+    pub(super) fn summary_for(&self, callee: &Callee) -> Option<&'a FnSummary> {
+        let key = callee_key(callee, &self.fcx, self.file)?;
+        if key == self.ir().name {
+            return None;
+        }
+        self.file.summaries.get(&key)
+    }
+}
