@@ -52,7 +52,7 @@ struct Args {
     packages: Vec<String>,
 
     /// Report on every member of the workspace
-    #[arg(long, conflicts_with = "paths")]
+    #[arg(long, alias = "all", conflicts_with = "paths")]
     workspace: bool,
 
     /// With --workspace: leave out this package (repeatable; globs allowed)

@@ -704,3 +704,34 @@ fn every_recipe_runs_the_binary_directly() {
         assert!(entry.contains("entry: cargo-connleak"), "{entry}");
     }
 }
+
+/// Issue 12, item 3: a suppression between an attribute and the `fn` covers
+/// the fn, and when it covers nothing its help does not tell to put it
+/// where it already is.
+#[test]
+fn a_suppression_after_the_attributes_covers_the_item_and_its_help_fits() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures/suppressions/attributes_and_block_comments.rs");
+    let output = run(
+        Path::new(env!("CARGO_MANIFEST_DIR")),
+        &["--color", "never", fixture.to_str().expect("UTF-8 path")],
+        NO_ENV,
+    );
+    let text = stdout(&output);
+    // Of the eight leaks, only the two whose comment does not apply are
+    // reported: the fns after their attributes are covered.
+    assert_eq!(
+        text.matches("error[leaked-connection]").count(),
+        2,
+        "{text}"
+    );
+    let stale = text
+        .split("\n\n")
+        .find(|diagnostic| diagnostic.contains("stale_after_the_attribute"))
+        .unwrap_or_else(|| panic!("the stale suppression is reported:\n{text}"));
+    assert!(
+        stale.contains("help: remove `held-across-await` from it: nothing in `stale_after_the_attribute` needs it"),
+        "{stale}"
+    );
+    assert!(!stale.contains("move it"), "{stale}");
+}
