@@ -1,0 +1,258 @@
+//! Lowering: syn syntax trees to the plain-data model.
+//!
+//! Owns the translation of one parsed file into a [`FileIr`]: items for the
+//! workspace index, and one control-flow graph per body (functions, methods,
+//! closures, async blocks). It records calls, places, string literals and
+//! types as written and decides nothing about databases: which call acquires
+//! or releases is the packs' business, in `flow`. The only roles it knows are
+//! the language's own (panic macros, join macros, entry-point and test
+//! attributes), read from the core pack.
+//!
+//! Runs on the worker that parsed the file; nothing it returns holds syn.
+
+use std::collections::BTreeSet;
+
+use proc_macro2::{TokenStream, TokenTree};
+use quote::ToTokens;
+
+use crate::model::relevance::{BodySelection, Vocabulary};
+use crate::model::spans;
+use syn::parse::{Parse, ParseStream, Parser};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit::Visit;
+use syn::{Attribute, Block as SynBlock, Expr, Item, Pat, Stmt, Token, Type};
+
+use super::{
+    AggregateKind, Block, BlockId, BodyKind, Callee, Capture, Edge, EdgeKind, ExitKind, FieldDef,
+    FileIr, FnId, FnIr, FnRole, ItemExtent, Local, LocalId, LoopId, LoopInfo, ModDecl, Mode, Op,
+    OpKind, Operand, Place, PlaceRoot, StaticDef, StructDef, TempId, Terminator, TypeAlias,
+    TypeRef, UseItem,
+};
+use crate::packs::CoreRoles;
+use crate::source::SourceFile;
+use crate::source::{FileId, Span};
+
+mod body;
+mod control;
+mod exprs;
+mod items;
+mod macros;
+mod nested;
+mod syntax;
+
+use body::*;
+use items::*;
+use syntax::*;
+
+pub use items::type_ref;
+
+/// Expressions nested deeper than this are not followed further: the rest of
+/// such an expression is treated as opaque, so that lowering never recurses
+/// without bound on generated code.
+const MAX_EXPR_DEPTH: u32 = 400;
+
+/// Lowers a parsed file: its items, and the bodies that mention a word of
+/// `vocabulary` (`None`: every body); the others keep their signature and
+/// no blocks (see [`crate::model::relevance`]).
+pub fn lower_file(
+    syntax: &syn::File,
+    file: FileId,
+    source: &SourceFile,
+    core: &CoreRoles,
+    vocabulary: Option<&Vocabulary>,
+) -> FileIr {
+    let mut uses = Vec::new();
+    let mut inline = Vec::new();
+    collect_uses(&syntax.items, false, &mut uses, &mut inline);
+    let imported = vocabulary.map(|words| {
+        // `use super::*` in an inline module (`mod tests`) brings what this
+        // file already imports: not a glob from elsewhere.
+        let from_elsewhere = uses
+            .iter()
+            .zip(&inline)
+            .filter(|(item, inline)| {
+                !(**inline && item.glob && item.path.first().is_some_and(|s| s == "super"))
+            })
+            .map(|(item, _)| item);
+        words.imported_by(from_elsewhere)
+    });
+    let selection = BodySelection {
+        vocabulary,
+        imported: imported.as_ref(),
+        source,
+    };
+    let mut lowerer = FileLowerer {
+        core,
+        selection,
+        ir: FileIr {
+            file,
+            lines: source.line_count(),
+            uses,
+            ..FileIr::default()
+        },
+    };
+    let mut roots = BTreeSet::new();
+    RootCollector { roots: &mut roots }.visit_file(syntax);
+    let scope = ItemScope::default();
+    lowerer.items(&syntax.items, &scope);
+    lowerer.ir.crate_roots = roots.into_iter().collect();
+    let mut ir = lowerer.ir;
+    release_spare_capacity(&mut ir);
+    ir
+}
+
+/// Lowers bodies a first lowering skipped (`wanted`: their ids), once the
+/// workspace shows they matter (see [`crate::model::relevance`]). Only each
+/// function's own text is parsed, laid out at its place in the file so that
+/// every span is the one a whole-file parse gives. Their closures and async
+/// blocks are added at the end of the file's functions.
+pub fn lower_skipped_bodies(
+    ir: &mut FileIr,
+    source: &SourceFile,
+    core: &CoreRoles,
+    wanted: &[FnId],
+) {
+    for &id in wanted {
+        let Some(function) = ir.functions.get(id as usize) else {
+            continue;
+        };
+        if !function.blocks.is_empty() {
+            continue;
+        }
+        let extent = ir.items.iter().find(|extent| {
+            extent.name == function.name
+                && extent.span.start <= function.span.start
+                && function.end_span.end <= extent.span.end
+        });
+        let Some(extent) = extent else {
+            continue;
+        };
+        let (name, self_type, role) = (
+            function.name.clone(),
+            function.self_type.clone(),
+            function.role,
+        );
+        let text = text_in_place(source, extent.span);
+        if let Ok(item) = syn::parse_str::<syn::ImplItemFn>(&text) {
+            let mut lowerer = FileLowerer {
+                core,
+                selection: BodySelection {
+                    vocabulary: None,
+                    imported: None,
+                    source,
+                },
+                ir: FileIr {
+                    functions: std::mem::take(&mut ir.functions),
+                    ..FileIr::default()
+                },
+            };
+            let name_span = item.sig.ident.span();
+            lowerer.function(
+                Some(id),
+                name,
+                self_type,
+                &item.sig,
+                &item.block,
+                role,
+                name_span,
+            );
+            ir.functions = lowerer.ir.functions;
+        }
+        proc_macro2::extra::invalidate_current_thread_spans();
+    }
+}
+
+/// The text of `span` preceded by blank lines and spaces up to where it
+/// starts in the file: parsed alone, it gets the positions it has there.
+fn text_in_place(source: &SourceFile, span: Span) -> String {
+    let line_start = source.offset(crate::source::Pos {
+        line: span.start.line,
+        column: 0,
+    });
+    let start = source.offset(span.start);
+    let end = source.offset(span.end).max(start);
+    let lines_before = span.start.line.saturating_sub(1) as usize;
+    let columns_before = source.text[line_start..start].chars().count();
+    let mut text = String::with_capacity(lines_before + columns_before + end - start);
+    text.extend(std::iter::repeat_n('\n', lines_before));
+    text.extend(std::iter::repeat_n(' ', columns_before));
+    text.push_str(&source.text[start..end]);
+    text
+}
+
+/// The IR of every file stays alive until the end of the run, while vectors
+/// grown by pushing keep up to half their capacity unused: give it back.
+fn release_spare_capacity(ir: &mut FileIr) {
+    for function in &mut ir.functions {
+        for block in &mut function.blocks {
+            block.ops.shrink_to_fit();
+        }
+        function.blocks.shrink_to_fit();
+        function.locals.shrink_to_fit();
+    }
+    ir.functions.shrink_to_fit();
+    ir.uses.shrink_to_fit();
+    ir.items.shrink_to_fit();
+}
+
+/// `(line, column)` of a proc-macro2 span, as the model stores it.
+pub fn span_of(span: proc_macro2::Span) -> Span {
+    Span {
+        start: super::spans::pos(span.start()),
+        end: super::spans::pos(span.end()),
+    }
+}
+
+fn spanned(node: &impl Spanned) -> Span {
+    span_of(node.span())
+}
+
+/// Text of a syntax node for witness notes, shortened.
+fn short_text(node: &impl ToTokens) -> String {
+    let text = tidy_tokens(&node.to_token_stream().to_string());
+    if text.chars().count() > 40 {
+        let cut: String = text.chars().take(37).collect();
+        format!("{cut}...")
+    } else {
+        text
+    }
+}
+
+/// Token text as people write it: proc-macro2 prints `Some (x)`,
+/// `a :: b`, `& conn`; notes quote it, so close those gaps.
+fn tidy_tokens(text: &str) -> String {
+    let mut tidy = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for (spaced, tight) in [
+        (" :: ", "::"),
+        (" ( ", "("),
+        (" (", "("),
+        ("( ", "("),
+        (" )", ")"),
+        (" [ ", "["),
+        (" ]", "]"),
+        (" ,", ","),
+        (" . ", "."),
+        (" ?", "?"),
+        (" ! ", "!"),
+        ("& ", "&"),
+    ] {
+        tidy = tidy.replace(spaced, tight);
+    }
+    tidy
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn notes_quote_patterns_as_written() {
+        let pattern: Pat = syn::parse_quote!(Some(Event { kind, .. }));
+        assert_eq!(short_text(&pattern), "Some(Event { kind, .. })");
+        let pattern: Pat = syn::parse_quote!(&Ok((id, name)));
+        assert_eq!(short_text(&pattern), "&Ok((id, name))");
+        let pattern: Pat = syn::parse_quote!(Status::Failed(_));
+        assert_eq!(short_text(&pattern), "Status::Failed(_)");
+    }
+}
