@@ -131,9 +131,11 @@ impl Baseline {
             .map_err(|problem| format!("invalid baseline {}: {problem}", path.display()))
     }
 
-    pub fn write(&self, path: &Path) -> Result<(), String> {
-        fs::write(path, self.to_json())
-            .map_err(|error| format!("cannot write baseline {}: {}", path.display(), error))
+    /// Writes the baseline to `path`, which must lie inside the repository
+    /// `root` and not through a symbolic link ([`crate::write_guard`]).
+    pub fn write(&self, path: &Path, root: &Path) -> Result<(), String> {
+        crate::write_guard::write_file(path, self.to_json().as_bytes(), root)
+            .map_err(|error| format!("cannot write baseline: {error}"))
     }
 
     /// Drops the report's findings that the baseline records, counting them

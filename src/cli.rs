@@ -27,7 +27,7 @@ use crate::changes::ChangedLines;
 use crate::discovery::{self, CargoTarget};
 use crate::findings::Level;
 use crate::rules::Lint;
-use crate::{reporting, spelling, Options, Report};
+use crate::{fixes, reporting, spelling, write_guard, Options, Report};
 
 /// Exit status of a usage error, as clap uses for its own.
 const USAGE_ERROR: i32 = 2;
@@ -142,6 +142,18 @@ struct Args {
     #[arg(long, value_name = "FILE", conflicts_with_all = ["baseline", "changed_since"])]
     write_baseline: Option<PathBuf>,
 
+    /// Apply the machine-applicable fixes to the files, then report what is left
+    #[arg(long, conflicts_with_all = ["write_baseline", "diff"])]
+    fix: bool,
+
+    /// With --fix: fix even when the tree has uncommitted changes or is not in git
+    #[arg(long, requires = "fix")]
+    allow_dirty: bool,
+
+    /// Print the machine-applicable fixes as a unified diff instead of the report
+    #[arg(long, conflicts_with = "write_baseline")]
+    diff: bool,
+
     /// With --baseline: list on stderr the entries that match no finding any more
     #[arg(long, requires = "baseline")]
     list_fixed: bool,
@@ -196,6 +208,10 @@ enum Format {
     Github,
     /// cargo's JSON messages (rust-analyzer, cargo tooling)
     Cargo,
+    /// one self-contained HTML page, with each path drawn over its code
+    Html,
+    /// a GitLab Code Quality report
+    Gitlab,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -297,8 +313,14 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         parse_only: parsed.parse_only,
         lower_all: parsed.lower_all,
     };
+    // Like `cargo fix`: edits land only where git can show and undo them.
+    if parsed.fix && !parsed.allow_dirty {
+        if let Err(message) = fixes::applying::check_clean(&git_workdir(&parsed.paths)) {
+            return usage_error(&message);
+        }
+    }
     let mut report = crate::run(&options);
-    let reporting_started = Instant::now();
+    let mut reporting_started = Instant::now();
 
     // A run that could not start says why, and nothing else.
     if !report.selection_errors.is_empty() {
@@ -322,15 +344,38 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         }
         return write_baseline(&report, path, parsed.quiet);
     }
-    let mut fixed = Vec::new();
-    if let Some(baseline) = &baseline {
-        fixed = baseline.apply(&mut report);
+    let mut fixed = filter(&mut report, baseline.as_ref(), changed.as_ref());
+
+    let mut fix_failed = false;
+    if parsed.fix {
+        let mut total = fixes::applying::Written::default();
+        // A fix waits when another one in its function comes first; each
+        // round checks the tree again, so it is worked out on the new text.
+        for _ in 0..MAX_FIX_ROUNDS {
+            let round = fixes::applying::write_round(&report, &report.display_root);
+            let progressed = round.fixed > 0 && round.errors.is_empty();
+            total.fixed += round.fixed;
+            total.files.extend(round.files);
+            total.errors.extend(round.errors);
+            total.held_back = round.held_back;
+            if !progressed {
+                break;
+            }
+            report = crate::run(&options);
+            reporting_started = Instant::now();
+            fixed = filter(&mut report, baseline.as_ref(), changed.as_ref());
+        }
+        eprint!("{}", fix_summary(&total));
+        fix_failed = !total.errors.is_empty();
     }
-    if let Some(changed) = &changed {
-        let display_root = report.display_root.clone();
-        changed.retain_touching(&mut report, &display_root);
+    if parsed.diff {
+        let (diff, count, held_back, needs_a_person) = fixes::applying::diff_round(&report);
+        eprint!("{}", diff_summary(count, held_back, needs_a_person));
+        return match finish(write_stdout(&diff)) {
+            0 => report.exit_code(),
+            failed => failed,
+        };
     }
-    report.leave_out_test_code();
 
     let to_terminal = match &parsed.output {
         Some(_) => false,
@@ -353,13 +398,15 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
                 out.flush()
             };
             match &parsed.output {
-                Some(path) => write_file(path, |file| {
-                    if colour == ColorChoice::Always {
-                        render(&mut Ansi::new(file))
+                Some(path) => {
+                    let mut bytes = Vec::new();
+                    let rendered = if colour == ColorChoice::Always {
+                        render(&mut Ansi::new(&mut bytes))
                     } else {
-                        render(&mut NoColor::new(file))
-                    }
-                }),
+                        render(&mut NoColor::new(&mut bytes))
+                    };
+                    rendered.and_then(|()| write_output(path, &bytes))
+                }
                 None => {
                     let stdout = StandardStream::stdout(colour);
                     let mut lock = stdout.lock();
@@ -374,6 +421,17 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
             let targets = cargo_targets(&report);
             write_text(&parsed.output, &reporting::cargo::render(&report, &targets))
         }
+        Format::Html => {
+            let crates = cargo_targets(&report)
+                .into_iter()
+                .map(|(file, target)| (file, target.package_name))
+                .collect();
+            write_text(
+                &parsed.output,
+                &reporting::html::render(&report, &crates, &report.display_root),
+            )
+        }
+        Format::Gitlab => write_text(&parsed.output, &reporting::gitlab::render(&report)),
     };
     report.stats.timings.report += reporting_started.elapsed();
     if parsed.timings {
@@ -393,9 +451,88 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         }
     }
     match finish(written) {
+        0 if fix_failed => USAGE_ERROR,
         0 => report.exit_code(),
         failed => failed,
     }
+}
+
+/// Rounds of `--fix` at most: each fixes at most one finding per function.
+const MAX_FIX_ROUNDS: usize = 8;
+
+/// The baseline and the changed lines, applied to a run's report, then
+/// test code left out unless asked for; returns the baseline entries that
+/// matched nothing. Fixes and every format see what is left.
+fn filter(
+    report: &mut Report,
+    baseline: Option<&Baseline>,
+    changed: Option<&ChangedLines>,
+) -> Vec<baseline::Entry> {
+    let mut fixed = Vec::new();
+    if let Some(baseline) = baseline {
+        fixed = baseline.apply(report);
+    }
+    if let Some(changed) = changed {
+        let display_root = report.display_root.clone();
+        changed.retain_touching(report, &display_root);
+    }
+    report.leave_out_test_code();
+    fixed
+}
+
+/// What `--fix` did, for stderr.
+fn fix_summary(written: &fixes::applying::Written) -> String {
+    let mut text = if written.fixed == 0 && !written.errors.is_empty() {
+        String::from("connleak: no fix could be written\n")
+    } else if written.fixed == 0 {
+        String::from("connleak: nothing to fix\n")
+    } else {
+        let mut files = written.files.clone();
+        files.sort();
+        files.dedup();
+        format!(
+            "connleak: fixed {} in {}: {}\n",
+            match written.fixed {
+                1 => String::from("1 finding"),
+                count => format!("{count} findings"),
+            },
+            match files.len() {
+                1 => String::from("1 file"),
+                count => format!("{count} files"),
+            },
+            files.join(", ")
+        )
+    };
+    if written.held_back > 0 {
+        text.push_str(&format!(
+            "connleak: {} more could not be applied in {MAX_FIX_ROUNDS} rounds; run --fix again\n",
+            written.held_back
+        ));
+    }
+    for error in &written.errors {
+        text.push_str(&format!("error: {error}\n"));
+    }
+    text
+}
+
+/// What `--diff` shows and leaves out, for stderr.
+fn diff_summary(count: usize, held_back: usize, needs_a_person: usize) -> String {
+    let mut text = match count {
+        0 => String::from("connleak: no fix to apply\n"),
+        1 => String::from("connleak: 1 fix; `--fix` applies it\n"),
+        count => format!("connleak: {count} fixes; `--fix` applies them\n"),
+    };
+    if held_back > 0 {
+        text.push_str(&format!(
+            "connleak: {held_back} more come after these (another fix in the same function goes first)\n"
+        ));
+    }
+    if needs_a_person > 0 {
+        text.push_str(&format!(
+            "connleak: {needs_a_person} suggestion(s) need a person and are not in the diff (see the report)\n"
+        ));
+    }
+    text
 }
 
 /// One error on stderr, `error: file:line: message`.
@@ -409,30 +546,19 @@ fn print_error_line(error: &crate::source::FileError) {
 /// Writes a whole text to `--output FILE`, or to stdout.
 fn write_text(output: &Option<PathBuf>, text: &str) -> std::io::Result<()> {
     match output {
-        Some(path) => write_file(path, |file| file.write_all(text.as_bytes())),
+        Some(path) => write_output(path, text.as_bytes()),
         None => write_stdout(text),
     }
 }
 
-/// Creates `path` and lets `write` fill it; an error names the file.
-fn write_file(
-    path: &Path,
-    write: impl FnOnce(&mut std::io::BufWriter<std::fs::File>) -> std::io::Result<()>,
-) -> std::io::Result<()> {
-    let named = |error: std::io::Error| {
-        std::io::Error::new(
-            error.kind(),
-            format!(
-                "{}: {}",
-                path.display(),
-                crate::workspace::io_message(&error)
-            ),
-        )
-    };
-    let file = std::fs::File::create(path).map_err(named)?;
-    let mut buffered = std::io::BufWriter::new(file);
-    write(&mut buffered).map_err(named)?;
-    buffered.flush().map_err(named)
+/// `--output FILE`: only inside the repository and never through a link
+/// ([`write_guard`]), as every file connleak writes.
+fn write_output(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let written = std::env::current_dir()
+        .map_err(|error| format!("cannot read the current folder: {error}"))
+        .and_then(|folder| write_guard::repository_root(&folder))
+        .and_then(|root| write_guard::write_file(path, bytes, &root));
+    written.map_err(|message| std::io::Error::other(format!("--output: {message}")))
 }
 
 /// Levels for named lints in command-line order, and what becomes of
@@ -629,7 +755,11 @@ fn verbose_summary(report: &Report) -> String {
 /// findings are missing from the baseline.
 fn write_baseline(report: &Report, path: &Path, quiet: bool) -> i32 {
     let baseline = Baseline::from_report(report);
-    if let Err(message) = baseline.write(path) {
+    let written = std::env::current_dir()
+        .map_err(|error| format!("cannot read the current folder: {error}"))
+        .and_then(|folder| write_guard::repository_root(&folder))
+        .and_then(|root| baseline.write(path, &root));
+    if let Err(message) = written {
         return usage_error(&message);
     }
     if !quiet {

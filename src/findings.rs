@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use crate::fixes::{Fix, Remedy};
 use crate::flow::PathStep;
 use crate::rules::Lint;
 use crate::source::Location;
@@ -62,6 +63,12 @@ pub struct Finding {
     /// reach. Left out of the report by default, and never fails the run
     /// unless configured to.
     pub in_test_code: bool,
+    /// What would fix it, as its rule sees it; [`crate::fixes`] works out
+    /// the edits in the text.
+    pub remedy: Option<Remedy>,
+    /// The suggested edits, when the text allows them; filled in by the
+    /// pipeline.
+    pub fix: Option<Fix>,
 }
 
 /// Counters for the closing summary and `stats` in JSON.

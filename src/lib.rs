@@ -30,7 +30,10 @@
 //!
 //! - **syn stops at lowering.** `proc_macro2` spans are not `Send`: a file is
 //!   read, parsed and lowered on one worker, and only plain data
-//!   ([`model::FileIr`]) crosses threads. Rules never see syn.
+//!   ([`model::FileIr`]) crosses threads. Rules never see syn. The one
+//!   later reader is [`fixes`]: where a statement ends is syntax, so a file
+//!   with a fix to suggest is parsed again, on a worker, and only edits
+//!   leave it.
 //! - **Analysis never fails.** It returns findings plus errors; only discovery,
 //!   configuration and the command line deal in `Result`.
 //! - **Packs are the only place a database crate is named.** The flow analysis
@@ -62,6 +65,7 @@ pub mod cli;
 pub mod config;
 pub mod discovery;
 pub mod findings;
+pub mod fixes;
 pub mod flow;
 pub mod lexer;
 pub mod model;
@@ -75,6 +79,7 @@ pub mod spelling;
 pub mod suppressions;
 pub mod test_code;
 pub mod workspace;
+pub mod write_guard;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -750,6 +755,7 @@ fn check_parsed(
         (a.primary, a.lint.name(), &a.message).cmp(&(b.primary, b.lint.name(), &b.message))
     });
     findings.dedup_by(|a, b| a.primary == b.primary && a.lint == b.lint);
+    fixes::suggest_all(&mut findings, &sources);
     errors.sort();
     errors.dedup();
     timings.report = phase.elapsed();

@@ -550,6 +550,8 @@ fn b() {
             enclosing_item: String::from("a"),
             fingerprint: String::new(),
             in_test_code: false,
+            remedy: None,
+            fix: None,
         }
     }
 

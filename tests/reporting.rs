@@ -10,6 +10,7 @@ use codespan_reporting::term::termcolor::NoColor;
 
 use connleak::discovery::CargoTarget;
 use connleak::findings::{Finding, Level, Stats};
+use connleak::fixes::{Applicability, Edit, Fix};
 use connleak::flow::PathStep;
 use connleak::reporting::{self, cargo, github, human, json, sarif};
 use connleak::rules::Lint;
@@ -156,6 +157,8 @@ fn held_across_await(jobs: &str) -> Finding {
         enclosing_item: "sync_user".to_string(),
         fingerprint: String::new(),
         in_test_code: false,
+        remedy: None,
+        fix: None,
     }
 }
 
@@ -195,6 +198,26 @@ fn uncommitted_transaction(jobs: &str) -> Finding {
         enclosing_item: "archive_orders".to_string(),
         fingerprint: String::new(),
         in_test_code: false,
+        remedy: None,
+        fix: Some(Fix {
+            message: "commit `tx` before returning, if this path keeps its work".to_string(),
+            code: "tx.commit().await?;".to_string(),
+            applicability: Applicability::MaybeIncorrect,
+            edits: vec![Edit {
+                file: JOBS_ID,
+                span: Span {
+                    start: Pos {
+                        line: exit.span.start.line,
+                        column: 0,
+                    },
+                    end: Pos {
+                        line: exit.span.start.line,
+                        column: 0,
+                    },
+                },
+                replacement: "            tx.commit().await?;\n".to_string(),
+            }],
+        }),
     }
 }
 
@@ -219,6 +242,8 @@ fn leaked_connection(jobs: &str) -> Finding {
         enclosing_item: "open_report".to_string(),
         fingerprint: String::new(),
         in_test_code: false,
+        remedy: None,
+        fix: None,
     }
 }
 

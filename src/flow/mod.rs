@@ -19,9 +19,9 @@ use rayon::prelude::*;
 pub use table::PackTable;
 
 use crate::model::index::Index;
-use crate::model::FileIr;
+use crate::model::{FileIr, FnId, LocalId};
 use crate::packs::ResourceKind;
-use crate::source::Location;
+use crate::source::{Location, Span};
 
 /// One step of the witness path: where it happened and what happened there.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,6 +107,20 @@ pub struct Fact {
     pub function: String,
     /// The function is a test or inside `#[cfg(test)]`.
     pub in_test: bool,
+    /// The binding that holds the connection where the fact happens, when
+    /// it is a local of the body that acquired it (not a parameter followed
+    /// for the callers, not a capture): what a suggested fix starts from.
+    pub holder: Option<Holder>,
+}
+
+/// A local binding of one body holding a connection at some point.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Holder {
+    /// The body, as an index into its file's functions.
+    pub body: FnId,
+    pub local: LocalId,
+    /// The binding's name in its pattern: tells it from a shadowing one.
+    pub declared_at: Span,
 }
 
 #[derive(Debug, Default)]
@@ -203,6 +217,8 @@ fn join_awaits_to_callers(analysis: &mut Analysis) {
                 path: splice(&pass.fact.path, &fact.path),
                 function: fact.function.clone(),
                 in_test: fact.in_test,
+                // The connection is the caller's: no local of this body holds it.
+                holder: None,
             });
         }
     }

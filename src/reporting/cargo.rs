@@ -21,7 +21,7 @@ use serde::Serialize;
 
 use crate::discovery::CargoTarget;
 use crate::findings::{Finding, Level};
-use crate::reporting::{byte_range, display_path, human, one_based_region, uri_path};
+use crate::reporting::{byte_range, display_path, human, lint_url, one_based_region, uri_path};
 use crate::source::SourceMap;
 use crate::source::{FileError, Location, Pos};
 use crate::Report;
@@ -120,6 +120,25 @@ fn finding_diagnostic(finding: &Finding, sources: &SourceMap) -> RustcDiagnostic
     if !finding.help.is_empty() {
         children.push(child("help", finding.help.clone(), Vec::new()));
     }
+    // A suggestion as rustc writes one: a `help` child whose spans carry
+    // the replacement text; rust-analyzer offers it as a quick fix.
+    if let Some(fix) = &finding.fix {
+        let spans = fix
+            .edits
+            .iter()
+            .filter_map(|edit| {
+                let location = Location {
+                    file: edit.file,
+                    span: edit.span,
+                };
+                let mut span = span(location, sources, true, None)?;
+                span.suggested_replacement = Some(edit.replacement.clone());
+                span.suggestion_applicability = Some(fix.applicability.rustc_name().to_string());
+                Some(span)
+            })
+            .collect();
+        children.push(child("help", fix.message.clone(), spans));
+    }
     // One note per step: editors show each as related information that
     // jumps to its line.
     for (index, step) in finding.path.iter().enumerate() {
@@ -129,6 +148,11 @@ fn finding_diagnostic(finding: &Finding, sources: &SourceMap) -> RustcDiagnostic
             span(step.at, sources, true, None).into_iter().collect(),
         ));
     }
+    children.push(child(
+        "help",
+        format!("for further information visit {}", lint_url(finding.lint)),
+        Vec::new(),
+    ));
     let lint = finding.lint.name();
     RustcDiagnostic {
         message_type: "diagnostic",

@@ -10,7 +10,7 @@
 
 use crate::findings::{Finding, Level};
 
-use crate::reporting::{display_path, one_based_region};
+use crate::reporting::{display_path, lint_url, one_based_region};
 use crate::source::FileError;
 use crate::source::SourceMap;
 use crate::Report;
@@ -71,6 +71,10 @@ fn finding_command(finding: &Finding, sources: &SourceMap, prefix: &str) -> Stri
         message.push_str("\nhelp: ");
         message.push_str(&finding.help);
     }
+    if let Some(fix) = &finding.fix {
+        message.push_str(&format!("\nhelp: {}: `{}`", fix.message, fix.code));
+    }
+    message.push_str(&format!("\nsee {}", lint_url(finding.lint)));
     format!(
         "::{command} file={},line={line},col={column},endLine={end_line},endColumn={end_column},title={}::{}",
         escape_property(&file),

@@ -20,9 +20,10 @@ use codespan_reporting::term::{self, Chars, Config};
 
 use crate::config::ConfigError;
 use crate::findings::{Finding, Level};
+use crate::fixes::Applicability;
 use crate::flow::PathStep;
 use crate::lexer;
-use crate::reporting::{byte_range, display_path};
+use crate::reporting::{byte_range, display_path, lint_url};
 use crate::rules::Lint;
 use crate::source::SourceMap;
 use crate::source::{FileError, FileId, Location};
@@ -205,10 +206,15 @@ fn finding_diagnostic(
     if !finding.help.is_empty() {
         notes.push(format!("help: {}", finding.help));
     }
+    if let Some(fix) = &finding.fix {
+        // rustc's inline form of a suggestion: `help: <what>: `<code>``.
+        notes.push(format!("help: {}: `{}`", fix.message, fix.code));
+    }
     if with_lint_notes {
         notes.push(level_note(finding));
         notes.push(format!(
-            "help: for details, run `cargo connleak --explain {lint}`"
+            "help: for details, run `cargo connleak --explain {lint}` or see {}",
+            lint_url(finding.lint)
         ));
     }
 
@@ -461,6 +467,22 @@ pub fn summary_line(report: &Report) -> String {
     }
     if !not_shown.is_empty() {
         summary.push_str(&format!("; not shown: {}", not_shown.join(", ")));
+    }
+    let fixable = report
+        .findings
+        .iter()
+        .filter(|finding| {
+            finding
+                .fix
+                .as_ref()
+                .is_some_and(|fix| fix.applicability == Applicability::MachineApplicable)
+        })
+        .count();
+    if fixable > 0 {
+        summary.push_str(&format!(
+            "; {} with `--fix`",
+            plural(fixable, "can be fixed", "can be fixed")
+        ));
     }
     if hidden.fixed_since_baseline > 0 {
         summary.push_str(&format!(

@@ -10,7 +10,7 @@ use crate::findings::Finding;
 use crate::source::{FileError, Location, Pos};
 
 use crate::flow::PathStep;
-use crate::reporting::display_path;
+use crate::reporting::{display_path, lint_url};
 use crate::source::SourceMap;
 use crate::Report;
 
@@ -71,6 +71,31 @@ struct FindingDto<'a> {
     path: Vec<PathStepDto<'a>>,
     fingerprint: &'a str,
     in_test_code: bool,
+    /// The lint's page.
+    docs_url: String,
+    /// A suggested fix, only on findings that have one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fix: Option<FixDto<'a>>,
+}
+
+#[derive(Serialize)]
+struct FixDto<'a> {
+    message: &'a str,
+    /// `machine-applicable` (`--fix` applies it) or `maybe-incorrect`.
+    applicability: &'static str,
+    edits: Vec<EditDto<'a>>,
+}
+
+/// Replace the text from (line, column) to (end_line, end_column), 1-based
+/// with the end exclusive, by `replacement`; an empty range inserts.
+#[derive(Serialize)]
+struct EditDto<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    end_line: u32,
+    end_column: u32,
+    replacement: &'a str,
 }
 
 impl<'a> FindingDto<'a> {
@@ -96,6 +121,23 @@ impl<'a> FindingDto<'a> {
                 .collect(),
             fingerprint: &finding.fingerprint,
             in_test_code: finding.in_test_code,
+            docs_url: lint_url(finding.lint),
+            fix: finding.fix.as_ref().map(|fix| FixDto {
+                message: &fix.message,
+                applicability: fix.applicability.name(),
+                edits: fix
+                    .edits
+                    .iter()
+                    .map(|edit| EditDto {
+                        file: display_path(sources, edit.file),
+                        line: edit.span.start.line,
+                        column: one_based_column(edit.span.start),
+                        end_line: edit.span.end.line,
+                        end_column: one_based_column(edit.span.end),
+                        replacement: &edit.replacement,
+                    })
+                    .collect(),
+            }),
         }
     }
 }

@@ -9,6 +9,8 @@
 
 pub mod cargo;
 pub mod github;
+pub mod gitlab;
+pub mod html;
 pub mod human;
 pub mod json;
 pub mod sarif;
@@ -86,6 +88,81 @@ pub fn lint_docs(lint: Lint) -> String {
     text
 }
 
+/// Where a lint's page is published: `docs/lints/<name>.md` in the
+/// repository named by `repository` in Cargo.toml.
+pub fn lint_url(lint: Lint) -> String {
+    format!(
+        "{}/blob/main/docs/lints/{}.md",
+        env!("CARGO_PKG_REPOSITORY"),
+        lint.name()
+    )
+}
+
+/// A lint's page under `docs/lints/`, generated from its declaration (a
+/// test keeps the files in step): title, default level, summary, the docs.
+pub fn lint_page(lint: Lint) -> String {
+    let info = lint.info();
+    let level = match info.default_level {
+        crate::findings::Level::Deny => "deny",
+        crate::findings::Level::Warn => "warn",
+        crate::findings::Level::Allow => "allow",
+    };
+    let silence = if lint.is_about_suppressions() {
+        String::from(
+            "Comments cannot suppress it; set its level under `[lints]` in `connleak.toml`.",
+        )
+    } else {
+        format!(
+            "Silence one finding with `// connleak: allow({}) -- <reason>`, or set the level \
+             under `[lints]` in `connleak.toml`.",
+            info.name
+        )
+    };
+    let mut page = format!(
+        "<!-- Generated from the lint's declaration in src/rules/; do not edit. \
+         Regenerate with: CONNLEAK_UPDATE_DOCS=1 cargo test --test lint_docs -->\n\n\
+         # `{}`\n\n**Default level:** {level}. {}.\n\n{silence} \
+         `cargo connleak --explain {}` prints the same documentation.\n\n",
+        info.name,
+        capitalised(info.summary),
+        info.name
+    );
+    // The docs' sections are `##` headings already: they sit under the title.
+    page.push_str(lint_docs(lint).trim_end());
+    page.push('\n');
+    page
+}
+
+/// The index of `docs/lints/`: every lint with its level and summary.
+pub fn lint_index() -> String {
+    let mut page = String::from(
+        "<!-- Generated from the lints' declarations in src/rules/; do not edit. \
+         Regenerate with: CONNLEAK_UPDATE_DOCS=1 cargo test --test lint_docs -->\n\n\
+         # Lints\n\n| lint | default | what it finds |\n|---|---|---|\n",
+    );
+    for lint in Lint::ALL {
+        let info = lint.info();
+        let level = match info.default_level {
+            crate::findings::Level::Deny => "deny",
+            crate::findings::Level::Warn => "warn",
+            crate::findings::Level::Allow => "allow",
+        };
+        page.push_str(&format!(
+            "| [`{0}`]({0}.md) | {level} | {1} |\n",
+            info.name, info.summary
+        ));
+    }
+    page
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// The "What it does" section of a lint's docs as one paragraph.
 pub fn lint_description(lint: Lint) -> String {
     let docs = lint_docs(lint);
@@ -140,6 +217,17 @@ fn span_text(sources: &SourceMap, location: Location) -> String {
 
 fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// 16 hex digits of the fingerprint's hash over `fields`: for entries that
+/// have no finding to take a fingerprint from (files that could not be
+/// checked).
+pub(crate) fn hash_fields(fields: &[&str]) -> String {
+    let mut hash = Fnv1a::new();
+    for field in fields {
+        hash.field(field);
+    }
+    format!("{:016x}", hash.finish())
 }
 
 /// 64-bit FNV-1a (<http://www.isthe.com/chongo/tech/comp/fnv/>).

@@ -3,8 +3,9 @@
 //! help); every finding a result with its primary location, the acquire site
 //! as a related location, the witness path as a code flow, and the
 //! fingerprint under `partialFingerprints["connleak/v1"]` so that alerts keep
-//! their identity when lines move. Files that could not be checked become
-//! tool execution notifications.
+//! their identity when lines move, and a suggested fix as `fixes`. Each rule
+//! links its page (`helpUri`). Files that could not be checked become tool
+//! execution notifications.
 //!
 //! Locations are relative to `%SRCROOT%`, the root of the git repository the
 //! checked workspace is in (the checked root outside git), so that they name
@@ -14,9 +15,12 @@
 use serde::Serialize;
 
 use crate::findings::{Finding, Level};
+use crate::fixes::{Applicability, Fix};
 
 use crate::reporting::github::from_repository_root;
-use crate::reporting::{display_path, lint_description, lint_docs, one_based_region, uri_path};
+use crate::reporting::{
+    display_path, lint_description, lint_docs, lint_url, one_based_region, uri_path,
+};
 use crate::rules::Lint;
 use crate::source::SourceMap;
 use crate::source::{FileError, Location};
@@ -74,6 +78,7 @@ fn rule(lint: Lint) -> Rule {
         full_description: Text {
             text: lint_description(lint),
         },
+        help_uri: lint_url(lint),
         help: Help {
             text: docs.clone(),
             markdown: docs,
@@ -130,6 +135,11 @@ fn result(finding: &Finding, sources: &SourceMap, prefix: &str) -> SarifResult {
             }],
         }]
     };
+    let fixes = finding
+        .fix
+        .as_ref()
+        .map(|fix| vec![sarif_fix(fix, sources, prefix)])
+        .unwrap_or_default();
     SarifResult {
         rule_id: finding.lint.name(),
         rule_index: Lint::ALL
@@ -147,11 +157,64 @@ fn result(finding: &Finding, sources: &SourceMap, prefix: &str) -> SarifResult {
         }],
         related_locations,
         code_flows,
+        fixes,
         partial_fingerprints: PartialFingerprints {
             connleak: finding.fingerprint.clone(),
         },
         properties: ResultProperties {
             in_test_code: finding.in_test_code,
+        },
+    }
+}
+
+/// A fix as SARIF writes one: per file, the regions to delete (empty for
+/// an insertion) and the text to put there. Whether it is certain goes in
+/// the description and the properties: SARIF has no field for it.
+fn sarif_fix(fix: &Fix, sources: &SourceMap, prefix: &str) -> SarifFix {
+    let mut by_file: Vec<ArtifactChange> = Vec::new();
+    for edit in &fix.edits {
+        let location = Location {
+            file: edit.file,
+            span: edit.span,
+        };
+        let ((start_line, start_column), (end_line, end_column)) = one_based_region(location);
+        let replacement = Replacement {
+            deleted_region: Region {
+                start_line,
+                start_column: Some(start_column),
+                end_line: Some(end_line),
+                end_column: Some(end_column),
+            },
+            inserted_content: (!edit.replacement.is_empty()).then(|| ArtifactContent {
+                text: edit.replacement.clone(),
+            }),
+        };
+        let uri = artifact(&from_repository_root(
+            prefix,
+            display_path(sources, edit.file),
+        ));
+        match by_file
+            .iter_mut()
+            .find(|change| change.artifact_location.uri == uri.uri)
+        {
+            Some(change) => change.replacements.push(replacement),
+            None => by_file.push(ArtifactChange {
+                artifact_location: uri,
+                replacements: vec![replacement],
+            }),
+        }
+    }
+    let certainty = match fix.applicability {
+        Applicability::MachineApplicable => "certain; `cargo connleak --fix` applies it",
+        Applicability::MaybeIncorrect => "check it before applying",
+    };
+    SarifFix {
+        description: Text {
+            text: format!("{} ({certainty})", fix.message),
+        },
+        artifact_changes: by_file,
+        properties: FixProperties {
+            applicability: fix.applicability.name(),
         },
     }
 }
@@ -255,6 +318,7 @@ struct Rule {
     id: &'static str,
     short_description: Text,
     full_description: Text,
+    help_uri: String,
     help: Help,
     default_configuration: Configuration,
     properties: RuleProperties,
@@ -293,6 +357,8 @@ struct SarifResult {
     related_locations: Vec<SarifLocation>,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     code_flows: Vec<CodeFlow>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix>,
     partial_fingerprints: PartialFingerprints,
     properties: ResultProperties,
 }
@@ -349,6 +415,39 @@ struct ThreadFlow {
 #[derive(Serialize)]
 struct ThreadFlowLocation {
     location: SarifLocation,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix {
+    description: Text,
+    artifact_changes: Vec<ArtifactChange>,
+    properties: FixProperties,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ArtifactChange {
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement {
+    deleted_region: Region,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    inserted_content: Option<ArtifactContent>,
+}
+
+#[derive(Serialize)]
+struct ArtifactContent {
+    text: String,
+}
+
+#[derive(Serialize)]
+struct FixProperties {
+    applicability: &'static str,
 }
 
 /// The key is versioned: bump it if the fingerprint's recipe ever changes,

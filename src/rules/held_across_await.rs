@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use crate::findings::Finding;
+use crate::fixes::Remedy;
 
 use crate::source::Location;
 
@@ -90,6 +91,8 @@ pub fn check(facts: &[Fact], findings: &mut Vec<Finding>) {
                  taken while this waits"
             )
         };
+        let transaction =
+            first.connection.kind == ConnectionKind::Resource(ResourceKind::Transaction);
         let mut finding = finding_from(
             first,
             Lint::HeldAcrossAwait,
@@ -97,6 +100,10 @@ pub fn check(facts: &[Fact], findings: &mut Vec<Finding>) {
             format!("this `.await` does not use {name}"),
             help,
         );
+        finding.remedy = first.holder.map(|holder| Remedy::ReleaseBeforeAwait {
+            holder,
+            transaction,
+        });
         for later in &group[1..] {
             finding.path.push(PathStep {
                 at: later.at,

@@ -205,6 +205,8 @@ pub(crate) fn finding_from(
         enclosing_item: fact.function.clone(),
         fingerprint: String::new(),
         in_test_code: fact.in_test,
+        remedy: None,
+        fix: None,
     }
 }
 
@@ -230,6 +232,8 @@ pub(crate) fn suppression_finding(
         enclosing_item: suppression.enclosing_item.clone(),
         fingerprint: String::new(),
         in_test_code: false,
+        remedy: None,
+        fix: None,
     }
 }
 

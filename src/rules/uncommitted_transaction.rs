@@ -2,6 +2,7 @@
 //! raw `BEGIN` left open on a pooled connection.
 
 use crate::findings::Finding;
+use crate::fixes::Remedy;
 use crate::flow::{ExitHow, Fact, FactKind};
 use crate::rules::{connection_name, finding_from, Lint};
 
@@ -56,16 +57,28 @@ pub fn check(facts: &[Fact], findings: &mut Vec<Finding>) {
     for fact in facts {
         let name = connection_name(fact);
         let finding = match &fact.kind {
-            FactKind::UncommittedTransaction { how } => finding_from(
-                fact,
-                Lint::UncommittedTransaction,
-                format!("transaction {name} is rolled back on this path: no commit before it ends"),
-                format!("{} without commit or rollback", exit_words(*how)),
-                format!(
-                    "call `.commit().await?` on {name} on this path, or `.rollback().await?` \
-                     if dropping the work is intended"
-                ),
-            ),
+            FactKind::UncommittedTransaction { how } => {
+                let mut finding = finding_from(
+                    fact,
+                    Lint::UncommittedTransaction,
+                    format!(
+                        "transaction {name} is rolled back on this path: no commit before it ends"
+                    ),
+                    format!("{} without commit or rollback", exit_words(*how)),
+                    format!(
+                        "call `.commit().await?` on {name} on this path, or `.rollback().await?` \
+                         if dropping the work is intended"
+                    ),
+                );
+                // Only a written `return` or block value has a place before
+                // it for a statement; whether to commit is the author's call.
+                if *how == ExitHow::Return {
+                    finding.remedy = fact
+                        .holder
+                        .map(|holder| Remedy::CommitBeforeExit { holder });
+                }
+                finding
+            }
             FactKind::RawTransactionOpen { how } => finding_from(
                 fact,
                 Lint::UncommittedTransaction,

@@ -327,6 +327,29 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             path: steps,
             function: self.ir().name.clone(),
             in_test: self.root_role().is_test,
+            holder: self.holder_of(instance, tracked),
+        })
+    }
+
+    /// The local that holds the instance, when it is one of this body's
+    /// own bindings holding a connection acquired here; `None` for a
+    /// connection followed for the callers, borrowed, or in a closure.
+    fn holder_of(&self, instance: &Instance, tracked: &Tracked) -> Option<crate::flow::Holder> {
+        let Root::Local(local) = instance.holder else {
+            return None;
+        };
+        if tracked.body != self.body
+            || tracked.param.is_some()
+            || instance.borrowed
+            || instance.in_closure.is_some()
+        {
+            return None;
+        }
+        let declared = self.ir().locals.get(local as usize)?;
+        Some(crate::flow::Holder {
+            body: self.body,
+            local,
+            declared_at: declared.span,
         })
     }
 }
