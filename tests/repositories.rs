@@ -569,7 +569,9 @@ fn symlinks_out_of_the_repository_are_not_followed() {
     )
     .expect("link");
     let krate = dir.path().join("crate");
-    for format in ["human", "short", "json", "sarif", "github", "cargo"] {
+    for format in [
+        "human", "short", "json", "sarif", "github", "cargo", "html", "gitlab",
+    ] {
         let output = run(&krate, &["--format", format, "--include-tests"], NO_ENV);
         let everything = format!("{}{}", stdout(&output), stderr(&output));
         assert!(
