@@ -79,18 +79,31 @@ pub struct ModuleDef {
     pub parent: Option<ModuleIndex>,
     /// Under `#[cfg(test)]`, itself or through an enclosing module.
     pub is_test: bool,
+    /// Its `#[path = "..."]`, for an inline module.
+    pub path: Option<String>,
     /// `mod name;` items written here: their contents live in another file.
     pub declared: Vec<ModDecl>,
 }
 
-/// An out-of-line `mod name;`.
+/// An out-of-line `mod name;`: which file holds it is decided with the
+/// crate's layout (see [`crate::workspace::module_file_candidates`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModDecl {
     pub name: String,
     /// `#[path = "..."]`, as written.
     pub path: Option<String>,
-    /// `#[cfg(test)]` on the declaration.
+    /// Under `#[cfg(test)]` (or a test attribute), on it or on a module
+    /// around it.
     pub is_test: bool,
+    pub span: Span,
+}
+
+/// An out-of-line `mod name;` with the inline modules around it, outermost
+/// first, each with its own `#[path]`: what decides its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutOfLineMod<'a> {
+    pub declaration: &'a ModDecl,
+    pub inline_modules: Vec<(String, Option<String>)>,
 }
 
 /// An `impl` block.
@@ -486,6 +499,36 @@ pub enum Terminator {
     },
     /// A block nothing reaches (after `return` and such).
     Unreachable,
+}
+
+impl FileIr {
+    /// Every out-of-line `mod name;` of the file, with the inline modules
+    /// it is written in.
+    pub fn out_of_line_mods(&self) -> Vec<OutOfLineMod<'_>> {
+        let mut found = Vec::new();
+        for (index, module) in self.modules.iter().enumerate() {
+            let mut inline_modules = Vec::new();
+            let mut cursor = Some(index);
+            while let Some(at) = cursor {
+                let Some(around) = self.modules.get(at) else {
+                    break;
+                };
+                if around.parent.is_none() || inline_modules.len() > self.modules.len() {
+                    break;
+                }
+                inline_modules.push((around.name.clone(), around.path.clone()));
+                cursor = around.parent.map(|parent| parent as usize);
+            }
+            inline_modules.reverse();
+            for declaration in &module.declared {
+                found.push(OutOfLineMod {
+                    declaration,
+                    inline_modules: inline_modules.clone(),
+                });
+            }
+        }
+        found
+    }
 }
 
 impl FnIr {

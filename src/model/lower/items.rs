@@ -604,6 +604,7 @@ fn collect_module_items(
                             name: declaration.ident.to_string(),
                             parent: Some(module),
                             is_test,
+                            path: path_attribute(&declaration.attrs),
                             declared: Vec::new(),
                         });
                         collect_module_items(inner, index, core, modules, uses);
@@ -612,28 +613,13 @@ fn collect_module_items(
                         name: declaration.ident.to_string(),
                         path: path_attribute(&declaration.attrs),
                         is_test,
+                        span: spanned(&declaration.ident),
                     }),
                 }
             }
             _ => {}
         }
     }
-}
-
-/// `#[path = "..."]`
-fn path_attribute(attributes: &[Attribute]) -> Option<String> {
-    attributes
-        .iter()
-        .find_map(|attribute| match &attribute.meta {
-            syn::Meta::NameValue(pair) if pair.path.is_ident("path") => match &pair.value {
-                Expr::Lit(syn::ExprLit {
-                    lit: syn::Lit::Str(text),
-                    ..
-                }) => Some(text.value()),
-                _ => None,
-            },
-            _ => None,
-        })
 }
 
 pub(super) fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseItem>) {
@@ -799,8 +785,17 @@ pub(super) fn has_attribute(attributes: &[Attribute], names: &[String]) -> bool 
 }
 
 /// `#[test]`-style attributes, or `#[cfg(test)]` (also inside `all(..)`).
+/// A test attribute is one the core pack lists, or any whose last path
+/// segment is `test` or ends in `_test` (`#[tokio::test]`,
+/// `#[crate::db_test]`): projects name their own test macros that way.
 pub(super) fn is_test_item(attributes: &[Attribute], core: &CoreRoles) -> bool {
     has_attribute(attributes, &core.test_attributes)
+        || attributes.iter().any(|attribute| {
+            attribute.path().segments.last().is_some_and(|last| {
+                let name = last.ident.to_string();
+                name == "test" || name.ends_with("_test")
+            })
+        })
         || attributes.iter().any(|attribute| {
             attribute.path().is_ident("cfg")
                 && match &attribute.meta {
@@ -808,6 +803,22 @@ pub(super) fn is_test_item(attributes: &[Attribute], core: &CoreRoles) -> bool {
                     _ => false,
                 }
                 && !matches!(&attribute.meta, syn::Meta::List(list) if tokens_mention(&list.tokens, "not"))
+        })
+}
+
+/// `#[path = "..."]`, as written.
+pub(super) fn path_attribute(attributes: &[Attribute]) -> Option<String> {
+    attributes
+        .iter()
+        .find_map(|attribute| match &attribute.meta {
+            syn::Meta::NameValue(pair) if pair.path.is_ident("path") => match &pair.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) => Some(text.value()),
+                _ => None,
+            },
+            _ => None,
         })
 }
 
