@@ -74,6 +74,7 @@ pub mod packs;
 pub mod parsing;
 pub mod reporting;
 pub mod rules;
+pub mod semantics;
 pub mod source;
 pub mod spelling;
 pub mod suppressions;
@@ -670,10 +671,18 @@ fn check_parsed(
     }
 
     let phase = Instant::now();
-    let index = model::index::Index::build(&files);
+    let semantics = semantics::Semantics::build(
+        &files,
+        &semantics::Layout {
+            paths: &layout.paths,
+            packages: &layout.packages,
+            workspace: &layout.workspace,
+        },
+    );
     timings.index = phase.elapsed();
     let phase = Instant::now();
-    let (summaries, bodies_lowered_late) = lower_on_demand(&mut files, &sources, &index, settings);
+    let (summaries, bodies_lowered_late) =
+        lower_on_demand(&mut files, &sources, &semantics, settings);
     timings.bodies_lowered_late = bodies_lowered_late;
     for function in files.iter().flat_map(|file| &file.functions) {
         if function.kind == model::BodyKind::Fn && function.has_body {
@@ -683,7 +692,7 @@ fn check_parsed(
     }
     timings.summaries = phase.elapsed();
     let phase = Instant::now();
-    let analysis = flow::analyse_all(&files, &index, &settings.packs, &summaries);
+    let analysis = flow::analyse_all(&files, &semantics, &settings.packs, &summaries);
     // Every lint on: each file's own configuration sets its levels below.
     let every_lint_on: BTreeMap<String, Level> = rules::default_levels()
         .into_keys()
@@ -790,18 +799,17 @@ fn check_parsed(
 fn lower_on_demand(
     files: &mut [FileIr],
     sources: &SourceMap,
-    index: &model::index::Index,
+    semantics: &semantics::Semantics,
     settings: &Settings,
 ) -> (flow::summaries::Summaries, usize) {
-    let mut parts = flow::summaries::SummaryParts::new(files, index, &settings.packs);
+    let mut parts = flow::summaries::SummaryParts::new(files, semantics, &settings.packs);
     let mut summaries = parts.summaries();
     let mut lowered_late = 0;
     let Some(mut vocabulary) = settings.vocabulary.clone() else {
         return (summaries, lowered_late);
     };
     loop {
-        let wider =
-            flow::demand::workspace_words(files, index, &settings.packs, &summaries, &vocabulary);
+        let wider = flow::demand::workspace_words(files, &settings.packs, &summaries, &vocabulary);
         let grown = wider.size() > vocabulary.size();
         vocabulary = wider;
         if !grown {
@@ -830,7 +838,7 @@ fn lower_on_demand(
                 }
             });
         let changed: Vec<bool> = wanted.iter().map(|ids| !ids.is_empty()).collect();
-        parts.redo(files, index, &settings.packs, &changed);
+        parts.redo(files, semantics, &settings.packs, &changed);
         summaries = parts.summaries();
     }
 }

@@ -2,14 +2,13 @@
 //! summaries exist, the names that lead to a connection are known, and a
 //! body that mentions one of them must be lowered after all.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 
-use super::resolve::FileContext;
 use super::summaries::Summaries;
 use super::table::PackTable;
-use crate::model::index::Index;
 use crate::model::relevance::Vocabulary;
 use crate::model::{BodyKind, FileIr, TypeRef};
+use crate::semantics::FuncLoc;
 
 /// `base` with the workspace names that lead to a connection or a pool:
 /// - holders: structs, enums and aliases with a field or target of a pack's
@@ -24,7 +23,6 @@ use crate::model::{BodyKind, FileIr, TypeRef};
 ///   method of a receiver type.
 pub fn workspace_words(
     files: &[FileIr],
-    index: &Index,
     table: &PackTable,
     summaries: &Summaries,
     base: &Vocabulary,
@@ -36,13 +34,14 @@ pub fn workspace_words(
     let pack_words = table.vocabulary_of(|pack| {
         pack.active_by_dependency || pack.crates.iter().any(|root| named.contains(root))
     });
-    // Type paths are resolved in the files that declare types.
-    let contexts: Vec<FileContext> = files
+    // Type paths are resolved through the `use` items of the files that
+    // declare types: a filter for lowering, wider than the analysis.
+    let contexts: Vec<UseMap> = files
         .iter()
         .filter(|f| !(f.structs.is_empty() && f.aliases.is_empty() && f.statics.is_empty()))
-        .map(|file| FileContext::new(file, index, table, summaries))
+        .map(UseMap::of)
         .collect();
-    let mut types: Vec<(&FileContext, &String, Vec<&TypeRef>)> = Vec::new();
+    let mut types: Vec<(&UseMap, &String, Vec<&TypeRef>)> = Vec::new();
     for context in &contexts {
         for definition in &context.file.structs {
             let fields = definition.fields.iter().map(|f| &f.ty).collect();
@@ -72,11 +71,15 @@ pub fn workspace_words(
         }
     }
     for file in files {
-        for function in &file.functions {
+        for (index, function) in file.functions.iter().enumerate() {
             if function.kind != BodyKind::Fn {
                 continue;
             }
-            let has_facts = summaries.get(&function.name).is_some_and(|summary| {
+            let func = FuncLoc {
+                file: file.file,
+                index: index as u32,
+            };
+            let has_facts = summaries.get(func).is_some_and(|summary| {
                 !summary.acquires.is_empty()
                     || summary.returns.is_some()
                     || !summary.keeps.is_empty()
@@ -132,9 +135,51 @@ fn names_receiver(ty: &TypeRef, words: &Vocabulary) -> bool {
 /// Whether a path anywhere in the type is a pack's path as the file
 /// resolves it (`PgPool` after `use sqlx::PgPool`; not `sqlx::Result`), or
 /// names a relevant workspace type.
-fn leads_to(ty: &TypeRef, context: &FileContext, words: &Vocabulary, packs: &Vocabulary) -> bool {
+fn leads_to(ty: &TypeRef, context: &UseMap, words: &Vocabulary, packs: &Vocabulary) -> bool {
     ty.any_path(&|path| {
         path.iter().any(|segment| words.contains(segment))
             || packs.is_pack_path(&context.resolve_path(path))
     })
+}
+
+/// A file's `use` items by the name they bind.
+struct UseMap<'a> {
+    file: &'a FileIr,
+    uses: HashMap<&'a str, &'a [String]>,
+}
+
+impl<'a> UseMap<'a> {
+    fn of(file: &'a FileIr) -> UseMap<'a> {
+        UseMap {
+            file,
+            uses: file
+                .uses
+                .iter()
+                .filter(|u| !u.glob)
+                .map(|u| (u.alias.as_str(), u.path.as_slice()))
+                .collect(),
+        }
+    }
+
+    /// A written path with its first segment replaced by what a `use`
+    /// names, and `crate::` / `self::` / `super::` dropped.
+    fn resolve_path(&self, written: &[String]) -> Vec<String> {
+        let skip = |path: &[String]| {
+            path.iter()
+                .position(|s| !matches!(s.as_str(), "crate" | "self" | "super" | "$crate"))
+                .unwrap_or(0)
+        };
+        let segments = &written[skip(written)..];
+        let Some(first) = segments.first() else {
+            return Vec::new();
+        };
+        match self.uses.get(first.as_str()) {
+            Some(target) if !target.is_empty() => {
+                let mut resolved: Vec<String> = target[skip(target)..].to_vec();
+                resolved.extend(segments[1..].iter().cloned());
+                resolved
+            }
+            _ => segments.to_vec(),
+        }
+    }
 }

@@ -18,9 +18,9 @@ use rayon::prelude::*;
 
 pub use table::PackTable;
 
-use crate::model::index::Index;
 use crate::model::{FileIr, FnId, LocalId};
 use crate::packs::ResourceKind;
+use crate::semantics::Semantics;
 use crate::source::{Location, Span};
 
 /// One step of the witness path: where it happened and what happened there.
@@ -237,13 +237,13 @@ fn splice(caller: &[PathStep], callee: &[PathStep]) -> Vec<PathStep> {
 /// Analyses every body of every file, in parallel, in file order.
 pub fn analyse_all(
     files: &[FileIr],
-    index: &Index,
+    semantics: &Semantics,
     packs: &PackTable,
     summaries: &summaries::Summaries,
 ) -> Analysis {
     let per_file: Vec<Analysis> = files
         .par_iter()
-        .map(|file| engine::analyse_file(file, index, packs, summaries))
+        .map(|file| engine::analyse_file(file, semantics, packs, summaries))
         .collect();
     let mut analysis = Analysis::default();
     for file in per_file {

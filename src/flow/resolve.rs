@@ -1,22 +1,26 @@
-//! Name and type resolution without a type checker: paths through `use`
-//! items, receivers through declared types, struct fields and constructors,
-//! pool identity through clones and references. Everything here is evidence
-//! based: a receiver is a pool only when a declared type, a field type, a
-//! parameter type or a constructor says so, never because of its name.
+//! What the flow analysis needs to know about values, asked of the semantic
+//! layer and the packs: which calls are a pack's (by the path they resolve
+//! to), which types are pools or connections, which place a pool is (its
+//! identity), and what each temporary holds as far as pools, builders,
+//! queries and statics go. Evidence only: a value is a pool when its type
+//! says so, never because of its name.
 
 use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::summaries::Summaries;
 use super::table::{name_matches, split_method_entry, PackId, PackTable, PoolId, ResourceId};
-use crate::model::index::Index;
 use crate::model::{
-    BlockId, Callee, FileIr, FnIr, LocalId, OpKind, Operand, Place, PlaceRoot, TempId, Terminator,
-    TypeRef,
+    BlockId, Callee, FileIr, FnId, FnIr, LocalId, OpKind, Operand, Place, PlaceRoot, TempId,
+    Terminator,
 };
+use crate::semantics::infer::{CallTarget, Inference};
+use crate::semantics::scopes::{Def, Ns};
+use crate::semantics::{BodyTypes, Item, Semantics, Ty};
 
-/// A pool, and the receiver path that identifies it within a function
-/// (`self.pool`, `state.db`, `pool`).
+/// A pool, and the place that identifies it within a function
+/// (`self.pool`, `state.db`, `pool`), fields reached through `Deref`
+/// included (`store.0.pool`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PoolInfo {
     pub id: PoolId,
@@ -40,83 +44,82 @@ pub enum TempFact {
     Static(String),
 }
 
+/// Wrappers whose content a pool or connection question looks through:
+/// what holds one of these holds what is inside.
+const HOLDING_WRAPPERS: &[&str] = &["Option", "Mutex", "RwLock", "RefCell", "Cell", "OnceCell"];
+
 /// Per-file resolution context.
 pub struct FileContext<'a> {
     pub file: &'a FileIr,
-    pub index: &'a Index,
+    pub semantics: &'a Semantics,
     pub table: &'a PackTable,
     pub active: Vec<PackId>,
     /// What the workspace's functions do with pools and connections.
     pub summaries: &'a Summaries,
-    uses: HashMap<&'a str, &'a [String]>,
-    /// By type and how many struct levels may still be followed.
-    resource_types: RefCell<HashMap<TypeRef, [Option<Option<ResourceId>>; 4]>>,
+    /// By type: the resource it holds, if any (asked for every typed
+    /// receiver and parameter).
+    resource_types: RefCell<HashMap<Ty, Option<ResourceId>>>,
 }
 
 impl<'a> FileContext<'a> {
     pub fn new(
         file: &'a FileIr,
-        index: &'a Index,
+        semantics: &'a Semantics,
         table: &'a PackTable,
         summaries: &'a Summaries,
     ) -> FileContext<'a> {
-        let uses = file
-            .uses
-            .iter()
-            .filter(|u| !u.glob)
-            .map(|u| (u.alias.as_str(), u.path.as_slice()))
-            .collect();
         FileContext {
             file,
-            index,
+            semantics,
             table,
             active: table.active_for(&file.crate_roots),
             summaries,
-            uses,
             resource_types: RefCell::new(HashMap::new()),
         }
     }
 
-    /// A written path with its first segment resolved through `use` items and
-    /// `crate::` / `self::` / `super::` dropped.
-    pub fn resolve_path(&self, written: &[String]) -> Vec<String> {
-        let mut segments: &[String] = written;
-        while let Some(first) = segments.first() {
-            if matches!(first.as_str(), "crate" | "self" | "super" | "$crate") && segments.len() > 1
-            {
-                segments = &segments[1..];
-            } else {
-                break;
-            }
+    /// A path as written, without its `crate::` / `self::` / `super::`:
+    /// what the packs match when the semantic layer cannot say more.
+    pub fn written_path(&self, written: &[String]) -> Vec<String> {
+        let start = written
+            .iter()
+            .position(|s| !matches!(s.as_str(), "crate" | "self" | "super" | "$crate"))
+            .unwrap_or(written.len());
+        let trimmed = &written[start..];
+        if trimmed.is_empty() {
+            written.to_vec()
+        } else {
+            trimmed.to_vec()
         }
-        let Some(first) = segments.first() else {
-            return Vec::new();
-        };
-        match self.uses.get(first.as_str()) {
-            Some(target) if !target.is_empty() => {
-                let mut resolved: Vec<String> = target.to_vec();
-                while resolved
-                    .first()
-                    .is_some_and(|s| matches!(s.as_str(), "crate" | "self" | "super" | "$crate"))
-                    && resolved.len() > 1
-                {
-                    resolved.remove(0);
-                }
-                resolved.extend(segments[1..].iter().cloned());
-                resolved
-            }
-            _ => segments.to_vec(),
-        }
+    }
+
+    /// The packs a path may match: a workspace item's path only the
+    /// configuration's own entries.
+    pub fn packs_for(&self, workspace: bool) -> impl Iterator<Item = PackId> + '_ {
+        self.active
+            .iter()
+            .copied()
+            .filter(move |&pack| !workspace || self.table.packs[pack].workspace_items)
     }
 
     /// Acquires written as path calls (`PgConnection::connect(url)`), with the
     /// tuple element each resource is.
     pub fn path_acquire(&self, resolved: &[String]) -> Option<Vec<(ResourceId, Option<u32>)>> {
+        self.path_acquire_in(resolved, false)
+    }
+
+    /// [`FileContext::path_acquire`] for a path of the workspace's own
+    /// (`workspace`) or another crate's.
+    pub fn path_acquire_in(
+        &self,
+        resolved: &[String],
+        workspace: bool,
+    ) -> Option<Vec<(ResourceId, Option<u32>)>> {
         if !self.table.may_name(resolved) {
             return None;
         }
         let mut found = Vec::new();
-        for &pack in &self.active {
+        for pack in self.packs_for(workspace) {
             for (index, spec) in self.table.packs[pack].resources.iter().enumerate() {
                 let matches = spec.acquire.iter().any(|entry| {
                     name_matches(resolved, entry, false)
@@ -156,83 +159,105 @@ impl<'a> FileContext<'a> {
             .any(|entry| name_matches(resolved, entry, false))
     }
 
-    /// The pool kind a type denotes, after aliases and wrappers.
-    pub fn pool_type(&self, ty: &TypeRef) -> Option<PoolId> {
-        let peeled = self.index.peel(ty);
-        let TypeRef::Path { segments, .. } = peeled else {
-            return None;
-        };
-        let resolved = self.resolve_path(segments);
-        if !self.table.may_name(&resolved) {
+    /// The pool a type is, and the fields its `Deref` impls hand out on the
+    /// way (`SqlxDatabase` deref'ing to its `pool` field is `["pool"]`).
+    pub fn pool_of(&self, ty: &Ty) -> Option<(PoolId, Vec<String>)> {
+        let mut current = ty.clone();
+        let mut via = Vec::new();
+        for _ in 0..8 {
+            if let Some(path) = current.external_path() {
+                if let Some(id) = self.pack_pool(path) {
+                    return Some((id, via));
+                }
+            }
+            current = match peel_holder(&current) {
+                Some(inner) => inner,
+                None => {
+                    let (next, fields) = self.semantics.deref_step(current.strip_refs())?;
+                    via.extend(fields);
+                    next
+                }
+            };
+        }
+        None
+    }
+
+    fn pack_pool(&self, path: &[String]) -> Option<PoolId> {
+        if !self.table.may_name(path) {
             return None;
         }
         self.active.iter().find_map(|&pack| {
             self.table.packs[pack]
                 .pools
                 .iter()
-                .position(|pool| pool.types.iter().any(|t| name_matches(&resolved, t, true)))
+                .position(|pool| pool.types.iter().any(|t| name_matches(path, t, true)))
                 .map(|index| PoolId { pack, index })
         })
     }
 
-    /// The resource kind a type denotes, after aliases and wrappers; a
-    /// workspace struct that owns one (a request guard `DbConn(PoolConnection<..>)`)
-    /// stands for what it holds.
-    pub fn resource_type(&self, ty: &TypeRef) -> Option<ResourceId> {
-        // Asked for every typed receiver and parameter, with struct fields
-        // followed: remembered per file.
-        self.resource_type_remembered(ty, 3)
+    fn pack_resource(&self, path: &[String], workspace: bool) -> Option<ResourceId> {
+        if !self.table.may_name(path) {
+            return None;
+        }
+        self.packs_for(workspace).find_map(|pack| {
+            self.table.packs[pack]
+                .resources
+                .iter()
+                .position(|r| r.types.iter().any(|t| name_matches(path, t, true)))
+                .map(|index| ResourceId { pack, index })
+        })
     }
 
-    /// Fields are followed for every struct that names a field's type, at
-    /// each level: remembered per level too.
-    fn resource_type_remembered(&self, ty: &TypeRef, depth: u32) -> Option<ResourceId> {
-        let level = (depth as usize).min(3);
-        let known = self
-            .resource_types
-            .borrow()
-            .get(ty)
-            .and_then(|levels| levels[level]);
-        if let Some(known) = known {
-            return known;
+    /// The resource a type is or owns: a pack's connection type (through
+    /// references, smart pointers and holders), a workspace type that
+    /// derefs to one, or a workspace struct or enum that owns one in a
+    /// field (a request guard `DbConn(PoolConnection<..>)`).
+    pub fn resource_type(&self, ty: &Ty) -> Option<ResourceId> {
+        if let Some(known) = self.resource_types.borrow().get(ty) {
+            return *known;
         }
-        let found = self.resource_type_within(ty, depth);
-        self.resource_types
-            .borrow_mut()
-            .entry(ty.clone())
-            .or_default()[level] = Some(found);
+        let found = self.resource_within(ty, 3);
+        self.resource_types.borrow_mut().insert(ty.clone(), found);
         found
     }
 
-    fn resource_type_within(&self, ty: &TypeRef, depth: u32) -> Option<ResourceId> {
-        let peeled = self.index.peel(ty);
-        let TypeRef::Path { segments, .. } = peeled else {
-            return None;
-        };
-        let resolved = self.resolve_path(segments);
-        let direct = self
-            .table
-            .may_name(&resolved)
-            .then(|| {
-                self.active.iter().find_map(|&pack| {
-                    self.table.packs[pack]
-                        .resources
-                        .iter()
-                        .position(|r| r.types.iter().any(|t| name_matches(&resolved, t, true)))
-                        .map(|index| ResourceId { pack, index })
-                })
-            })
-            .flatten();
-        if direct.is_some() || depth == 0 {
-            return direct;
+    fn resource_within(&self, ty: &Ty, depth: u32) -> Option<ResourceId> {
+        let mut current = ty.strip_refs().clone();
+        for _ in 0..8 {
+            if let Some(path) = current.external_path() {
+                return match self.pack_resource(path, false) {
+                    Some(found) => Some(found),
+                    None => {
+                        let inner = peel_holder(&current)?;
+                        current = inner.strip_refs().clone();
+                        continue;
+                    }
+                };
+            }
+            let Ty::Adt(adt, args) = &current else {
+                return None;
+            };
+            // A type of the workspace the configuration declares.
+            if let Some(found) = self.pack_resource(&self.semantics.adt_path(*adt), true) {
+                return Some(found);
+            }
+            if depth > 0 {
+                // A field that borrows a connection (`&'a mut Transaction`)
+                // lends it: the struct does not own what it points to.
+                let owned = self
+                    .semantics
+                    .fields_of(*adt, args)
+                    .into_iter()
+                    .filter(|(_, field)| !matches!(field, Ty::Ref(..)))
+                    .find_map(|(_, field)| self.resource_within(&field, depth - 1));
+                if owned.is_some() {
+                    return owned;
+                }
+            }
+            let (next, _) = self.semantics.deref_step(&current)?;
+            current = next.strip_refs().clone();
         }
-        // A field that borrows a connection (`&'a mut Transaction`) lends it:
-        // the struct does not own what it points to.
-        let name = segments.last()?;
-        self.index
-            .struct_fields(name)
-            .filter(|field| !matches!(field, TypeRef::Ref { .. }))
-            .find_map(|field| self.resource_type_remembered(field, depth - 1))
+        None
     }
 
     /// Whether `type_name` (the type part of a `Type::method` entry) names the
@@ -253,24 +278,27 @@ impl<'a> FileContext<'a> {
             .iter()
             .any(|t| t.rsplit("::").next() == Some(type_name))
     }
+}
 
-    pub fn is_static_path(&self, path: &[String]) -> bool {
-        match path {
-            [name] => self.index.is_static(name),
-            [.., name] => {
-                self.index.is_static(name)
-                    && name
-                        .chars()
-                        .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_')
-            }
-            [] => false,
-        }
+/// `Option<T>`, `Mutex<T>`, smart pointers, guards: `T`.
+fn peel_holder(ty: &Ty) -> Option<Ty> {
+    let stripped = ty.strip_refs();
+    if let Some(pointee) = stripped.smart_pointee() {
+        return Some(pointee.clone());
     }
+    let name = stripped.external_name()?;
+    if HOLDING_WRAPPERS.contains(&name) {
+        return stripped.args().first().cloned();
+    }
+    None
 }
 
 /// Per-function facts computed once before exploration.
 pub struct FnContext<'a> {
     pub ir: &'a FnIr,
+    pub body: FnId,
+    pub types: BodyTypes,
+    pub inference: Inference<'a>,
     pub temp_facts: Vec<TempFact>,
     pub local_pools: Vec<Option<PoolInfo>>,
     /// Where each temporary is defined: (block, op index); `None` for temps
@@ -279,9 +307,20 @@ pub struct FnContext<'a> {
 }
 
 impl<'a> FnContext<'a> {
-    pub fn new(ir: &'a FnIr, file: &FileContext) -> FnContext<'a> {
+    /// `captured`: the types of the enclosing body, for a closure's or an
+    /// async block's captures.
+    pub fn new(body: FnId, file: &FileContext<'a>, captured: Option<&BodyTypes>) -> FnContext<'a> {
+        let ir = &file.file.functions[body as usize];
+        let semantics = file.semantics;
+        let types = semantics.infer(file.file, body, captured);
         let mut context = FnContext {
             ir,
+            body,
+            types,
+            inference: Inference {
+                semantics,
+                scope: semantics.body_scope(file.file, body),
+            },
             temp_facts: vec![TempFact::Unknown; ir.temps as usize],
             local_pools: vec![None; ir.locals.len()],
             temp_defs: vec![None; ir.temps as usize],
@@ -316,11 +355,46 @@ impl<'a> FnContext<'a> {
         }
     }
 
+    /// What the call defining `dest` calls, as the semantic layer resolved it.
+    pub fn call_target(&self, dest: TempId) -> Option<&CallTarget> {
+        self.types.calls.get(dest as usize)?.as_ref()
+    }
+
+    /// The path the packs match for a call: another crate's function or
+    /// method by its resolved path, a path the semantic layer could not
+    /// resolve as written; `None` for the workspace's own functions and
+    /// constructors, which no built-in pack names (see
+    /// [`FnContext::workspace_call_path`]).
+    pub fn call_path(
+        &self,
+        callee: &Callee,
+        dest: TempId,
+        file: &FileContext,
+    ) -> Option<Vec<String>> {
+        match self.call_target(dest) {
+            Some(CallTarget::External(path)) => Some(path.clone()),
+            Some(CallTarget::Func(..) | CallTarget::Constructor(_)) => None,
+            None => match callee {
+                Callee::Path(written) | Callee::Macro(written) => Some(file.written_path(written)),
+                _ => None,
+            },
+        }
+    }
+
+    /// The path of the workspace function a call calls, for the
+    /// configuration's own entries (`Registry::checkout`).
+    pub fn workspace_call_path(&self, dest: TempId) -> Option<Vec<String>> {
+        match self.call_target(dest)? {
+            CallTarget::Func(func, _) => Some(self.inference.semantics.function_path(*func)),
+            _ => None,
+        }
+    }
+
     fn prepass_op(&mut self, block: BlockId, op_index: usize, op: &OpKind, file: &FileContext) {
         match op {
             OpKind::Call { dest, callee, args } => {
                 self.record_def(*dest, block, op_index);
-                let fact = self.call_fact(callee, args, file);
+                let fact = self.call_fact(*dest, callee, args, file);
                 self.set_temp(*dest, fact);
             }
             OpKind::Await { dest, future, .. } => {
@@ -369,7 +443,7 @@ impl<'a> FnContext<'a> {
                 if let Some(info) = self.place_pool(place, file) {
                     TempFact::Pool(info)
                 } else if let PlaceRoot::Path(path) = &place.root {
-                    if file.is_static_path(path) {
+                    if self.is_static_path(path) {
                         TempFact::Static(path.join("::"))
                     } else {
                         TempFact::Unknown
@@ -382,11 +456,19 @@ impl<'a> FnContext<'a> {
         }
     }
 
-    fn call_fact(&self, callee: &Callee, args: &[Operand], file: &FileContext) -> TempFact {
+    fn call_fact(
+        &self,
+        dest: TempId,
+        callee: &Callee,
+        args: &[Operand],
+        file: &FileContext,
+    ) -> TempFact {
         let core = &file.table.core;
         match callee {
-            Callee::Path(written) | Callee::Macro(written) => {
-                let resolved = file.resolve_path(written);
+            Callee::Path(_) | Callee::Macro(_) => {
+                let Some(resolved) = self.call_path(callee, dest, file) else {
+                    return self.returned_pool(dest, None, file);
+                };
                 let active: &[PackId] = if file.table.may_name(&resolved) {
                     &file.active
                 } else {
@@ -442,22 +524,20 @@ impl<'a> FnContext<'a> {
             Callee::Method { receiver, name } => {
                 // `config.create_pool(..)`, `client.get_connection_manager()`:
                 // pack entries written as `Type::method` on a typed receiver.
-                let typed = self
-                    .operand_type_path(receiver, file)
-                    .filter(|_| file.table.may_name(std::slice::from_ref(name)));
-                if let Some(mut written) = typed {
-                    written.push(name.clone());
-                    for &pack in &file.active {
-                        for (index, pool) in file.table.packs[pack].pools.iter().enumerate() {
-                            let id = PoolId { pack, index };
-                            let listed = |entries: &[String]| {
-                                entries.iter().any(|c| name_matches(&written, c, false))
-                            };
-                            if listed(&pool.constructors) {
-                                return TempFact::NewPool(id);
-                            }
-                            if listed(&pool.builders) {
-                                return TempFact::Builder(id);
+                if let Some(CallTarget::External(written)) = self.call_target(dest) {
+                    if file.table.may_name(std::slice::from_ref(name)) {
+                        for &pack in &file.active {
+                            for (index, pool) in file.table.packs[pack].pools.iter().enumerate() {
+                                let id = PoolId { pack, index };
+                                let listed = |entries: &[String]| {
+                                    entries.iter().any(|c| name_matches(written, c, false))
+                                };
+                                if listed(&pool.constructors) {
+                                    return TempFact::NewPool(id);
+                                }
+                                if listed(&pool.builders) {
+                                    return TempFact::Builder(id);
+                                }
                             }
                         }
                     }
@@ -484,107 +564,170 @@ impl<'a> FnContext<'a> {
                     }
                     TempFact::Query(sql) if !is_executor_method(file, name) => TempFact::Query(sql),
                     TempFact::Static(path) => TempFact::Static(path),
-                    _ => TempFact::Unknown,
+                    _ => self.returned_pool(dest, Some((receiver, name)), file),
                 }
             }
             Callee::Value(_) => TempFact::Unknown,
         }
     }
 
-    /// The declared (or self) type of a local, `Self` replaced by the impl's type.
-    pub fn local_type(&self, local: LocalId) -> Option<TypeRef> {
-        let info = self.ir.locals.get(local as usize)?;
-        if let Some(ty) = &info.ty {
-            return Some(match self.self_type() {
-                Some(owner) => substitute_self(ty, &owner),
-                None => ty.clone(),
-            });
-        }
-        if info.name == "self" {
-            return self.self_type();
-        }
-        None
-    }
-
-    fn self_type(&self) -> Option<TypeRef> {
-        self.ir.self_type.as_ref().map(|name| TypeRef::Path {
-            segments: vec![name.clone()],
-            args: Vec::new(),
-        })
-    }
-
-    /// The declared type of a place: a local's type followed through fields.
-    pub fn place_type(&self, place: &Place, file: &FileContext) -> Option<TypeRef> {
-        let mut ty = match &place.root {
-            PlaceRoot::Local(local) => self.local_type(*local)?,
-            PlaceRoot::Path(path) => file.index.static_def(path.last()?)?.ty.clone()?,
+    /// A workspace function handing out an existing pool (`ctx.pool()`,
+    /// `state.db()`): the pool is the receiver's field the accessor
+    /// returns, or, when its body is more than that, the accessor on that
+    /// receiver, which gives the same pool each time.
+    fn returned_pool(
+        &self,
+        dest: TempId,
+        method: Option<(&Operand, &str)>,
+        file: &FileContext,
+    ) -> TempFact {
+        let Some(CallTarget::Func(func, found)) = self.call_target(dest) else {
+            return TempFact::Unknown;
         };
-        for field in &place.fields {
-            ty = file.index.field_type(&ty, field)?.clone();
-        }
-        Some(ty)
-    }
-
-    /// The resolved path of an operand's declared type (wrappers and
-    /// references peeled): `["redis", "Client"]`.
-    pub fn operand_type_path(&self, operand: &Operand, file: &FileContext) -> Option<Vec<String>> {
-        let Operand::Place { place, .. } = operand else {
-            return None;
+        let result = self
+            .types
+            .temps
+            .get(dest as usize)
+            .cloned()
+            .unwrap_or(Ty::Unknown);
+        let Some((id, via)) = file.pool_of(&result) else {
+            return TempFact::Unknown;
         };
-        let ty = self.place_type(place, file)?;
-        match file.index.peel(&ty) {
-            TypeRef::Path { segments, .. } => Some(file.resolve_path(segments)),
-            _ => None,
+        let Some((receiver, name)) = method else {
+            return TempFact::Unknown;
+        };
+        let Operand::Place { place, .. } = receiver else {
+            return TempFact::Unknown;
+        };
+        let mut key = self.place_key(place);
+        if let Some(found) = found {
+            for field in &found.via {
+                key.push('.');
+                key.push_str(field);
+            }
         }
+        match file
+            .semantics
+            .function(*func)
+            .and_then(|f| f.returns_field.as_ref())
+        {
+            Some(fields) => {
+                for field in fields.iter().chain(&via) {
+                    key.push('.');
+                    key.push_str(field);
+                }
+            }
+            None => {
+                key.push('.');
+                key.push_str(name);
+                key.push_str("()");
+            }
+        }
+        TempFact::Pool(PoolInfo { id, key })
     }
 
-    /// The resource an operand's declared type is (`client: &mut Client`).
+    /// The inferred type of a local.
+    pub fn local_ty(&self, local: LocalId) -> Ty {
+        self.types
+            .locals
+            .get(local as usize)
+            .cloned()
+            .unwrap_or(Ty::Unknown)
+    }
+
+    /// The type of a place: a local's followed through its fields.
+    pub fn place_ty(&self, place: &Place) -> Ty {
+        self.inference.place(place, &self.types)
+    }
+
+    /// The type of an operand.
+    pub fn operand_ty(&self, operand: &Operand) -> Ty {
+        self.inference.operand(operand, &self.types)
+    }
+
+    /// The resource an operand's type is or owns (`client: &mut Client`).
     pub fn operand_resource(&self, operand: &Operand, file: &FileContext) -> Option<ResourceId> {
-        let Operand::Place { place, .. } = operand else {
+        let ty = self.operand_ty(operand);
+        if ty.is_unknown() {
             return None;
-        };
-        file.resource_type(&self.place_type(place, file)?)
+        }
+        file.resource_type(&ty)
     }
 
     /// The pool a place denotes, with its identity key.
     pub fn place_pool(&self, place: &Place, file: &FileContext) -> Option<PoolInfo> {
-        let key = self.place_key(place);
-        match &place.root {
-            PlaceRoot::Local(local) => {
-                if place.fields.is_empty() {
-                    if let Some(Some(info)) = self.local_pools.get(*local as usize) {
-                        return Some(info.clone());
-                    }
-                }
-                let mut ty = self.local_type(*local)?;
-                for field in &place.fields {
-                    ty = file.index.field_type(&ty, field)?.clone();
-                }
-                file.pool_type(&ty).map(|id| PoolInfo { id, key })
-            }
-            PlaceRoot::Path(path) => {
-                let name = path.last()?;
-                let def = file.index.static_def(name)?;
-                let mut ty = def.ty.clone()?;
-                for field in &place.fields {
-                    ty = file.index.field_type(&ty, field)?.clone();
-                }
-                file.pool_type(&ty).map(|id| PoolInfo { id, key })
+        if let (PlaceRoot::Local(local), true) = (&place.root, place.fields.is_empty()) {
+            if let Some(Some(info)) = self.local_pools.get(*local as usize) {
+                return Some(info.clone());
             }
         }
+        let ty = self.place_ty(place);
+        if ty.is_unknown() {
+            return None;
+        }
+        let (id, via) = file.pool_of(&ty)?;
+        let mut key = self.place_key(place);
+        for field in via {
+            key.push('.');
+            key.push_str(&field);
+        }
+        Some(PoolInfo { id, key })
     }
 
-    /// `self.pool`, `state.db`: how a place is written, as an identity.
+    /// `self.pool`, `state.db`: a place as an identity, with the fields the
+    /// workspace's `Deref` impls go through spelled out (`store.0.pool` for
+    /// `store.pool` on a newtype that derefs to its `0`), so that two
+    /// spellings of one place are one key.
     pub fn place_key(&self, place: &Place) -> String {
         let mut key = match &place.root {
             PlaceRoot::Local(local) => self.ir.local_name(*local).to_string(),
             PlaceRoot::Path(path) => path.join("::"),
         };
+        let mut ty = match &place.root {
+            PlaceRoot::Local(local) => self.local_ty(*local),
+            PlaceRoot::Path(_) => Ty::Unknown,
+        };
         for field in &place.fields {
+            match self.inference.semantics.field_type(&ty, field) {
+                Some((next, via)) => {
+                    for through in via {
+                        key.push('.');
+                        key.push_str(&through);
+                    }
+                    ty = next;
+                }
+                None => ty = Ty::Unknown,
+            }
             key.push('.');
             key.push_str(field);
         }
         key
+    }
+
+    /// Whether a path names a static of the workspace.
+    pub fn is_static_path(&self, path: &[String]) -> bool {
+        let Some(scope) = &self.inference.scope else {
+            return false;
+        };
+        let view = self.inference.semantics.view();
+        matches!(
+            view.resolve(scope.module, path, Ns::Values),
+            Some(resolved) if resolved.rest.is_empty()
+                && matches!(resolved.def, Def::Item(Item::Static(_)))
+        )
+    }
+
+    /// The resolved path of an operand's type (references, smart pointers
+    /// and holders peeled): `["redis", "Client"]`.
+    pub fn operand_type_path(&self, operand: &Operand) -> Option<Vec<String>> {
+        let mut ty = self.operand_ty(operand).strip_refs().clone();
+        for _ in 0..4 {
+            match peel_holder(&ty) {
+                Some(inner) => ty = inner.strip_refs().clone(),
+                None => break,
+            }
+        }
+        ty.external_path().map(<[String]>::to_vec)
     }
 
     /// The op defining a temporary.
@@ -606,19 +749,5 @@ pub fn is_executor_method(file: &FileContext, name: &str) -> bool {
             .pools
             .iter()
             .any(|pool| pool.executor_methods.iter().any(|m| m == name))
-    })
-}
-
-/// `&Self`, `Arc<Self>`, `Self`: the same with the impl's type for `Self`.
-fn substitute_self(ty: &TypeRef, owner: &TypeRef) -> TypeRef {
-    ty.map_paths(&|segments, args| {
-        if segments.len() == 1 && segments[0] == "Self" && args.is_empty() {
-            owner.clone()
-        } else {
-            TypeRef::Path {
-                segments: segments.to_vec(),
-                args,
-            }
-        }
     })
 }

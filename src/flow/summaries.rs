@@ -8,7 +8,8 @@
 //! A summary records, per function:
 //! - the pools it acquires from (or runs a query on) that it reaches through
 //!   a parameter or `self` (`self.pool`, `db`, `state.db`), with where;
-//! - the connection its declared return type holds, if any.
+//! - the connection its declared return type holds, if any;
+//! - the pool parameters it keeps a clone of.
 //!
 //! Acquires propagate through calls to a fixpoint over the call graph:
 //! `handler -> Repo::find -> Repo::conn -> self.pool.acquire()` gives
@@ -16,10 +17,9 @@
 //! `self.pool` through `Repo::conn`. Recursion terminates: a summary only
 //! grows, and field paths are bounded.
 //!
-//! Calls are resolved by evidence only: a path call by its resolved path, a
-//! method call by its receiver's declared type (`self`, a typed parameter or
-//! field). A name shared by several functions is ambiguous and resolves to
-//! nothing: silence over a guess.
+//! Calls are resolved by the semantic layer (paths by name resolution,
+//! methods by the receiver's type, through `Deref` and traits): a summary
+//! belongs to one function, never to every function sharing a name.
 
 use std::collections::HashMap;
 
@@ -27,9 +27,10 @@ use rayon::prelude::*;
 
 use super::resolve::{is_executor_method, FileContext, FnContext, TempFact};
 use super::table::{PackTable, PoolId, ResourceId};
-use crate::model::index::Index;
-use crate::model::{BodyKind, Callee, FileIr, FnIr, OpKind, Operand, Place, PlaceRoot, TypeRef};
+use crate::model::{BodyKind, Callee, FileIr, FnIr, OpKind, Operand, Place, PlaceRoot};
 use crate::packs::ResourceKind;
+use crate::semantics::infer::CallTarget;
+use crate::semantics::{FuncLoc, Semantics, Ty};
 use crate::source::Location;
 
 /// Field paths longer than this are not followed through calls.
@@ -43,7 +44,8 @@ const MAX_ROUNDS: usize = 12;
 pub struct SummaryAcquire {
     /// Index into the function's parameters (`self` is 0 for methods).
     pub param: usize,
-    /// Fields from the parameter to the pool (`["pool"]` for `self.pool`).
+    /// Fields from the parameter to the pool (`["pool"]` for `self.pool`),
+    /// those `Deref` impls go through included.
     pub fields: Vec<String>,
     /// `None`: a generic executor parameter (`E: PgExecutor`) a query runs
     /// on; it acquires only where a caller passes a pool.
@@ -68,20 +70,18 @@ pub struct FnSummary {
     pub keeps: Vec<usize>,
 }
 
-/// Summaries by function key (`name`, `Type::method`).
+/// Summaries by function.
 #[derive(Debug, Default)]
 pub struct Summaries {
-    /// `None`: several functions share the key.
-    by_key: HashMap<String, Option<FnSummary>>,
+    by_function: HashMap<FuncLoc, FnSummary>,
 }
 
 /// A call from one summarised function to another, with the caller's
 /// operands in the callee's parameter order.
 struct CallEdge {
-    caller: String,
-    callee: String,
+    caller: FuncLoc,
+    callee: FuncLoc,
     operands: Vec<Option<(usize, Vec<String>)>>,
-    at: Location,
 }
 
 /// What each file contributes to the summaries: its functions' own
@@ -89,40 +89,43 @@ struct CallEdge {
 /// bodies redoes only their files.
 #[derive(Default)]
 pub struct SummaryParts {
-    per_file: Vec<(Vec<FnSummary>, Vec<CallEdge>)>,
+    per_file: Vec<FileParts>,
 }
 
+/// One file's functions' own summaries, and its calls.
+type FileParts = (Vec<(FuncLoc, FnSummary)>, Vec<CallEdge>);
+
 impl SummaryParts {
-    pub fn new(files: &[FileIr], index: &Index, table: &PackTable) -> SummaryParts {
+    pub fn new(files: &[FileIr], semantics: &Semantics, table: &PackTable) -> SummaryParts {
         let per_file = files
             .par_iter()
-            .map(|file| file_parts(file, index, table))
+            .map(|file| file_parts(file, semantics, table))
             .collect();
         SummaryParts { per_file }
     }
 
     /// Redoes the parts of the files `changed` says (by position).
-    pub fn redo(&mut self, files: &[FileIr], index: &Index, table: &PackTable, changed: &[bool]) {
+    pub fn redo(
+        &mut self,
+        files: &[FileIr],
+        semantics: &Semantics,
+        table: &PackTable,
+        changed: &[bool],
+    ) {
         self.per_file
             .par_iter_mut()
             .zip(files.par_iter().zip(changed.par_iter()))
             .filter(|(_, (_, changed))| **changed)
-            .for_each(|(parts, (file, _))| *parts = file_parts(file, index, table));
+            .for_each(|(parts, (file, _))| *parts = file_parts(file, semantics, table));
     }
 
-    /// The summaries, propagated over the calls. Parts are merged in file
-    /// order, so that which of two same-named functions comes first never
-    /// depends on threads.
+    /// The summaries, propagated over the calls.
     pub fn summaries(&self) -> Summaries {
         let mut summaries = Summaries::default();
         let mut edges = Vec::new();
         for (direct, file_edges) in &self.per_file {
-            for summary in direct {
-                summaries
-                    .by_key
-                    .entry(summary.name.clone())
-                    .and_modify(|slot| *slot = None)
-                    .or_insert_with(|| Some(summary.clone()));
+            for (func, summary) in direct {
+                summaries.by_function.insert(*func, summary.clone());
             }
             edges.extend(file_edges);
         }
@@ -131,39 +134,43 @@ impl SummaryParts {
     }
 }
 
-fn file_parts(file: &FileIr, index: &Index, table: &PackTable) -> (Vec<FnSummary>, Vec<CallEdge>) {
+fn file_parts(file: &FileIr, semantics: &Semantics, table: &PackTable) -> FileParts {
     let empty = Summaries::default();
-    let context = FileContext::new(file, index, table, &empty);
+    let context = FileContext::new(file, semantics, table, &empty);
     let mut direct = Vec::new();
     let mut edges = Vec::new();
-    for ir in &file.functions {
+    for (index, ir) in file.functions.iter().enumerate() {
         if ir.kind != BodyKind::Fn {
             continue;
         }
-        let fcx = FnContext::new(ir, &context);
-        direct.push(direct_summary(ir, &fcx, &context));
-        collect_edges(ir, &fcx, &context, &mut edges);
+        let func = FuncLoc {
+            file: file.file,
+            index: index as u32,
+        };
+        let fcx = FnContext::new(index as u32, &context, None);
+        direct.push((func, direct_summary(ir, &fcx, &context)));
+        collect_edges(func, ir, &fcx, &mut edges);
     }
     (direct, edges)
 }
 
 impl Summaries {
-    pub fn build(files: &[FileIr], index: &Index, table: &PackTable) -> Summaries {
-        SummaryParts::new(files, index, table).summaries()
+    pub fn build(files: &[FileIr], semantics: &Semantics, table: &PackTable) -> Summaries {
+        SummaryParts::new(files, semantics, table).summaries()
     }
 
-    pub fn get(&self, key: &str) -> Option<&FnSummary> {
-        self.by_key.get(key).and_then(Option::as_ref)
+    pub fn get(&self, func: FuncLoc) -> Option<&FnSummary> {
+        self.by_function.get(&func)
     }
 
     fn propagate(&mut self, edges: &[&CallEdge]) {
         for _ in 0..MAX_ROUNDS {
             let mut added = Vec::new();
             for edge in edges {
-                let Some(callee) = self.get(&edge.callee) else {
+                let Some(callee) = self.get(edge.callee) else {
                     continue;
                 };
-                let Some(caller) = self.get(&edge.caller) else {
+                let Some(caller) = self.get(edge.caller) else {
                     continue;
                 };
                 for acquire in &callee.acquires {
@@ -172,7 +179,7 @@ impl Summaries {
                     };
                     let mut fields = fields.clone();
                     fields.extend(acquire.fields.iter().cloned());
-                    if fields.len() > MAX_FIELDS || acquire.via.contains(&edge.caller) {
+                    if fields.len() > MAX_FIELDS || acquire.via.contains(&caller.name) {
                         continue;
                     }
                     let derived = SummaryAcquire {
@@ -191,16 +198,15 @@ impl Summaries {
                             && a.pool == derived.pool
                     });
                     if !known {
-                        added.push((edge.caller.clone(), derived));
+                        added.push((edge.caller, derived));
                     }
                 }
-                let _ = edge.at;
             }
             if added.is_empty() {
                 return;
             }
             for (caller, derived) in added {
-                if let Some(Some(summary)) = self.by_key.get_mut(&caller) {
+                if let Some(summary) = self.by_function.get_mut(&caller) {
                     let known = summary.acquires.iter().any(|a| {
                         a.param == derived.param
                             && a.fields == derived.fields
@@ -215,33 +221,11 @@ impl Summaries {
     }
 }
 
-/// The key a call resolves to, by evidence: `Type::method` from the receiver's
-/// declared type or a `Type::f` path, a free function's name otherwise.
-pub fn callee_key(callee: &Callee, fcx: &FnContext, file: &FileContext) -> Option<String> {
-    match callee {
-        Callee::Path(written) => {
-            let resolved = file.resolve_path(written);
-            let name = resolved.last()?;
-            match resolved.len() {
-                0 => None,
-                1 => Some(name.clone()),
-                n => {
-                    let owner = &resolved[n - 2];
-                    if owner == "Self" {
-                        Some(format!("{}::{name}", fcx.ir.self_type.as_ref()?))
-                    } else if owner.chars().next().is_some_and(char::is_uppercase) {
-                        Some(format!("{owner}::{name}"))
-                    } else {
-                        Some(name.clone())
-                    }
-                }
-            }
-        }
-        Callee::Method { receiver, name } => {
-            let owner = fcx.operand_type_path(receiver, file)?;
-            Some(format!("{}::{name}", owner.last()?))
-        }
-        Callee::Macro(_) | Callee::Value(_) => None,
+/// The workspace function a call calls, as the semantic layer resolved it.
+pub fn called_function(fcx: &FnContext, dest: u32) -> Option<FuncLoc> {
+    match fcx.call_target(dest)? {
+        CallTarget::Func(func, _) => Some(*func),
+        _ => None,
     }
 }
 
@@ -254,8 +238,9 @@ pub fn call_operands<'o>(callee: &'o Callee, args: &'o [Operand]) -> Vec<&'o Ope
     }
 }
 
-/// A parameter-rooted place: which parameter, and the fields below it.
-fn param_path(ir: &FnIr, operand: &Operand) -> Option<(usize, Vec<String>)> {
+/// A parameter-rooted place: which parameter, and the fields below it, with
+/// those the workspace's `Deref` impls go through.
+fn param_path(ir: &FnIr, fcx: &FnContext, operand: &Operand) -> Option<(usize, Vec<String>)> {
     let Operand::Place {
         place: Place {
             root: PlaceRoot::Local(local),
@@ -267,7 +252,25 @@ fn param_path(ir: &FnIr, operand: &Operand) -> Option<(usize, Vec<String>)> {
         return None;
     };
     let param = ir.params.iter().position(|p| p == local)?;
-    Some((param, fields.clone()))
+    Some((param, canonical_fields(fcx, *local, fields)))
+}
+
+/// `fields` below a local, with the fields `Deref` impls go through spelled
+/// out (as [`FnContext::place_key`] spells them).
+fn canonical_fields(fcx: &FnContext, local: u32, fields: &[String]) -> Vec<String> {
+    let mut ty = fcx.local_ty(local);
+    let mut canonical = Vec::new();
+    for field in fields {
+        match fcx.inference.semantics.field_type(&ty, field) {
+            Some((next, via)) => {
+                canonical.extend(via);
+                ty = next;
+            }
+            None => ty = Ty::Unknown,
+        }
+        canonical.push(field.clone());
+    }
+    canonical
 }
 
 fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
@@ -275,16 +278,34 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
         .params
         .first()
         .is_some_and(|&p| ir.local_name(p) == "self");
+    let func = FuncLoc {
+        file: file.file.file,
+        index: fcx.body,
+    };
+    let returns = file
+        .semantics
+        .signature(func)
+        .and_then(|signature| returned_resource(&signature.ret, file));
     let mut summary = FnSummary {
         name: ir.name.clone(),
         has_self,
         acquires: Vec::new(),
-        returns: ir.ret.as_ref().and_then(|ty| returned_resource(ty, file)),
+        returns,
         keeps: Vec::new(),
     };
     let mut keeps = Vec::new();
     let mut record = |operand: &Operand, pool: Option<PoolId>, at: Location, implicit: bool| {
-        if let Some((param, fields)) = param_path(ir, operand) {
+        if let Some((param, mut fields)) = param_path(ir, fcx, operand) {
+            // A pool reached through a wrapper's `Deref`: the wrapper's
+            // field is the pool.
+            if let (Some(_), Operand::Place { place, .. }) = (pool, operand) {
+                if let Some(info) = fcx.place_pool(place, file) {
+                    let written = fcx.place_key(place);
+                    if let Some(extra) = info.key.strip_prefix(&written) {
+                        fields.extend(extra.split('.').filter(|s| !s.is_empty()).map(String::from));
+                    }
+                }
+            }
             let known = summary
                 .acquires
                 .iter()
@@ -303,7 +324,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
     };
     for block in &ir.blocks {
         for op in &block.ops {
-            let OpKind::Call { callee, args, .. } = &op.kind else {
+            let OpKind::Call { dest, callee, args } = &op.kind else {
                 continue;
             };
             let at = Location {
@@ -315,7 +336,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
                     if matches!(name.as_str(), "clone" | "to_owned")
                         && matches!(fcx.operand_fact(receiver, file), TempFact::Pool(_))
                     {
-                        if let Some((param, fields)) = param_path(ir, receiver) {
+                        if let Some((param, fields)) = param_path(ir, fcx, receiver) {
                             if fields.is_empty() && !keeps.contains(&param) {
                                 keeps.push(param);
                             }
@@ -342,9 +363,11 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
                         }
                     }
                 }
-                Callee::Path(written) => {
-                    let resolved = file.resolve_path(written);
-                    if file.path_acquire(&resolved).is_some() {
+                Callee::Path(_) => {
+                    let acquires = fcx
+                        .call_path(callee, *dest, file)
+                        .is_some_and(|resolved| file.path_acquire(&resolved).is_some());
+                    if acquires {
                         for arg in args {
                             if let TempFact::Pool(info) = fcx.operand_fact(arg, file) {
                                 record(arg, Some(info.id), at, false);
@@ -360,88 +383,66 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
     summary
 }
 
-/// A parameter passed whole whose declared type names neither a pool nor a
-/// connection (`executor: E`, `db: impl PgExecutor<'_>`).
+/// A parameter passed whole whose type is a type parameter or `impl Trait`
+/// naming neither a pool nor a connection (`executor: E`,
+/// `db: impl PgExecutor<'_>`).
 fn is_generic_executor(ir: &FnIr, fcx: &FnContext, file: &FileContext, operand: &Operand) -> bool {
-    let Some((_, fields)) = param_path(ir, operand) else {
+    let Some((_, fields)) = param_path(ir, fcx, operand) else {
         return false;
     };
-    let Operand::Place { place, .. } = operand else {
-        return false;
-    };
-    let Some(ty) = fcx.place_type(place, file) else {
-        return false;
-    };
-    let generic = match file.index.peel(&ty) {
-        TypeRef::Bounds(_) => true,
-        // A single capitalised segment with no `use` behind it: a type parameter.
-        TypeRef::Path { segments, args } => {
-            segments.len() == 1
-                && args.is_empty()
-                && file.resolve_path(segments) == *segments
-                && file.index.struct_fields(&segments[0]).next().is_none()
-        }
-        _ => false,
-    };
-    fields.is_empty()
-        && generic
-        && file.resource_type(&ty).is_none()
-        && file.pool_type(&ty).is_none()
+    let ty = fcx.operand_ty(operand);
+    let generic = matches!(ty.strip_refs(), Ty::Param(_) | Ty::Opaque(_));
+    fields.is_empty() && generic && file.resource_type(&ty).is_none() && file.pool_of(&ty).is_none()
 }
 
-fn collect_edges(ir: &FnIr, fcx: &FnContext, file: &FileContext, edges: &mut Vec<CallEdge>) {
+fn collect_edges(caller: FuncLoc, ir: &FnIr, fcx: &FnContext, edges: &mut Vec<CallEdge>) {
     for block in &ir.blocks {
         for op in &block.ops {
-            let OpKind::Call { callee, args, .. } = &op.kind else {
+            let OpKind::Call { dest, callee, args } = &op.kind else {
                 continue;
             };
-            let Some(key) = callee_key(callee, fcx, file) else {
+            let Some(target) = called_function(fcx, *dest) else {
                 continue;
             };
-            if key == ir.name {
+            if target == caller {
                 continue;
             }
             let operands = call_operands(callee, args)
                 .into_iter()
-                .map(|operand| param_path(ir, operand))
+                .map(|operand| param_path(ir, fcx, operand))
                 .collect();
             edges.push(CallEdge {
-                caller: ir.name.clone(),
-                callee: key,
+                caller,
+                callee: target,
                 operands,
-                at: Location {
-                    file: file.file.file,
-                    span: op.span,
-                },
             });
         }
     }
 }
 
-/// The connection a declared return type holds: `PoolConnection<Postgres>`,
-/// `Result<Transaction<'_, Postgres>, Error>`, `Option<Object>`, a workspace
-/// alias of one. Pools and drivers are not connections to follow.
-fn returned_resource(ty: &TypeRef, file: &FileContext) -> Option<ResourceId> {
-    let mut ty = file.index.expand_alias(ty);
-    // A getter handing out a reference lends a connection; it opens none.
-    if matches!(ty, TypeRef::Ref { .. }) {
-        return None;
-    }
-    for _ in 0..4 {
-        match ty {
-            TypeRef::Path { segments, args }
-                if matches!(segments.last().map(String::as_str), Some("Result"))
-                    && !args.is_empty() =>
-            {
-                ty = file.index.expand_alias(&args[0]);
+/// The connection a function's result holds: `PoolConnection<Postgres>`,
+/// `Result<Transaction<'_, Postgres>, Error>`, `Option<Object>`, a future of
+/// one, a workspace alias of one, a workspace struct that owns or derefs to
+/// one. Pools and drivers are not connections to follow; a reference lends
+/// a connection and opens none.
+fn returned_resource(ty: &Ty, file: &FileContext) -> Option<ResourceId> {
+    let mut ty = ty.clone();
+    for _ in 0..6 {
+        if let Some(output) = ty.future_output() {
+            ty = output;
+            continue;
+        }
+        match ty.external_name() {
+            Some("Result" | "Option") if !matches!(ty, Ty::Ref(..)) => {
+                ty = ty.args().first()?.clone();
             }
             _ => break,
         }
     }
-    if matches!(ty, TypeRef::Ref { .. }) {
+    if matches!(ty, Ty::Ref(..)) {
         return None;
     }
-    let resource = file.resource_type(ty)?;
+    let resource = file.resource_type(&ty)?;
     match file.table.resource(resource).kind {
         ResourceKind::Driver => None,
         _ => Some(resource),

@@ -67,6 +67,10 @@ pub struct Pack {
     pub raw_sql: Option<RawSqlSpec>,
     /// Switched on by a dependency of the checked workspace.
     pub active_by_dependency: bool,
+    /// The configuration's own resources: its entries name the workspace's
+    /// types and functions (`Handle`, `Registry::checkout`), which no
+    /// built-in pack may.
+    pub workspace_items: bool,
 }
 
 impl Pack {
@@ -136,6 +140,7 @@ impl PackTable {
                 resources: pack.file.resource,
                 raw_sql: pack.file.raw_sql,
                 active_by_dependency,
+                workspace_items: false,
             });
         }
         // A user entry for a type a pack already knows (`sqlx::PgConnection`
@@ -169,6 +174,7 @@ impl PackTable {
                 resources: own_types,
                 raw_sql: None,
                 active_by_dependency: true,
+                workspace_items: true,
             });
         }
         table.last_segments = table.entry_last_segments();

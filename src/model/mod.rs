@@ -10,7 +10,6 @@
 //! without touching lowering. Nothing here holds a syn value: this is what
 //! crosses threads after a file's syntax tree is dropped.
 
-pub mod index;
 pub mod lower;
 pub mod relevance;
 pub mod spans;
@@ -102,6 +101,8 @@ pub struct ModDecl {
 /// first, each with its own `#[path]`: what decides its file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct OutOfLineMod<'a> {
+    /// The module of the file it is written in.
+    pub module: ModuleIndex,
     pub declaration: &'a ModDecl,
     pub inline_modules: Vec<(String, Option<String>)>,
 }
@@ -522,6 +523,7 @@ impl FileIr {
             inline_modules.reverse();
             for declaration in &module.declared {
                 found.push(OutOfLineMod {
+                    module: index as ModuleIndex,
                     declaration,
                     inline_modules: inline_modules.clone(),
                 });

@@ -98,7 +98,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             // A workspace function that queries a pool: `nested-acquire`
             // speaks for it when it is the same pool.
             if self
-                .summary_for(callee)
+                .summary_for(cursor)
                 .is_some_and(|summary| !summary.acquires.is_empty())
             {
                 return true;
@@ -124,9 +124,11 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                         _ => return false,
                     }
                 }
-                Callee::Path(written) | Callee::Macro(written) => {
-                    let resolved = self.file.resolve_path(written);
-                    return self.file.path_acquire(&resolved).is_some();
+                Callee::Path(_) | Callee::Macro(_) => {
+                    return self
+                        .fcx
+                        .call_path(callee, cursor, self.file)
+                        .is_some_and(|resolved| self.file.path_acquire(&resolved).is_some());
                 }
                 Callee::Value(_) => return false,
             }

@@ -18,8 +18,13 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         path: &mut Rc<PathNode>,
     ) {
         match callee {
-            Callee::Path(written) | Callee::Macro(written) => {
-                let resolved = self.file.resolve_path(written);
+            Callee::Path(_) | Callee::Macro(_) => {
+                // The workspace's own functions and constructors match no
+                // pack entry: an empty path.
+                let resolved = self
+                    .fcx
+                    .call_path(callee, dest, self.file)
+                    .unwrap_or_default();
                 self.apply_path_call(dest, &resolved, args, span, block, state, path);
             }
             Callee::Method { receiver, name } => {
@@ -47,7 +52,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
     ) {
         let core = &self.table().core;
         let name = resolved.join("::");
-        if let Some(summary) = self.summary_for(&Callee::Path(resolved.to_vec())) {
+        if let Some(summary) = self.summary_for(dest) {
             let operands: Vec<&Operand> = args.iter().collect();
             self.summary_keeps(state, summary, &operands);
         }
@@ -125,7 +130,12 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         if handled {
             return;
         }
-        if let Some(acquired) = self.file.path_acquire(resolved) {
+        // The configuration's own acquire entries name workspace functions.
+        let acquired = self.file.path_acquire(resolved).or_else(|| {
+            let own = self.fcx.workspace_call_path(dest)?;
+            self.file.path_acquire_in(&own, true)
+        });
+        if let Some(acquired) = acquired {
             let pool = args
                 .iter()
                 .find_map(|arg| match self.fcx.operand_fact(arg, self.file) {
@@ -145,10 +155,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             self.build_pool(state, dest, pool, span, block, path);
             return;
         }
-        let callee = Callee::Path(resolved.to_vec());
-        if let Some(summary) = self.summary_for(&callee) {
+        if let Some(summary) = self.summary_for(dest) {
             let operands: Vec<&Operand> = args.iter().collect();
-            self.summary_acquires(state, summary, &operands, span, path);
+            self.summary_acquires(state, summary, &operands, dest, span, path);
             self.record_passes(state, summary, &operands, span, path);
             for arg in args {
                 self.pass_to_unknown(state, arg, dest);
@@ -156,7 +165,8 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             self.summary_returns(state, summary, &operands, dest, span, block, path);
             return;
         }
-        let constructs = self.file.core_role(resolved, &core.wrap)
+        let constructs = matches!(self.fcx.call_target(dest), Some(CallTarget::Constructor(_)))
+            || self.file.core_role(resolved, &core.wrap)
             || resolved
                 .last()
                 .and_then(|s| s.chars().next())
@@ -263,7 +273,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                             },
                         ..
                     } if fields.is_empty() => {
-                        let resolved = self.file.resolve_path(path);
+                        let resolved = self.file.written_path(path);
                         self.file.core_role(&resolved, &core.wrap)
                             || resolved
                                 .last()
@@ -379,13 +389,20 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         }
         // `config.connect(..)`: an acquire entry written as a path call on
         // the receiver's declared type.
-        if let Some(mut written) = self.fcx.operand_type_path(receiver, self.file) {
-            written.push(name.to_string());
-            if let Some(acquired) = self.file.path_acquire(&written) {
-                self.mark_used(state, receiver);
-                self.acquire_each(state, dest, acquired, None, span, block, path);
-                return;
+        let acquired = match self.fcx.operand_type_path(receiver) {
+            Some(mut written) => {
+                written.push(name.to_string());
+                self.file.path_acquire(&written)
             }
+            None => self
+                .fcx
+                .workspace_call_path(dest)
+                .and_then(|own| self.file.path_acquire_in(&own, true)),
+        };
+        if let Some(acquired) = acquired {
+            self.mark_used(state, receiver);
+            self.acquire_each(state, dest, acquired, None, span, block, path);
+            return;
         }
         // A connection the caller owns, known by its declared type
         // (`client: &mut Client`): what it opens is ours.
@@ -403,11 +420,11 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             receiver: receiver.clone(),
             name: name.to_string(),
         };
-        let summary = self.summary_for(&method_callee);
+        let summary = self.summary_for(dest);
         if let Some(summary) = summary {
             let operands = call_operands(&method_callee, args);
             self.summary_keeps(state, summary, &operands);
-            self.summary_acquires(state, summary, &operands, span, path);
+            self.summary_acquires(state, summary, &operands, dest, span, path);
             self.record_passes(state, summary, &operands, span, path);
         }
 

@@ -15,17 +15,18 @@ use std::rc::Rc;
 
 use super::resolve::{is_executor_method, FileContext, FnContext, PoolInfo, TempFact};
 use super::sql::is_read_only_sql;
-use super::summaries::{call_operands, callee_key, FnSummary, Summaries, SummaryAcquire};
+use super::summaries::{call_operands, called_function, FnSummary, Summaries, SummaryAcquire};
 use super::table::{name_matches, split_method_entry, PackTable, PoolId, ResourceId};
 use super::PathStep;
 use super::{
     Analysis, ConnectionKind, ConnectionRef, ExitHow, Fact, FactKind, Holder, ParamAwait, Pass,
 };
-use crate::model::index::Index;
 use crate::model::{
     BlockId, BodyKind, Callee, EdgeKind, ExitKind, FileIr, FnId, FnIr, LocalId, LoopId, Mode,
     OpKind, Operand, Place, PlaceRoot, TempId, Terminator,
 };
+use crate::semantics::infer::CallTarget;
+use crate::semantics::{BodyTypes, Semantics};
 
 use crate::packs::ResourceKind;
 use crate::source::{Location, Span};
@@ -46,11 +47,11 @@ const MAX_PATH_STEPS: usize = 14;
 /// Analyses every body of one file.
 pub fn analyse_file(
     file: &FileIr,
-    index: &Index,
+    semantics: &Semantics,
     table: &PackTable,
     summaries: &Summaries,
 ) -> Analysis {
-    let context = FileContext::new(file, index, table, summaries);
+    let context = FileContext::new(file, semantics, table, summaries);
     let mut analysis = Analysis::default();
     let mut order: Vec<(usize, FnId)> = file
         .functions
@@ -70,17 +71,29 @@ pub fn analyse_file(
         param_awaits: Vec::new(),
         passes: Vec::new(),
     };
+    // Types of the bodies explored so far, for what closures capture.
+    let mut body_types: HashMap<FnId, BodyTypes> = HashMap::new();
     for (_, body) in order {
         let seeds = shared.seeds.remove(&body).unwrap_or_default();
+        let function = &file.functions[body as usize];
+        if function.blocks.is_empty() {
+            continue;
+        }
+        let captured = function.parent.and_then(|parent| body_types.get(&parent));
+        let fcx = FnContext::new(body, &context, captured);
         let mut explorer = Explorer {
             file: &context,
             body,
-            fcx: FnContext::new(&file.functions[body as usize], &context),
+            fcx,
             shared: &mut shared,
             database_temps: HashSet::new(),
             read_only_temps: HashSet::new(),
         };
         explorer.explore(seeds);
+        let types = explorer.fcx.types;
+        if file.functions.iter().any(|f| f.parent == Some(body)) {
+            body_types.insert(body, types);
+        }
     }
     analysis.facts = shared.facts;
     analysis.untracked = shared.untracked;
@@ -304,12 +317,17 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             let Some(local) = ir.locals.get(param as usize) else {
                 continue;
             };
-            let Some(ty) = &local.ty else { continue };
-            let Some(resource) = self.file.resource_type(ty) else {
+            // A method of a connection type holds nothing of its own: its
+            // callers hold the receiver.
+            if local.ty.is_none() || local.name == "self" {
+                continue;
+            }
+            let ty = self.fcx.local_ty(param);
+            let Some(resource) = self.file.resource_type(&ty) else {
                 continue;
             };
             let spec = self.table().resource(resource);
-            let borrowed = matches!(ty, crate::model::TypeRef::Ref { .. });
+            let borrowed = matches!(ty, crate::semantics::Ty::Ref(..));
             // Pooled connections and transactions are held by whoever calls;
             // a borrowed raw connection may be one of them (`&mut *tx`
             // derefs to it): followed for the callers that pass one.

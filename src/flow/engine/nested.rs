@@ -100,16 +100,18 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         }
     }
 
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn summary_acquires(
         &mut self,
         state: &State,
         summary: &FnSummary,
         operands: &[&Operand],
+        dest: TempId,
         span: Span,
         path: &Rc<PathNode>,
     ) {
         for acquire in &summary.acquires {
-            let Some(key) = self.caller_pool_key(operands, acquire) else {
+            let Some(key) = self.caller_pool_key(operands, acquire, dest) else {
                 continue;
             };
             self.nested_check_through(
@@ -125,13 +127,20 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
 
     /// The caller's name for a pool the callee reaches through a parameter:
     /// `state.repo` + `pool` for `state.repo.find()` acquiring from `self.pool`.
+    /// A method reached through `Deref` (`store.load()` on a newtype over
+    /// `Arc<Inner>`) gets the fields of those derefs before the callee's.
     pub(super) fn caller_pool_key(
         &self,
         operands: &[&Operand],
         acquire: &SummaryAcquire,
+        dest: TempId,
     ) -> Option<String> {
         let operand = operands.get(acquire.param)?;
-        if acquire.fields.is_empty() {
+        let receiver_via: &[String] = match self.fcx.call_target(dest) {
+            Some(CallTarget::Func(_, Some(found))) if acquire.param == 0 => &found.via,
+            _ => &[],
+        };
+        if acquire.fields.is_empty() && receiver_via.is_empty() {
             if let TempFact::Pool(info) = self.fcx.operand_fact(operand, self.file) {
                 return Some(info.key);
             }
@@ -142,7 +151,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             return None;
         };
         let mut key = self.fcx.place_key(place);
-        for field in &acquire.fields {
+        for field in receiver_via.iter().chain(&acquire.fields) {
             key.push('.');
             key.push_str(field);
         }
@@ -166,7 +175,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             return;
         };
         let pool = summary.acquires.iter().find_map(|acquire| {
-            let key = self.caller_pool_key(operands, acquire)?;
+            let key = self.caller_pool_key(operands, acquire, dest)?;
             Some(PoolInfo {
                 id: acquire.pool?,
                 key,
@@ -175,11 +184,13 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         self.acquire(state, dest, None, Some(resource), pool, span, block, path);
     }
 
-    pub(super) fn summary_for(&self, callee: &Callee) -> Option<&'a FnSummary> {
-        let key = callee_key(callee, &self.fcx, self.file)?;
-        if key == self.ir().name {
+    /// The summary of the workspace function the call defining `dest`
+    /// calls (not this body's own: recursion adds nothing).
+    pub(super) fn summary_for(&self, dest: TempId) -> Option<&'a FnSummary> {
+        let func = called_function(&self.fcx, dest)?;
+        if func.file == self.file.file.file && func.index == self.body {
             return None;
         }
-        self.file.summaries.get(&key)
+        self.file.summaries.get(func)
     }
 }

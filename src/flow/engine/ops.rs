@@ -255,7 +255,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     }
                 }
             }
-            PlaceRoot::Path(written) if self.file.is_static_path(written) => {
+            PlaceRoot::Path(written) if self.fcx.is_static_path(written) => {
                 let target = written.join("::");
                 for n in self.owned(state, value).into_iter().rev() {
                     let instance = state.instances.remove(n);

@@ -1,0 +1,347 @@
+//! Impls: the methods of each type (inherent, from trait impls, a trait's
+//! default methods), the traits a workspace implements for other crates'
+//! types (`impl Vending for PgPool`), and `Deref` targets with the field a
+//! `deref` hands out. Fields and methods are found through auto-deref:
+//! references, smart pointers and guards, then the workspace's own `Deref`
+//! impls, each of which adds its field to the path of the place reached
+//! (`store.pool` on a newtype over `Arc<Inner>` is `store.0.pool`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::scopes::{Def, Ns};
+use super::types::{function_scope, Ty, TypeScope};
+use super::{FuncLoc, Item, ItemLoc, Semantics};
+use crate::model::FnOwner;
+
+/// How many derefs auto-deref follows.
+const DEREF_STEPS: usize = 8;
+
+/// The field path element of a `Deref` whose `deref` body is not a plain
+/// field access: the place reached is still one place.
+pub const DEREF_FIELD: &str = "*";
+
+#[derive(Debug, Default)]
+pub struct ImplIndex {
+    impls: Vec<ImplData>,
+    by_adt: HashMap<ItemLoc, Vec<usize>>,
+    /// Impls the workspace writes for other crates' types, by the type's
+    /// last path segment.
+    by_external: HashMap<String, Vec<usize>>,
+    derefs: HashMap<ItemLoc, Deref>,
+}
+
+#[derive(Debug)]
+struct ImplData {
+    /// The workspace trait it implements, if it is one.
+    local_trait: Option<ItemLoc>,
+    /// `(name, function)` of its methods.
+    methods: Vec<(String, FuncLoc)>,
+}
+
+/// `impl Deref for T { type Target = U; fn deref(&self) -> &U { &self.f } }`.
+#[derive(Debug, Clone)]
+struct Deref {
+    /// `T` with the impl's parameters, to bind them from an actual type.
+    pattern: Ty,
+    target: Ty,
+    field: Vec<String>,
+}
+
+/// A method found for a receiver type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MethodMatch {
+    pub func: FuncLoc,
+    /// The receiver's type where the method was found, after auto-deref.
+    pub receiver: Ty,
+    /// Fields the derefs went through, for the place of the receiver.
+    pub via: Vec<String>,
+}
+
+impl ImplIndex {
+    pub fn build(semantics: &Semantics) -> ImplIndex {
+        let mut index = ImplIndex::default();
+        for items in &semantics.items {
+            for (impl_index, definition) in items.impls.iter().enumerate() {
+                let Some(module) = semantics.item_module(items.file, definition.module) else {
+                    continue;
+                };
+                let scope = TypeScope {
+                    module,
+                    generics: definition.generics.clone(),
+                    self_ty: None,
+                };
+                let self_ty = semantics.lower_type(&definition.self_ty, &scope);
+                let trait_path = match &definition.trait_ref {
+                    Some(crate::model::TypeRef::Path { segments, .. }) => Some(segments.clone()),
+                    _ => None,
+                };
+                let trait_def = trait_path
+                    .as_ref()
+                    .and_then(|path| semantics.view().resolve(module, path, Ns::Types));
+                let local_trait = match &trait_def {
+                    Some(resolved) if resolved.rest.is_empty() => match resolved.def {
+                        Def::Item(Item::Trait(loc)) => Some(loc),
+                        _ => None,
+                    },
+                    _ => None,
+                };
+                let methods: Vec<(String, FuncLoc)> = definition
+                    .methods
+                    .iter()
+                    .filter_map(|&method| {
+                        let function = items.functions.get(method as usize)?;
+                        let name = method_name(&function.name).to_string();
+                        Some((
+                            name,
+                            ItemLoc {
+                                file: items.file,
+                                index: method,
+                            },
+                        ))
+                    })
+                    .collect();
+                let is_deref = local_trait.is_none()
+                    && trait_path
+                        .as_ref()
+                        .and_then(|path| path.last())
+                        .is_some_and(|last| last == "Deref");
+                if let (true, Ty::Adt(adt, _)) = (is_deref, &self_ty) {
+                    let target = definition
+                        .assoc_types
+                        .iter()
+                        .find(|(name, _)| name == "Target")
+                        .map(|(_, ty)| {
+                            let mut with_self = scope.clone();
+                            with_self.self_ty = Some(self_ty.clone());
+                            semantics.lower_type(ty, &with_self)
+                        })
+                        .unwrap_or(Ty::Unknown);
+                    let field = methods
+                        .iter()
+                        .find(|(name, _)| name == "deref")
+                        .and_then(|(_, func)| semantics.function(*func))
+                        .and_then(|function| function.returns_field.clone())
+                        .unwrap_or_else(|| vec![DEREF_FIELD.to_string()]);
+                    index.derefs.entry(*adt).or_insert(Deref {
+                        pattern: self_ty.clone(),
+                        target,
+                        field,
+                    });
+                }
+                let _ = impl_index;
+                let slot = index.impls.len();
+                match &self_ty {
+                    Ty::Adt(adt, _) => index.by_adt.entry(*adt).or_default().push(slot),
+                    Ty::External(path, _) => {
+                        if let Some(last) = path.last() {
+                            index
+                                .by_external
+                                .entry(last.clone())
+                                .or_default()
+                                .push(slot);
+                        }
+                    }
+                    _ => {}
+                }
+                index.impls.push(ImplData {
+                    local_trait,
+                    methods,
+                });
+            }
+        }
+        index
+    }
+}
+
+/// `Repo::save` → `save`.
+pub fn method_name(function_name: &str) -> &str {
+    function_name.rsplit("::").next().unwrap_or(function_name)
+}
+
+impl Semantics {
+    /// One auto-deref step: through a reference, a smart pointer or guard,
+    /// or a workspace `Deref` impl (with the field it hands out).
+    pub fn deref_step(&self, ty: &Ty) -> Option<(Ty, Vec<String>)> {
+        if let Ty::Ref(_, inner) = ty {
+            return Some(((**inner).clone(), Vec::new()));
+        }
+        if let Some(pointee) = ty.smart_pointee() {
+            return Some((pointee.clone(), Vec::new()));
+        }
+        let Ty::Adt(adt, _) = ty else {
+            return None;
+        };
+        let deref = self.impls.derefs.get(adt)?;
+        let mut bindings = HashMap::new();
+        ty.bind_params(&deref.pattern, &mut bindings);
+        Some((deref.target.substitute(&bindings), deref.field.clone()))
+    }
+
+    /// The type of field `name` of a value of type `ty`, found through
+    /// auto-deref, with the fields the derefs went through before it.
+    pub fn field_type(&self, ty: &Ty, name: &str) -> Option<(Ty, Vec<String>)> {
+        let mut current = ty.clone();
+        let mut via = Vec::new();
+        for _ in 0..DEREF_STEPS {
+            match &current {
+                Ty::Adt(adt, args) => {
+                    if let Some(found) = self.own_field(*adt, args, name) {
+                        return Some((found, via));
+                    }
+                }
+                Ty::Tuple(elements) => {
+                    let position: usize = name.parse().ok()?;
+                    return Some((elements.get(position)?.clone(), via));
+                }
+                _ => {}
+            }
+            let (next, fields) = self.deref_step(&current)?;
+            via.extend(fields);
+            current = next;
+        }
+        None
+    }
+
+    fn own_field(&self, adt: ItemLoc, args: &[Ty], name: &str) -> Option<Ty> {
+        let slot = self.slot(adt.file)?;
+        let fields = self.fields.get(slot)?.get(adt.index as usize)?;
+        let (_, ty) = fields.iter().find(|(field, _)| field == name)?;
+        let definition = self.adt(adt)?;
+        let bindings: HashMap<Arc<str>, Ty> = definition
+            .generics
+            .iter()
+            .map(|g| Arc::from(g.as_str()))
+            .zip(args.iter().cloned())
+            .collect();
+        Some(ty.substitute(&bindings))
+    }
+
+    /// Every field type of a workspace struct or enum (variants' fields
+    /// included), with its arguments substituted.
+    pub fn fields_of(&self, adt: ItemLoc, args: &[Ty]) -> Vec<(String, Ty)> {
+        let Some(slot) = self.slot(adt.file) else {
+            return Vec::new();
+        };
+        let Some(fields) = self
+            .fields
+            .get(slot)
+            .and_then(|f| f.get(adt.index as usize))
+        else {
+            return Vec::new();
+        };
+        let Some(definition) = self.adt(adt) else {
+            return Vec::new();
+        };
+        let bindings: HashMap<Arc<str>, Ty> = definition
+            .generics
+            .iter()
+            .map(|g| Arc::from(g.as_str()))
+            .zip(args.iter().cloned())
+            .collect();
+        fields
+            .iter()
+            .map(|(name, ty)| (name.clone(), ty.substitute(&bindings)))
+            .collect()
+    }
+
+    /// The workspace method `name` a receiver of type `ty` calls, found
+    /// through auto-deref: inherent methods first, then trait impls and
+    /// their traits' default methods; on `impl Trait` / `dyn Trait`, the
+    /// trait's own.
+    pub fn method(&self, ty: &Ty, name: &str) -> Option<MethodMatch> {
+        let mut current = ty.clone();
+        let mut via = Vec::new();
+        for _ in 0..DEREF_STEPS {
+            let found = match &current {
+                Ty::Adt(adt, _) => self.method_in(self.impls.by_adt.get(adt), name),
+                Ty::External(path, _) => {
+                    let key = path.last().map(String::as_str).unwrap_or("");
+                    self.method_in(self.impls.by_external.get(key), name)
+                }
+                Ty::Opaque(traits) => traits
+                    .iter()
+                    .find_map(|&trait_loc| self.trait_method(trait_loc, name)),
+                _ => None,
+            };
+            if let Some(func) = found {
+                return Some(MethodMatch {
+                    func,
+                    receiver: current,
+                    via,
+                });
+            }
+            let (next, fields) = self.deref_step(&current)?;
+            via.extend(fields);
+            current = next;
+        }
+        None
+    }
+
+    fn method_in(&self, impls: Option<&Vec<usize>>, name: &str) -> Option<FuncLoc> {
+        let impls = impls?;
+        // Inherent methods win over trait methods.
+        let ordered = impls
+            .iter()
+            .filter(|&&i| self.impls.impls[i].local_trait.is_none())
+            .chain(
+                impls
+                    .iter()
+                    .filter(|&&i| self.impls.impls[i].local_trait.is_some()),
+            );
+        let mut from_traits = Vec::new();
+        for &i in ordered {
+            let data = &self.impls.impls[i];
+            if let Some((_, func)) = data.methods.iter().find(|(method, _)| method == name) {
+                return Some(*func);
+            }
+            if let Some(trait_loc) = data.local_trait {
+                from_traits.push(trait_loc);
+            }
+        }
+        from_traits
+            .into_iter()
+            .find_map(|trait_loc| self.trait_method(trait_loc, name))
+    }
+
+    /// A trait's method (with or without a default body).
+    pub fn trait_method(&self, trait_loc: ItemLoc, name: &str) -> Option<FuncLoc> {
+        let definition = self.trait_def(trait_loc)?;
+        definition.methods.iter().find_map(|&method| {
+            let loc = ItemLoc {
+                file: trait_loc.file,
+                index: method,
+            };
+            let function = self.function(loc)?;
+            (method_name(&function.name) == name).then_some(loc)
+        })
+    }
+
+    /// What a call of `func` on a receiver of type `receiver` gives: the
+    /// signature's result with the impl's parameters bound from the receiver.
+    pub fn method_result(&self, found: &MethodMatch) -> Ty {
+        let Some(signature) = self.signature(found.func) else {
+            return Ty::Unknown;
+        };
+        let mut bindings = HashMap::new();
+        if let Some(self_ty) = signature.scope.as_ref().and_then(|s| s.self_ty.as_ref()) {
+            found.receiver.bind_params(self_ty, &mut bindings);
+        }
+        let ret = signature.ret.substitute(&bindings);
+        // A trait's `Self` in a default method's result is the receiver.
+        match (&ret, self.function(found.func).map(|f| f.owner)) {
+            (Ty::Opaque(_), Some(FnOwner::Trait(_))) => found.receiver.clone(),
+            _ => ret,
+        }
+    }
+
+    /// The scope of a function's signature (its module, type parameters,
+    /// `Self`), for the types written in its body.
+    pub fn scope_of(&self, func: FuncLoc) -> Option<TypeScope> {
+        if let Some(signature) = self.signature(func) {
+            return signature.scope.clone();
+        }
+        let slot = self.slot(func.file)?;
+        function_scope(self, self.items.get(slot)?, func.index as usize)
+    }
+}

@@ -1,0 +1,516 @@
+//! The type of every local and temporary of a body, without annotations:
+//! from declared types, the callee's signature (through `?` and `.await`),
+//! method calls on typed receivers, fields, tuple and struct patterns,
+//! `.clone()` and the like, and for closures and async blocks the types of
+//! what they capture. Also which function a call calls.
+
+use std::sync::Arc;
+
+use super::impls::MethodMatch;
+use super::scopes::{Def, Ns};
+use super::types::{Ty, TypeScope};
+use super::{FuncLoc, Item, ItemLoc, Semantics};
+use crate::model::{
+    AggregateKind, Callee, FileIr, FnId, FnIr, OpKind, Operand, Place, PlaceRoot, Terminator,
+};
+
+/// Types of a body's locals and temporaries, by id.
+#[derive(Debug, Clone, Default)]
+pub struct BodyTypes {
+    pub locals: Vec<Ty>,
+    pub temps: Vec<Ty>,
+    /// What each call (by its destination temporary) calls.
+    pub calls: Vec<Option<CallTarget>>,
+}
+
+/// What a call calls.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CallTarget {
+    /// A workspace function or method; for a method, how the receiver was
+    /// reached (auto-deref fields).
+    Func(FuncLoc, Option<MethodMatch>),
+    /// A workspace struct's or variant's constructor (`Wrapper(x)`).
+    Constructor(ItemLoc),
+    /// Another crate's function, or a method of another crate's type, by
+    /// path (`["sqlx", "query"]`, `["sqlx", "Pool", "acquire"]`).
+    External(Vec<String>),
+}
+
+/// Rounds over the body: a value typed late (in a loop, through a local
+/// typed later) is picked up in the next round.
+const ROUNDS: usize = 2;
+
+/// Methods of the standard library that hand back their receiver, or what
+/// it holds by reference.
+const SELF_METHODS: &[&str] = &[
+    "clone",
+    "to_owned",
+    "as_ref",
+    "as_mut",
+    "borrow",
+    "borrow_mut",
+    "deref",
+    "deref_mut",
+    "get_ref",
+    "get_mut",
+    "by_ref",
+    "as_deref",
+    "as_deref_mut",
+    "map_err",
+    "context",
+    "with_context",
+    "wrap_err",
+    "wrap_err_with",
+    "inspect",
+    "inspect_err",
+    "err_into",
+    "in_current_span",
+    "instrument",
+    "boxed",
+];
+
+/// Methods that unwrap a `Result` or an `Option`.
+const UNWRAP_METHODS: &[&str] = &[
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "unwrap_unchecked",
+    "expect_err",
+];
+
+/// Types a body's types come from.
+pub struct Inference<'a> {
+    pub semantics: &'a Semantics,
+    pub scope: Option<TypeScope>,
+}
+
+impl Semantics {
+    /// The scope a body is written in: its function's (a closure's is its
+    /// enclosing function's).
+    pub fn body_scope(&self, file: &FileIr, body: FnId) -> Option<TypeScope> {
+        let owner = super::owner_of(file, body);
+        self.scope_of(ItemLoc {
+            file: file.file,
+            index: owner,
+        })
+    }
+
+    /// Types of a body. `captured`: the types of its enclosing body, for
+    /// what a closure or async block captures.
+    pub fn infer(&self, file: &FileIr, body: FnId, captured: Option<&BodyTypes>) -> BodyTypes {
+        let Some(ir) = file.functions.get(body as usize) else {
+            return BodyTypes::default();
+        };
+        let inference = Inference {
+            semantics: self,
+            scope: self.body_scope(file, body),
+        };
+        inference.body(file, body, ir, captured)
+    }
+}
+
+impl Inference<'_> {
+    fn lower(&self, written: &crate::model::TypeRef) -> Ty {
+        match &self.scope {
+            Some(scope) => self.semantics.lower_type(written, scope),
+            None => Ty::Unknown,
+        }
+    }
+
+    fn body(
+        &self,
+        file: &FileIr,
+        body: FnId,
+        ir: &FnIr,
+        captured: Option<&BodyTypes>,
+    ) -> BodyTypes {
+        let mut types = BodyTypes {
+            locals: ir
+                .locals
+                .iter()
+                .map(|local| match &local.ty {
+                    Some(written) => self.lower(written),
+                    None => Ty::Unknown,
+                })
+                .collect(),
+            temps: vec![Ty::Unknown; ir.temps as usize],
+            calls: vec![None; ir.temps as usize],
+        };
+        // `self` without a written type is the impl's type.
+        if let (Some(&first), Some(self_ty)) = (
+            ir.params.first(),
+            self.scope.as_ref().and_then(|s| s.self_ty.as_ref()),
+        ) {
+            if ir.local_name(first) == "self" && types.locals[first as usize].is_unknown() {
+                types.locals[first as usize] = self_ty.clone();
+            }
+        }
+        if let Some(outer) = captured {
+            for capture in &ir.captures {
+                let known = outer
+                    .locals
+                    .get(capture.outer as usize)
+                    .cloned()
+                    .unwrap_or(Ty::Unknown);
+                if let Some(slot) = types.locals.get_mut(capture.inner as usize) {
+                    if slot.is_unknown() {
+                        *slot = known;
+                    }
+                }
+            }
+        }
+        let _ = (file, body);
+        for _ in 0..ROUNDS {
+            for block in &ir.blocks {
+                for op in &block.ops {
+                    self.op(&op.kind, &mut types);
+                }
+                if let Terminator::Try { operand, dest, .. } = &block.term {
+                    let unwrapped = temp_type(&types, *operand).try_output();
+                    set_temp(&mut types, *dest, unwrapped);
+                }
+            }
+        }
+        types
+    }
+
+    fn op(&self, op: &OpKind, types: &mut BodyTypes) {
+        match op {
+            OpKind::Call { dest, callee, args } => {
+                let (target, ty) = self.call(callee, args, types);
+                if let Some(slot) = types.calls.get_mut(*dest as usize) {
+                    if slot.is_none() {
+                        *slot = target;
+                    }
+                }
+                set_temp(types, *dest, ty);
+            }
+            OpKind::Aggregate { dest, kind, fields } => {
+                let ty = match kind {
+                    AggregateKind::Tuple => Ty::Tuple(
+                        fields
+                            .iter()
+                            .map(|field| self.operand(field, types))
+                            .collect(),
+                    ),
+                    AggregateKind::Array => Ty::Slice(Box::new(
+                        fields
+                            .first()
+                            .map(|field| self.operand(field, types))
+                            .unwrap_or(Ty::Unknown),
+                    )),
+                    AggregateKind::Struct(path) => self.struct_literal(path),
+                };
+                set_temp(types, *dest, ty);
+            }
+            OpKind::Field { dest, base, field } => {
+                let base_ty = temp_type(types, *base);
+                let ty = self
+                    .semantics
+                    .field_type(&base_ty, field)
+                    .map(|(ty, _)| ty)
+                    .or_else(|| {
+                        // A variant's one field (`Some(x)`, `Ok(x)`) is what it wraps.
+                        (field == "0").then(|| wrapped(&base_ty)).flatten()
+                    })
+                    .unwrap_or(Ty::Unknown);
+                set_temp(types, *dest, ty);
+            }
+            OpKind::Move { dest, value } => {
+                let ty = self.operand(value, types);
+                set_temp(types, *dest, ty);
+            }
+            OpKind::Await { dest, future, .. } => {
+                let awaited = self.operand(future, types);
+                let ty = awaited.future_output().unwrap_or(awaited);
+                set_temp(types, *dest, ty);
+            }
+            OpKind::Let { local, value } => {
+                let ty = self.operand(value, types);
+                if let Some(slot) = types.locals.get_mut(*local as usize) {
+                    if slot.is_unknown() {
+                        *slot = ty;
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The type of an operand: a place's, through its fields.
+    pub fn operand(&self, operand: &Operand, types: &BodyTypes) -> Ty {
+        match operand {
+            Operand::Temp(temp) => temp_type(types, *temp),
+            Operand::Place { place, mode } => {
+                let ty = self.place(place, types);
+                match mode {
+                    crate::model::Mode::Ref => Ty::Ref(false, Box::new(ty)),
+                    crate::model::Mode::RefMut => Ty::Ref(true, Box::new(ty)),
+                    _ => ty,
+                }
+            }
+            _ => Ty::Unknown,
+        }
+    }
+
+    pub fn place(&self, place: &Place, types: &BodyTypes) -> Ty {
+        let mut ty = match &place.root {
+            PlaceRoot::Local(local) => types
+                .locals
+                .get(*local as usize)
+                .cloned()
+                .unwrap_or(Ty::Unknown),
+            PlaceRoot::Path(path) => self.static_type(path),
+        };
+        for field in &place.fields {
+            ty = match self.semantics.field_type(&ty, field) {
+                Some((next, _)) => next,
+                None => return Ty::Unknown,
+            };
+        }
+        ty
+    }
+
+    /// The type of a static (or a unit struct) named by a path.
+    fn static_type(&self, path: &[String]) -> Ty {
+        let Some(scope) = &self.scope else {
+            return Ty::Unknown;
+        };
+        let view = self.semantics.view();
+        match view.resolve(scope.module, path, Ns::Values) {
+            Some(resolved) if resolved.rest.is_empty() => match resolved.def {
+                Def::Item(Item::Static(loc)) => {
+                    let Some(definition) = self.semantics.static_def(loc) else {
+                        return Ty::Unknown;
+                    };
+                    let Some(module) = self.semantics.item_module(loc.file, definition.module)
+                    else {
+                        return Ty::Unknown;
+                    };
+                    let static_scope = TypeScope {
+                        module,
+                        generics: Vec::new(),
+                        self_ty: None,
+                    };
+                    match &definition.ty {
+                        Some(written) => self.semantics.lower_type(written, &static_scope),
+                        None => Ty::Unknown,
+                    }
+                }
+                Def::Item(Item::Adt(loc)) => Ty::Adt(loc, Vec::new()),
+                _ => Ty::Unknown,
+            },
+            _ => Ty::Unknown,
+        }
+    }
+
+    fn struct_literal(&self, path: &[String]) -> Ty {
+        let Some(scope) = &self.scope else {
+            return Ty::Unknown;
+        };
+        self.semantics
+            .resolve_type_path(path, scope)
+            .unwrap_or(Ty::Unknown)
+    }
+
+    /// What a call calls and what it gives.
+    fn call(
+        &self,
+        callee: &Callee,
+        args: &[Operand],
+        types: &BodyTypes,
+    ) -> (Option<CallTarget>, Ty) {
+        match callee {
+            Callee::Path(written) => self.path_call(written, args, types),
+            Callee::Method { receiver, name } => {
+                let receiver_ty = self.operand(receiver, types);
+                self.method_call(&receiver_ty, name, args, types)
+            }
+            Callee::Macro(_) | Callee::Value(_) => (None, Ty::Unknown),
+        }
+    }
+
+    /// A call written as a path: a workspace function, a constructor, an
+    /// associated function (`Type::new`, `Self::open`), or another crate's.
+    pub fn path_target(&self, written: &[String]) -> Option<CallTarget> {
+        let scope = self.scope.as_ref()?;
+        if let [first, name] = written {
+            if first == "Self" {
+                let self_ty = scope.self_ty.as_ref()?;
+                return self.associated(self_ty, name);
+            }
+            if scope.generics.iter().any(|g| g == first) {
+                return None;
+            }
+        }
+        let view = self.semantics.view();
+        let resolved = view.resolve(scope.module, written, Ns::Values)?;
+        match (resolved.def, resolved.rest.as_slice()) {
+            (Def::Item(Item::Fn(func)), []) => Some(CallTarget::Func(func, None)),
+            (Def::Item(Item::Adt(adt)), []) => Some(CallTarget::Constructor(adt)),
+            (Def::Item(Item::Variant(adt, _)), []) => Some(CallTarget::Constructor(adt)),
+            (Def::External(path), []) => Some(CallTarget::External(path.to_vec())),
+            (Def::Item(Item::Adt(adt)), [name]) => self.associated(&Ty::Adt(adt, Vec::new()), name),
+            (Def::Item(Item::Alias(alias)), [name]) => {
+                let ty = self
+                    .semantics
+                    .resolve_type_path(&written[..written.len() - 1], scope)?;
+                let _ = alias;
+                self.associated(&ty, name)
+            }
+            (Def::Item(Item::Trait(trait_loc)), [name]) => self
+                .semantics
+                .trait_method(trait_loc, name)
+                .map(|func| CallTarget::Func(func, None)),
+            _ => None,
+        }
+    }
+
+    fn associated(&self, ty: &Ty, name: &str) -> Option<CallTarget> {
+        if let Some(found) = self.semantics.method(ty, name) {
+            return Some(CallTarget::Func(found.func, Some(found)));
+        }
+        let path = ty.external_path()?;
+        Some(CallTarget::External(
+            path.iter().cloned().chain([name.to_string()]).collect(),
+        ))
+    }
+
+    fn path_call(
+        &self,
+        written: &[String],
+        args: &[Operand],
+        types: &BodyTypes,
+    ) -> (Option<CallTarget>, Ty) {
+        let target = self.path_target(written);
+        let ty = match &target {
+            Some(CallTarget::Func(func, found)) => match found {
+                Some(found) => self.semantics.method_result(found),
+                None => self
+                    .semantics
+                    .signature(*func)
+                    .map(|s| s.ret.clone())
+                    .unwrap_or(Ty::Unknown),
+            },
+            Some(CallTarget::Constructor(adt)) => Ty::Adt(*adt, Vec::new()),
+            Some(CallTarget::External(path)) => {
+                let first_arg = || {
+                    args.first()
+                        .map(|arg| self.operand(arg, types))
+                        .unwrap_or(Ty::Unknown)
+                };
+                let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+                match segments.as_slice() {
+                    [.., "Some"] => std_type("Option", vec![first_arg()]),
+                    [.., "Ok"] => std_type("Result", vec![first_arg(), Ty::Unknown]),
+                    [.., "Err"] => std_type("Result", vec![Ty::Unknown, first_arg()]),
+                    [.., wrapper, "new"]
+                        if matches!(
+                            *wrapper,
+                            "Box" | "Arc" | "Rc" | "Mutex" | "RwLock" | "RefCell" | "Cell"
+                        ) =>
+                    {
+                        std_type(wrapper, vec![first_arg()])
+                    }
+                    [.., "Box", "pin"] => std_type("Pin", vec![std_type("Box", vec![first_arg()])]),
+                    [.., "Arc" | "Rc", "clone"] => match first_arg() {
+                        Ty::Ref(_, inner) => *inner,
+                        other => other,
+                    },
+                    _ => Ty::Unknown,
+                }
+            }
+            None => Ty::Unknown,
+        };
+        (target, ty)
+    }
+
+    fn method_call(
+        &self,
+        receiver: &Ty,
+        name: &str,
+        args: &[Operand],
+        types: &BodyTypes,
+    ) -> (Option<CallTarget>, Ty) {
+        if let Some(found) = self.semantics.method(receiver, name) {
+            let ty = self.semantics.method_result(&found);
+            return (Some(CallTarget::Func(found.func, Some(found))), ty);
+        }
+        let stripped = receiver.strip_refs().clone();
+        let target = stripped.external_path().map(|path| {
+            CallTarget::External(path.iter().cloned().chain([name.to_string()]).collect())
+        });
+        let ty = if SELF_METHODS.contains(&name) {
+            stripped
+        } else if UNWRAP_METHODS.contains(&name) {
+            match stripped.try_output() {
+                Ty::Unknown => stripped,
+                inner => inner,
+            }
+        } else {
+            match name {
+                "ok" => std_type("Option", vec![stripped.try_output()]),
+                "lock" | "read" | "write" | "try_lock" => stripped
+                    .args()
+                    .first()
+                    .cloned()
+                    .map(|inner| std_type("MutexGuard", vec![inner]))
+                    .unwrap_or(Ty::Unknown),
+                "get" | "get_mut" | "first" | "last" | "remove" => {
+                    let held = match stripped.external_name() {
+                        Some("HashMap" | "BTreeMap" | "IndexMap" | "DashMap") => {
+                            stripped.args().get(1).cloned()
+                        }
+                        Some("Vec" | "VecDeque") => stripped.args().first().cloned(),
+                        _ => match &stripped {
+                            Ty::Slice(inner) => Some((**inner).clone()),
+                            _ => None,
+                        },
+                    };
+                    match held {
+                        Some(held) => std_type("Option", vec![Ty::Ref(false, Box::new(held))]),
+                        None => Ty::Unknown,
+                    }
+                }
+                "take" if stripped.external_name() == Some("Option") => stripped,
+                "map" | "and_then" if !args.is_empty() => {
+                    let _ = types;
+                    Ty::Unknown
+                }
+                _ => Ty::Unknown,
+            }
+        };
+        (target, ty)
+    }
+}
+
+fn temp_type(types: &BodyTypes, temp: u32) -> Ty {
+    types
+        .temps
+        .get(temp as usize)
+        .cloned()
+        .unwrap_or(Ty::Unknown)
+}
+
+fn set_temp(types: &mut BodyTypes, temp: u32, ty: Ty) {
+    if let Some(slot) = types.temps.get_mut(temp as usize) {
+        if slot.is_unknown() {
+            *slot = ty;
+        }
+    }
+}
+
+/// What `Some(x)` / `Ok(x)` wraps, for a pattern taking its field.
+fn wrapped(ty: &Ty) -> Option<Ty> {
+    match ty.external_name()? {
+        "Option" | "Result" | "Poll" => ty.args().first().cloned(),
+        _ => None,
+    }
+}
+
+/// A standard library type by name.
+fn std_type(name: &str, args: Vec<Ty>) -> Ty {
+    Ty::External(Arc::from(vec![String::from("std"), name.to_string()]), args)
+}
