@@ -44,6 +44,11 @@ pub struct Entry {
     /// The enclosing function or item, as in the finding.
     pub item: String,
     pub message: String,
+    /// In test code: recorded whether or not the run shows test code, so
+    /// that a baseline serves runs with `--include-tests` too. Absent in
+    /// baselines written before it was recorded.
+    #[serde(default)]
+    pub in_test_code: bool,
 }
 
 impl Baseline {
@@ -60,6 +65,7 @@ impl Baseline {
                 file: display_path(&report.sources, finding.primary.file).to_string(),
                 item: finding.enclosing_item.clone(),
                 message: finding.message.clone(),
+                in_test_code: finding.in_test_code,
             })
             .collect();
         entries.sort_by(|a, b| {
@@ -189,6 +195,7 @@ mod tests {
             file: String::from("src/lib.rs"),
             item: String::from("leak"),
             message: String::from("`conn` is leaked"),
+            in_test_code: false,
         }
     }
 

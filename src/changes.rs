@@ -102,8 +102,7 @@ impl ChangedLines {
 
     /// Keeps only the report's findings that touch a changed line, counting
     /// the others in `report.hidden`. `display_root` is the folder the
-    /// report's file names are relative to
-    /// ([`crate::discovery::display_root`]).
+    /// report's file names are relative to ([`crate::Report::display_root`]).
     pub fn retain_touching(&self, report: &mut Report, display_root: &Path) {
         let mut paths: HashMap<FileId, Option<&FileChange>> = HashMap::new();
         let mut change_of = |file: FileId| -> Option<&FileChange> {

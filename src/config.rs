@@ -21,6 +21,7 @@ use crate::findings::Level;
 use crate::packs::ResourceSpec;
 use crate::rules::Lint;
 use crate::source::FileError;
+use crate::spelling;
 
 #[derive(Debug, Clone, Default)]
 pub struct Config {
@@ -29,17 +30,106 @@ pub struct Config {
     pub resources: Vec<ResourceSpec>,
     /// `fail-on = "warn" | "deny"`: the lowest level that fails the run.
     pub fail_on: Option<Level>,
+    /// `test-code = "skip" | "report"`: whether findings in test code are
+    /// shown (by default they are left out, and counted).
+    pub test_code: Option<TestCode>,
     /// `test-code-fails = true | false`: whether findings in test code can
-    /// fail the run.
+    /// fail the run (`true` also shows them).
     pub test_code_fails: Option<bool>,
 }
 
+/// What to do with findings in test code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TestCode {
+    /// Leave them out of the report, and say how many were left out.
+    Skip,
+    /// Report them like any other (they still do not fail the run unless
+    /// `test-code-fails = true`).
+    Report,
+}
+
+/// A configuration that cannot be used: what is wrong and where, with the
+/// file's text so that it can be shown as rustc shows code.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// The file as the run names it.
+    pub file: String,
+    pub line: Option<u32>,
+    pub message: String,
+    /// "did you mean `held-across-await`?", when a known name is close.
+    pub help: Option<String>,
+    /// The text at fault, when there is a place to point at.
+    pub snippet: Option<Box<Snippet>>,
+}
+
+/// A configuration file's text and the bytes of it at fault.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Snippet {
+    pub text: String,
+    pub span: Range<usize>,
+}
+
+impl ConfigError {
+    fn at(file: &str, text: &str, span: Range<usize>, message: String) -> ConfigError {
+        ConfigError {
+            file: file.to_string(),
+            line: Some(line_of(text, span.start)),
+            message,
+            help: None,
+            snippet: Some(Box::new(Snippet {
+                text: text.to_string(),
+                span,
+            })),
+        }
+    }
+
+    /// Without a place in the file (it could not be read).
+    pub fn whole_file(file: &str, message: String) -> ConfigError {
+        ConfigError {
+            file: file.to_string(),
+            line: None,
+            message,
+            help: None,
+            snippet: None,
+        }
+    }
+
+    fn with_help(mut self, help: String) -> ConfigError {
+        if !help.is_empty() {
+            self.help = Some(help);
+        }
+        self
+    }
+
+    /// The one-line form the machine formats carry: the message, then the
+    /// suggestion.
+    pub fn to_file_error(&self) -> FileError {
+        let message = match &self.help {
+            Some(help) => format!("{}; {help}", self.message),
+            None => self.message.clone(),
+        };
+        FileError {
+            file: self.file.clone(),
+            line: self.line,
+            message,
+        }
+    }
+}
+
 /// The keys a configuration table may hold.
-const KNOWN_KEYS: &str = "exclude, fail-on, lints, resource, test-code-fails";
+const KNOWN_KEYS: [&str; 6] = [
+    "exclude",
+    "fail-on",
+    "lints",
+    "resource",
+    "test-code",
+    "test-code-fails",
+];
 
 /// Parses a `connleak.toml`. `display_name` is how errors name the file.
-pub fn parse_config(display_name: &str, text: &str) -> Result<Config, FileError> {
-    let document = parse_document(display_name, text)?;
+/// Every error is reported, in the order of the file, as rustc does.
+pub fn parse_config(display_name: &str, text: &str) -> Result<Config, Vec<ConfigError>> {
+    let document = parse_document(display_name, text).map_err(|error| vec![error])?;
     read_config_table(display_name, text, document.get_ref(), None)
 }
 
@@ -47,15 +137,19 @@ pub fn parse_config(display_name: &str, text: &str) -> Result<Config, FileError>
 /// When both `[workspace.metadata.connleak]` and `[package.metadata.connleak]`
 /// are present, the package's settings apply over the workspace's (lint
 /// levels replace, excludes and resources add up).
-pub fn parse_cargo_config(display_name: &str, text: &str) -> Result<Option<Config>, FileError> {
-    let document = parse_document(display_name, text)?;
+pub fn parse_cargo_config(
+    display_name: &str,
+    text: &str,
+) -> Result<Option<Config>, Vec<ConfigError>> {
+    let document = parse_document(display_name, text).map_err(|error| vec![error])?;
     let mut merged: Option<Config> = None;
     for section in ["workspace", "package"] {
         let Some(table) = metadata_table(document.get_ref(), section) else {
             continue;
         };
         let context = format!("[{section}.metadata.connleak]");
-        let table = expect_table(display_name, text, table, &context)?;
+        let table =
+            expect_table(display_name, text, table, &context).map_err(|error| vec![error])?;
         let config = read_config_table(display_name, text, table, Some(&context))?;
         merged = Some(match merged {
             None => config,
@@ -64,6 +158,7 @@ pub fn parse_cargo_config(display_name: &str, text: &str) -> Result<Option<Confi
                 base.lints.extend(config.lints);
                 base.resources.extend(config.resources);
                 base.fail_on = config.fail_on.or(base.fail_on);
+                base.test_code = config.test_code.or(base.test_code);
                 base.test_code_fails = config.test_code_fails.or(base.test_code_fails);
                 base
             }
@@ -76,11 +171,13 @@ pub fn parse_cargo_config(display_name: &str, text: &str) -> Result<Option<Confi
 pub(crate) fn parse_document<'i>(
     display_name: &str,
     text: &'i str,
-) -> Result<Spanned<DeTable<'i>>, FileError> {
-    DeTable::parse(text).map_err(|error| FileError {
-        file: display_name.to_string(),
-        line: error.span().map(|span| line_of(text, span.start)),
-        message: format!("invalid TOML: {}", error.message().trim_end()),
+) -> Result<Spanned<DeTable<'i>>, ConfigError> {
+    DeTable::parse(text).map_err(|error| {
+        let message = format!("invalid TOML: {}", error.message().trim_end());
+        match error.span() {
+            Some(span) => ConfigError::at(display_name, text, span, message),
+            None => ConfigError::whole_file(display_name, message),
+        }
     })
 }
 
@@ -108,21 +205,43 @@ fn read_config_table(
     text: &str,
     table: &DeTable<'_>,
     context: Option<&str>,
-) -> Result<Config, FileError> {
-    let error_at = |span: Range<usize>, message: String| FileError {
-        file: file.to_string(),
-        line: Some(line_of(text, span.start)),
-        message,
-    };
+) -> Result<Config, Vec<ConfigError>> {
     let mut config = Config::default();
+    let mut errors = Vec::new();
     for (key, value) in table.iter() {
+        if let Err(found) = read_key(&mut config, file, text, key, value, context) {
+            errors.extend(found);
+        }
+    }
+    if errors.is_empty() {
+        Ok(config)
+    } else {
+        errors.sort_by_key(|error| error.snippet.as_ref().map(|snippet| snippet.span.start));
+        Err(errors)
+    }
+}
+
+/// One key of a configuration table, into `config`.
+fn read_key(
+    config: &mut Config,
+    file: &str,
+    text: &str,
+    key: &Spanned<std::borrow::Cow<'_, str>>,
+    value: &Spanned<DeValue<'_>>,
+    context: Option<&str>,
+) -> Result<(), Vec<ConfigError>> {
+    let error_at =
+        |span: Range<usize>, message: String| vec![ConfigError::at(file, text, span, message)];
+    {
         match key.get_ref().as_ref() {
-            "exclude" => config.exclude = read_exclude(file, text, value)?,
+            "exclude" => config.exclude = read_exclude(file, text, value).map_err(|e| vec![e])?,
             "lints" => {
-                let lints = expect_table(file, text, value, "[lints]")?;
+                let lints = expect_table(file, text, value, "[lints]").map_err(|e| vec![e])?;
                 config.lints = read_lints(file, text, lints)?;
             }
-            "resource" => config.resources = read_resources(file, text, value)?,
+            "resource" => {
+                config.resources = read_resources(file, text, value).map_err(|e| vec![e])?
+            }
             "fail-on" => {
                 config.fail_on = Some(match value.get_ref().as_str() {
                     Some("warn") => Level::Warn,
@@ -135,6 +254,22 @@ fn read_config_table(
                         return Err(error_at(
                             value.span(),
                             format!("invalid value {found} for \"fail-on\": expected \"warn\" or \"deny\""),
+                        ));
+                    }
+                })
+            }
+            "test-code" => {
+                config.test_code = Some(match value.get_ref().as_str() {
+                    Some("skip") => TestCode::Skip,
+                    Some("report") => TestCode::Report,
+                    found => {
+                        let found = match found {
+                            Some(word) => format!("\"{word}\""),
+                            None => String::from(value.get_ref().type_str()),
+                        };
+                        return Err(error_at(
+                            value.span(),
+                            format!("invalid value {found} for \"test-code\": expected \"skip\" or \"report\""),
                         ));
                     }
                 })
@@ -153,14 +288,21 @@ fn read_config_table(
             },
             other => {
                 let place = context.map(|c| format!(" in {c}")).unwrap_or_default();
-                return Err(error_at(
+                let help = match spelling::closest(other, KNOWN_KEYS) {
+                    Some(known) => format!("did you mean `{known}`?"),
+                    None => format!("the keys are {}", KNOWN_KEYS.join(", ")),
+                };
+                return Err(vec![ConfigError::at(
+                    file,
+                    text,
                     key.span(),
-                    format!("unknown key \"{other}\"{place}: expected one of {KNOWN_KEYS}"),
-                ));
+                    format!("unknown key \"{other}\"{place}"),
+                )
+                .with_help(help)]);
             }
         }
     }
-    Ok(config)
+    Ok(())
 }
 
 fn expect_table<'a, 'i>(
@@ -168,14 +310,17 @@ fn expect_table<'a, 'i>(
     text: &str,
     value: &'a Spanned<DeValue<'i>>,
     what: &str,
-) -> Result<&'a DeTable<'i>, FileError> {
-    value.get_ref().as_table().ok_or_else(|| FileError {
-        file: file.to_string(),
-        line: Some(line_of(text, value.span().start)),
-        message: format!(
-            "{what} must be a table, found {}",
-            value.get_ref().type_str()
-        ),
+) -> Result<&'a DeTable<'i>, ConfigError> {
+    value.get_ref().as_table().ok_or_else(|| {
+        ConfigError::at(
+            file,
+            text,
+            value.span(),
+            format!(
+                "{what} must be a table, found {}",
+                value.get_ref().type_str()
+            ),
+        )
     })
 }
 
@@ -183,12 +328,8 @@ fn read_exclude(
     file: &str,
     text: &str,
     value: &Spanned<DeValue<'_>>,
-) -> Result<Vec<String>, FileError> {
-    let error_at = |span: Range<usize>, message: String| FileError {
-        file: file.to_string(),
-        line: Some(line_of(text, span.start)),
-        message,
-    };
+) -> Result<Vec<String>, ConfigError> {
+    let error_at = |span: Range<usize>, message: String| ConfigError::at(file, text, span, message);
     let Some(items) = value.get_ref().as_array() else {
         return Err(error_at(
             value.span(),
@@ -224,23 +365,27 @@ fn read_lints(
     file: &str,
     text: &str,
     table: &DeTable<'_>,
-) -> Result<BTreeMap<String, Level>, FileError> {
-    let error_at = |span: Range<usize>, message: String| FileError {
-        file: file.to_string(),
-        line: Some(line_of(text, span.start)),
-        message,
-    };
+) -> Result<BTreeMap<String, Level>, Vec<ConfigError>> {
+    let error_at = |span: Range<usize>, message: String| ConfigError::at(file, text, span, message);
     let mut lints = BTreeMap::new();
+    let mut errors = Vec::new();
     for (key, value) in table.iter() {
         let name: &str = key.get_ref().as_ref();
         if Lint::from_name(name).is_none() {
-            return Err(error_at(
-                key.span(),
-                format!(
-                    "unknown lint \"{name}\" in [lints]: expected one of {}",
-                    lint_names()
-                ),
-            ));
+            // Say what was meant: a near lint name, a key written below
+            // `[lints]` that belongs above it, or the list of lints.
+            let help = if KNOWN_KEYS.contains(&name) {
+                format!("`{name}` is not a lint but a key of its own: write it above `[lints]`")
+            } else {
+                match spelling::closest(name, Lint::ALL.map(Lint::name)) {
+                    Some(lint) => format!("did you mean `{lint}`?"),
+                    None => format!("the lints are {}", lint_names()),
+                }
+            };
+            errors.push(
+                error_at(key.span(), format!("unknown lint \"{name}\" in [lints]")).with_help(help),
+            );
+            continue;
         }
         let level = value.get_ref().as_str().and_then(Level::parse);
         let Some(level) = level else {
@@ -248,28 +393,29 @@ fn read_lints(
                 Some(word) => format!("\"{word}\""),
                 None => String::from(value.get_ref().type_str()),
             };
-            return Err(error_at(
+            errors.push(error_at(
                 value.span(),
                 format!(
                     "invalid level {found} for \"{name}\" in [lints]: expected \"allow\", \"warn\" or \"deny\""
                 ),
             ));
+            continue;
         };
         lints.insert(name.to_string(), level);
     }
-    Ok(lints)
+    if errors.is_empty() {
+        Ok(lints)
+    } else {
+        Err(errors)
+    }
 }
 
 fn read_resources(
     file: &str,
     text: &str,
     value: &Spanned<DeValue<'_>>,
-) -> Result<Vec<ResourceSpec>, FileError> {
-    let error_at = |span: Range<usize>, message: String| FileError {
-        file: file.to_string(),
-        line: Some(line_of(text, span.start)),
-        message,
-    };
+) -> Result<Vec<ResourceSpec>, ConfigError> {
+    let error_at = |span: Range<usize>, message: String| ConfigError::at(file, text, span, message);
     let Some(items) = value.get_ref().as_array() else {
         return Err(error_at(
             value.span(),
@@ -294,10 +440,8 @@ fn read_resources(
                         .find(|(_, value)| value.span().contains(&span.start))
                         .map(|(key, _)| key.get_ref().to_string())
                 });
-                return Err(error_at(
-                    span,
-                    resource_message(error.message(), key.as_deref()),
-                ));
+                let (message, help) = resource_message(error.message(), key.as_deref());
+                return Err(error_at(span, message).with_help(help));
             }
         }
     }
@@ -305,23 +449,34 @@ fn read_resources(
 }
 
 /// serde's messages speak of "fields" and backquotes; ours speak of TOML keys
-/// and say which table they are in.
-fn resource_message(message: &str, key: Option<&str>) -> String {
+/// and say which table they are in. Also a suggestion for a misspelt key.
+fn resource_message(message: &str, key: Option<&str>) -> (String, String) {
     let message = message.trim_end();
     if let Some(rest) = message.strip_prefix("unknown field `") {
         if let Some((key, expected)) = rest.split_once('`') {
             let expected = expected.trim_start_matches(", expected ").replace('`', "");
-            return format!("unknown key \"{key}\" in [[resource]]: expected {expected}");
+            let known = expected.split([',', ' ']).filter(|word| {
+                !word.is_empty() && *word != "or" && *word != "one" && *word != "of"
+            });
+            let help = spelling::did_you_mean(key, known);
+            return (
+                format!("unknown key \"{key}\" in [[resource]]: expected {expected}"),
+                help,
+            );
         }
     }
     if let Some(rest) = message.strip_prefix("missing field `") {
         let key = rest.trim_end_matches('`');
-        return format!("missing key \"{key}\" in [[resource]]");
+        return (
+            format!("missing key \"{key}\" in [[resource]]"),
+            String::new(),
+        );
     }
-    match key {
+    let message = match key {
         Some(key) => format!("invalid value for \"{key}\" in [[resource]]: {message}"),
         None => format!("in [[resource]]: {message}"),
-    }
+    };
+    (message, String::new())
 }
 
 fn lint_names() -> String {
@@ -336,8 +491,10 @@ fn lint_names() -> String {
 mod tests {
     use super::*;
 
-    fn error_of(text: &str) -> FileError {
-        parse_config("connleak.toml", text).expect_err("configuration is rejected")
+    fn error_of(text: &str) -> ConfigError {
+        parse_config("connleak.toml", text)
+            .expect_err("configuration is rejected")
+            .remove(0)
     }
 
     #[test]
@@ -572,7 +729,9 @@ lints = { held-across-await = "allow", nested-acquire = "deny" }
     #[test]
     fn cargo_metadata_error_names_table() {
         let text = "[package]\nname = \"app\"\n\n[package.metadata.connleak]\nexlude = []\n";
-        let error = parse_cargo_config("app/Cargo.toml", text).expect_err("rejected");
+        let error = parse_cargo_config("app/Cargo.toml", text)
+            .expect_err("rejected")
+            .remove(0);
         assert_eq!(error.file, "app/Cargo.toml");
         assert_eq!(error.line, Some(5));
         assert!(
@@ -582,5 +741,66 @@ lints = { held-across-await = "allow", nested-acquire = "deny" }
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn every_error_is_reported_with_a_suggestion_in_file_order() {
+        let errors = parse_config(
+            "connleak.toml",
+            "exlude = []\n\n[lints]\nheld-acros-await = \"deny\"\nfail-on = \"warn\"\nunwrap-used = \"allow\"\nnested-acquire = \"error\"\n",
+        )
+        .expect_err("rejected");
+        let described: Vec<(Option<u32>, &str, Option<&str>)> = errors
+            .iter()
+            .map(|e| (e.line, e.message.as_str(), e.help.as_deref()))
+            .collect();
+        assert_eq!(
+            described,
+            [
+                (Some(1), "unknown key \"exlude\"", Some("did you mean `exclude`?")),
+                (
+                    Some(4),
+                    "unknown lint \"held-acros-await\" in [lints]",
+                    Some("did you mean `held-across-await`?")
+                ),
+                (
+                    Some(5),
+                    "unknown lint \"fail-on\" in [lints]",
+                    Some("`fail-on` is not a lint but a key of its own: write it above `[lints]`")
+                ),
+                (
+                    Some(6),
+                    "unknown lint \"unwrap-used\" in [lints]",
+                    Some("the lints are leaked-connection, held-forever, accumulated-connections, held-across-await, nested-acquire, uncommitted-transaction, temporary-pool, unclosed-connection, unused-suppression, suppression-without-reason")
+                ),
+                (
+                    Some(7),
+                    "invalid level \"error\" for \"nested-acquire\" in [lints]: expected \"allow\", \"warn\" or \"deny\"",
+                    None
+                ),
+            ]
+        );
+        // The one-line form carries the suggestion too.
+        assert_eq!(
+            errors[0].to_file_error().message,
+            "unknown key \"exlude\"; did you mean `exclude`?"
+        );
+    }
+
+    #[test]
+    fn reads_the_test_code_choice() {
+        let config = parse_config("connleak.toml", "test-code = \"report\"\n").expect("valid");
+        assert_eq!(config.test_code, Some(TestCode::Report));
+        let error = error_of("test-code = \"hide\"\n");
+        assert_eq!(
+            error.message,
+            "invalid value \"hide\" for \"test-code\": expected \"skip\" or \"report\""
+        );
+    }
+
+    #[test]
+    fn a_misspelt_resource_key_gets_a_suggestion() {
+        let error = error_of("[[resource]]\nname = \"h\"\nacquires = [\"H::open\"]\n");
+        assert_eq!(error.help.as_deref(), Some("did you mean `acquire`?"));
     }
 }

@@ -57,8 +57,11 @@ pub struct Finding {
     pub enclosing_item: String,
     /// Stable across unrelated line moves; filled in by the pipeline.
     pub fingerprint: String,
-    /// In a test (`#[test]`, `#[cfg(test)]`) or under `tests/`, `benches/`,
-    /// `examples/`: reported, but by default it does not fail the run.
+    /// In test code: a test function (`#[test]`, any `#[..::test]` or
+    /// `#[.._test]` attribute), a `#[cfg(test)]` item or module file, an
+    /// integration test, bench or example, or a crate only dev-dependencies
+    /// reach. Left out of the report by default, and never fails the run
+    /// unless configured to.
     pub in_test_code: bool,
     /// What would fix it, as its rule sees it; [`crate::fixes`] works out
     /// the edits in the text.
@@ -71,9 +74,15 @@ pub struct Finding {
 /// Counters for the closing summary and `stats` in JSON.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Stats {
+    /// Files asked about (their findings are reported), and their lines.
     pub files: usize,
     pub lines: usize,
+    /// Every file read: the whole workspaces around what was asked.
+    pub files_read: usize,
     pub elapsed_ms: u128,
+    /// `--timings` was asked for: only then does the JSON document carry
+    /// `elapsed_ms`, so that it is otherwise the same bytes run after run.
+    pub timed: bool,
     /// Connections whose path could not be followed (moved into something
     /// opaque); counted, not reported.
     pub untracked_connections: usize,

@@ -15,8 +15,16 @@
 //! names a workspace type or function found to lead to a connection is
 //! lowered from its own text, and summaries are built again, to a fixpoint.
 //!
+//! Discovery reads the cargo workspaces around what was asked, whole
+//! ([`workspace`]): a connection acquired in one member is often leaked in
+//! another, so every member is analysed, and findings are kept for the files
+//! asked about only. Each file has the configuration of its own package
+//! ([`discovery::ConfigScope`]). A configuration that cannot be used stops
+//! the run before anything is checked.
+//!
 //! Around a run, the command line may filter the report (a baseline, the
-//! lines changed since a git revision); reporters render what is left.
+//! lines changed since a git revision), then leave test code out
+//! ([`Report::leave_out_test_code`]); reporters render what is left.
 //!
 //! Architecture invariants:
 //!
@@ -35,6 +43,10 @@
 //!   the thread count.
 //! - **Nothing of the checked code runs.** No build scripts, no proc macros, no
 //!   cargo invocation: `Cargo.toml` files are read as TOML.
+//! - **Nothing outside the repository is read** unless asked
+//!   (`--follow-external-symlinks`): a symlink or a `path` dependency that
+//!   leads out of the git work tree (or the workspace, outside git) is
+//!   skipped and named in `-v`, so no output can carry such a file's text.
 //! - **No input crashes the run.** Bytes that are not UTF-8 or hold NULs are
 //!   refused before parsing, and so is a text whose syntax tree would be
 //!   deeper than a worker's stack allows ([`nesting`]); everything recursive
@@ -55,6 +67,7 @@ pub mod discovery;
 pub mod findings;
 pub mod fixes;
 pub mod flow;
+pub mod lexer;
 pub mod model;
 pub mod nesting;
 pub mod packs;
@@ -62,9 +75,13 @@ pub mod parsing;
 pub mod reporting;
 pub mod rules;
 pub mod source;
+pub mod spelling;
 pub mod suppressions;
+pub mod test_code;
+pub mod workspace;
 pub mod write_guard;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Instant;
 
@@ -78,14 +95,32 @@ use source::SourceMap;
 /// What to check and how; built by the CLI or by tests.
 #[derive(Debug, Clone, Default)]
 pub struct Options {
-    /// Files or directories; empty means the current directory.
+    /// Files, folders or manifests; empty means the current folder. The
+    /// workspace around each is analysed whole; findings are reported for
+    /// what the paths name.
     pub paths: Vec<PathBuf>,
+    /// `-p`, `--workspace`, `--exclude`, `--manifest-path`.
+    pub selection: discovery::Selection,
+    /// `--config FILE`: the only configuration, instead of those found.
+    pub config_file: Option<PathBuf>,
     /// Worker threads; 0 means rayon's default.
     pub threads: usize,
     /// Lint levels from the command line, applied over configuration.
     pub level_overrides: Vec<(String, Level)>,
+    /// `-D warnings` (`Deny`) or `-A warnings` (`Allow`) after `--`: what
+    /// becomes of every lint whose level ends up at `warn`.
+    pub warnings: Option<Level>,
     /// `--fail-on`, applied over configuration's `fail-on`.
     pub fail_on: Option<Level>,
+    /// `--include-tests`: report findings in test code, whatever the
+    /// configuration's `test-code` says.
+    pub include_tests: bool,
+    /// `--follow-external-symlinks`: read files a symlink or a `path`
+    /// dependency places outside the repository.
+    pub follow_external_symlinks: bool,
+    /// `--timings`: the run is timed, and the JSON document says how long it
+    /// took (without it the document is the same bytes run after run).
+    pub timed: bool,
     /// Stop after parsing: read and parse every file, report their errors,
     /// check nothing. The baseline of the benchmarks.
     pub parse_only: bool,
@@ -95,14 +130,18 @@ pub struct Options {
     pub lower_all: bool,
 }
 
-/// Which findings fail the run (exit status 1).
+/// Which findings fail the run (exit status 1), and whether findings in
+/// test code are shown at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FailPolicy {
     /// The lowest level that fails: `Deny` (the default) or `Warn`.
     pub fail_on: Level,
-    /// Whether a finding in test code can fail the run; by default it is
-    /// reported but does not, since a test's connection dies with the test.
+    /// Whether a finding in test code can fail the run; by default it does
+    /// not, since a test's connection dies with the test.
     pub test_code_fails: bool,
+    /// Whether findings in test code are reported; by default they are left
+    /// out and counted (`--include-tests`, `test-code = "report"`).
+    pub show_test_code: bool,
 }
 
 impl Default for FailPolicy {
@@ -110,6 +149,7 @@ impl Default for FailPolicy {
         FailPolicy {
             fail_on: Level::Deny,
             test_code_fails: false,
+            show_test_code: false,
         }
     }
 }
@@ -131,6 +171,8 @@ pub struct Hidden {
     pub fixed_since_baseline: usize,
     /// Outside the lines changed since `--changed-since`.
     pub outside_changes: usize,
+    /// In test code, left out by default.
+    pub in_test_code: usize,
 }
 
 /// Everything a run produced, ready for a reporter.
@@ -140,21 +182,106 @@ pub struct Report {
     pub findings: Vec<Finding>,
     pub errors: Vec<FileError>,
     pub stats: Stats,
+    /// The policy of files without a configuration of their own.
     pub policy: FailPolicy,
     pub hidden: Hidden,
+    /// The folder file names are relative to, absolute (empty for reports
+    /// built in memory).
+    pub display_root: PathBuf,
+    /// The git work tree the display root is in: SARIF and GitHub name
+    /// files from there, as GitHub shows them.
+    pub repository_root: Option<PathBuf>,
+    /// The crates read, and the package of each file (by [`source::FileId`]).
+    pub workspace: workspace::Workspace,
+    pub file_packages: Vec<Option<workspace::PackageId>>,
+    /// Each file's configuration scope, and each scope's policy: a member
+    /// crate's own configuration applies to its files.
+    pub file_scopes: Vec<usize>,
+    pub scope_policies: Vec<FailPolicy>,
+    /// Why the run did not start: a configuration that cannot be used
+    /// (also in `errors`, in one line), or a selection that names nothing.
+    pub configuration_errors: Vec<config::ConfigError>,
+    pub selection_errors: Vec<String>,
+    /// For `-v`: the configuration in force, and what discovery left out.
+    pub configuration: Vec<ScopeSummary>,
+    pub notes: Vec<String>,
+}
+
+/// The configuration of a set of files, as `-v` shows it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopeSummary {
+    /// Packages or folders it applies to.
+    pub applies_to: Vec<String>,
+    /// Sources, outermost first: the later win.
+    pub sources: Vec<String>,
+    pub overridden: Vec<String>,
+    /// Lint levels in force that differ from the defaults, with the source
+    /// that set each (`command line` for flags).
+    pub levels: Vec<(String, Level, String)>,
+    pub policy: FailPolicy,
+    pub exclude: Vec<String>,
+    pub resources: Vec<String>,
 }
 
 impl Report {
-    /// Exit status per DESIGN §3: 2 when a file could not be checked or the
-    /// configuration is bad, else 1 when a finding fails the run under
-    /// [`FailPolicy`], else 0.
+    /// Exit status per DESIGN §3: 2 when a file could not be checked, the
+    /// configuration is bad or the selection names nothing, else 1 when a
+    /// finding fails the run under its files' [`FailPolicy`], else 0.
     pub fn exit_code(&self) -> i32 {
-        if !self.errors.is_empty() {
+        if !self.errors.is_empty() || !self.selection_errors.is_empty() {
             2
-        } else if self.findings.iter().any(|f| self.policy.fails(f)) {
+        } else if self
+            .findings
+            .iter()
+            .any(|finding| self.policy_of(finding).fails(finding))
+        {
             1
         } else {
             0
+        }
+    }
+
+    /// The policy of the configuration that applies to the finding's file.
+    pub fn policy_of(&self, finding: &Finding) -> FailPolicy {
+        self.file_scopes
+            .get(finding.primary.file)
+            .and_then(|scope| self.scope_policies.get(*scope))
+            .copied()
+            .unwrap_or(self.policy)
+    }
+
+    /// Leaves out the findings in test code whose configuration does not
+    /// ask to see them, counting them in `hidden`. The command line calls it
+    /// after the baseline and the changed lines have filtered the report, so
+    /// that a baseline records and matches test findings too.
+    pub fn leave_out_test_code(&mut self) {
+        let before = self.findings.len();
+        let findings = std::mem::take(&mut self.findings);
+        self.findings = findings
+            .into_iter()
+            .filter(|finding| !finding.in_test_code || self.policy_of(finding).show_test_code)
+            .collect();
+        self.hidden.in_test_code += before - self.findings.len();
+    }
+
+    /// What SARIF and GitHub put before a display name so that it is
+    /// relative to the repository root (`backend/` for a workspace in
+    /// `backend/`): empty outside git or at its root.
+    pub fn repository_prefix(&self) -> String {
+        let Some(repository) = &self.repository_root else {
+            return String::new();
+        };
+        match self.display_root.strip_prefix(repository) {
+            Ok(relative) if !relative.as_os_str().is_empty() => {
+                let mut prefix = relative
+                    .components()
+                    .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                    .collect::<Vec<_>>()
+                    .join("/");
+                prefix.push('/');
+                prefix
+            }
+            _ => String::new(),
         }
     }
 }
@@ -190,25 +317,111 @@ pub fn run(options: &Options) -> Report {
 fn run_on_current_pool(options: &Options) -> Report {
     let mut timings = Timings::default();
     let phase = Instant::now();
-    let discovered = discovery::discover(&options.paths);
+    let discovered = discovery::discover(&discovery::Request {
+        paths: options.paths.clone(),
+        selection: options.selection.clone(),
+        config_file: options.config_file.clone(),
+        follow_external_symlinks: options.follow_external_symlinks,
+    });
     timings.discover = phase.elapsed();
+
+    // A configuration that cannot be used, or a selection that names
+    // nothing, stops the run before it starts: a typo must not quietly
+    // fall back to defaults or check something else.
+    if !discovered.config_errors.is_empty() || !discovered.selection_errors.is_empty() {
+        let mut errors: Vec<FileError> = discovered
+            .config_errors
+            .iter()
+            .map(config::ConfigError::to_file_error)
+            .collect();
+        errors.sort();
+        errors.dedup();
+        return Report {
+            errors,
+            configuration_errors: discovered.config_errors,
+            selection_errors: discovered.selection_errors,
+            display_root: discovered.display_root,
+            repository_root: discovered.repository_root,
+            stats: Stats {
+                timings,
+                timed: options.timed,
+                ..Stats::default()
+            },
+            ..Report::default()
+        };
+    }
+
     let mut errors = discovered.errors.clone();
     let settings = Settings::new(
-        &discovered.configs,
+        &discovered.scopes,
         &discovered.dependencies,
         options,
         &mut errors,
     );
+    let layout = Layout {
+        paths: discovered
+            .files
+            .iter()
+            .map(|file| file.path.clone())
+            .collect(),
+        reported: discovered.files.iter().map(|file| file.reported).collect(),
+        scopes: discovered.files.iter().map(|file| file.scope).collect(),
+        test_areas: discovered.files.iter().map(|file| file.test_area).collect(),
+        packages: discovered.files.iter().map(|file| file.package).collect(),
+        workspace: discovered.workspace.clone(),
+    };
 
     let phase = Instant::now();
-    if options.parse_only {
+    let mut report = if options.parse_only {
         let parsed = parsing::read_and_parse(&discovered.files);
         timings.read_parse_lower = phase.elapsed();
-        return parse_report(parsed, errors, timings);
+        parse_report(parsed, errors, timings, &layout)
+    } else {
+        let parsed = parsing::read_parse_lower(&discovered.files, settings.lowering());
+        timings.read_parse_lower = phase.elapsed();
+        check_parsed(parsed, errors, &settings, timings, &layout)
+    };
+    report.stats.timed = options.timed;
+    report.display_root = discovered.display_root;
+    report.repository_root = discovered.repository_root;
+    report.notes = discovered.notes;
+    report.configuration = settings.summaries.clone();
+    report.workspace = discovered.workspace;
+    report.file_packages = layout.packages;
+    report
+}
+
+/// What discovery says of each file (by [`source::FileId`]), for the steps
+/// after parsing.
+struct Layout {
+    paths: Vec<PathBuf>,
+    /// Findings in it are reported.
+    reported: Vec<bool>,
+    scopes: Vec<usize>,
+    test_areas: Vec<bool>,
+    packages: Vec<Option<workspace::PackageId>>,
+    workspace: workspace::Workspace,
+}
+
+impl Layout {
+    /// Every file reported, one scope, test code known by folder names
+    /// alone: for texts checked in memory.
+    fn in_memory(texts: &[(String, Vec<u8>)]) -> Layout {
+        Layout {
+            paths: texts.iter().map(|(name, _)| PathBuf::from(name)).collect(),
+            reported: vec![true; texts.len()],
+            scopes: vec![0; texts.len()],
+            test_areas: texts
+                .iter()
+                .map(|(name, _)| {
+                    name.split('/')
+                        .any(|part| matches!(part, "tests" | "benches" | "examples"))
+                })
+                .collect(),
+            packages: vec![None; texts.len()],
+            workspace: workspace::Workspace::default(),
+        }
     }
-    let parsed = parsing::read_parse_lower(&discovered.files, settings.lowering());
-    timings.read_parse_lower = phase.elapsed();
-    check_parsed(parsed, errors, &settings, timings)
 }
 
 /// Checks texts held in memory (display name, bytes) as the files of one
@@ -229,54 +442,129 @@ pub fn run_in_memory(texts: &[(String, Vec<u8>)], options: &Options) -> Report {
                 .collect()
         })
         .unwrap_or_default();
-    let settings = Settings::new(&[], &dependencies, options, &mut errors);
+    let settings = Settings::new(
+        &[discovery::ConfigScope::default()],
+        &dependencies,
+        options,
+        &mut errors,
+    );
     let mut timings = Timings::default();
     let phase = Instant::now();
     let parsed = parsing::parse_lower_texts(texts, settings.lowering());
     timings.read_parse_lower = phase.elapsed();
-    check_parsed(parsed, errors, &settings, timings)
+    check_parsed(
+        parsed,
+        errors,
+        &settings,
+        timings,
+        &Layout::in_memory(texts),
+    )
 }
 
 /// What configuration and the command line decide for a run.
 struct Settings {
-    levels: std::collections::BTreeMap<String, Level>,
-    policy: FailPolicy,
+    /// Per configuration scope (see [`discovery::ConfigScope`]).
+    scopes: Vec<ScopeSettings>,
+    summaries: Vec<ScopeSummary>,
     packs: flow::PackTable,
     /// The words a body must mention to be lowered; `None`: lower all.
     vocabulary: Option<Vocabulary>,
 }
 
+struct ScopeSettings {
+    levels: BTreeMap<String, Level>,
+    policy: FailPolicy,
+}
+
 impl Settings {
-    /// Lint levels and failure policy (defaults, then configurations
-    /// outermost first, then the command line) and the pack table; problems
-    /// go to `errors`.
+    /// Lint levels and policy per scope (defaults, then the scope's
+    /// configurations outermost first, then the command line), and the pack
+    /// table with every scope's resources; problems go to `errors`.
     fn new(
-        configs: &[Result<config::Config, FileError>],
+        scopes: &[discovery::ConfigScope],
         dependencies: &std::collections::BTreeSet<String>,
         options: &Options,
         errors: &mut Vec<FileError>,
     ) -> Settings {
-        let mut levels = rules::default_levels();
         let mut user_resources = Vec::new();
-        let mut policy = FailPolicy::default();
-        for loaded in configs {
-            match loaded {
-                Ok(config) => {
-                    for (lint, level) in &config.lints {
-                        levels.insert(lint.clone(), *level);
-                    }
-                    user_resources.extend(config.resources.iter().cloned());
-                    policy.fail_on = config.fail_on.unwrap_or(policy.fail_on);
-                    policy.test_code_fails =
-                        config.test_code_fails.unwrap_or(policy.test_code_fails);
+        let mut seen_sources = std::collections::BTreeSet::new();
+        let mut per_scope = Vec::new();
+        let mut summaries = Vec::new();
+        let defaults = rules::default_levels();
+        for scope in scopes {
+            let mut levels = defaults.clone();
+            let mut origins: BTreeMap<String, String> = BTreeMap::new();
+            let mut policy = FailPolicy::default();
+            let mut test_code = None;
+            let mut exclude = Vec::new();
+            let mut resources = Vec::new();
+            for layer in &scope.layers {
+                let config = &layer.config;
+                for (lint, level) in &config.lints {
+                    levels.insert(lint.clone(), *level);
+                    origins.insert(lint.clone(), layer.source.clone());
                 }
-                Err(error) => errors.push(error.clone()),
+                // Resources are types: declared anywhere, they are the same
+                // types everywhere, so the pack table has them all once.
+                if seen_sources.insert(layer.source.clone()) {
+                    user_resources.extend(config.resources.iter().cloned());
+                }
+                resources.extend(config.resources.iter().map(|r| r.name.clone()));
+                exclude.extend(
+                    config
+                        .exclude
+                        .iter()
+                        .map(|glob| format!("{glob} ({})", layer.source)),
+                );
+                policy.fail_on = config.fail_on.unwrap_or(policy.fail_on);
+                policy.test_code_fails = config.test_code_fails.unwrap_or(policy.test_code_fails);
+                test_code = config.test_code.or(test_code);
             }
+            for (lint, level) in &options.level_overrides {
+                levels.insert(lint.clone(), *level);
+                origins.insert(lint.clone(), String::from("command line"));
+            }
+            if let Some(warnings) = options.warnings {
+                for (lint, level) in levels.iter_mut() {
+                    if *level == Level::Warn {
+                        *level = warnings;
+                        origins.insert(lint.clone(), String::from("command line (`warnings`)"));
+                    }
+                }
+            }
+            policy.fail_on = options.fail_on.unwrap_or(policy.fail_on);
+            // A finding that may fail the run is never hidden.
+            policy.show_test_code = options.include_tests
+                || policy.test_code_fails
+                || test_code == Some(config::TestCode::Report);
+            summaries.push(ScopeSummary {
+                applies_to: scope.applies_to.clone(),
+                sources: scope
+                    .layers
+                    .iter()
+                    .map(|layer| layer.source.clone())
+                    .collect(),
+                overridden: scope.overridden.clone(),
+                levels: levels
+                    .iter()
+                    .filter(|(lint, level)| defaults.get(*lint) != Some(level))
+                    .map(|(lint, level)| {
+                        let origin = origins.get(lint).cloned().unwrap_or_default();
+                        (lint.clone(), *level, origin)
+                    })
+                    .collect(),
+                policy,
+                exclude,
+                resources,
+            });
+            per_scope.push(ScopeSettings { levels, policy });
         }
-        for (lint, level) in &options.level_overrides {
-            levels.insert(lint.clone(), *level);
+        if per_scope.is_empty() {
+            per_scope.push(ScopeSettings {
+                levels: defaults,
+                policy: FailPolicy::default(),
+            });
         }
-        policy.fail_on = options.fail_on.unwrap_or(policy.fail_on);
 
         let packs = match flow::PackTable::build(dependencies, &user_resources) {
             Ok(packs) => packs,
@@ -291,11 +579,15 @@ impl Settings {
         };
         let vocabulary = (!options.lower_all).then(|| packs.vocabulary());
         Settings {
-            levels,
-            policy,
+            scopes: per_scope,
+            summaries,
             packs,
             vocabulary,
         }
+    }
+
+    fn scope(&self, id: usize) -> &ScopeSettings {
+        self.scopes.get(id).unwrap_or(&self.scopes[0])
     }
 
     fn lowering(&self) -> parsing::Lowering<'_> {
@@ -311,6 +603,7 @@ fn parse_report(
     parsed: Vec<parsing::ParseOutcome>,
     mut errors: Vec<FileError>,
     mut timings: Timings,
+    layout: &Layout,
 ) -> Report {
     let mut sources = SourceMap::default();
     for outcome in parsed {
@@ -324,8 +617,9 @@ fn parse_report(
     errors.sort();
     errors.dedup();
     let stats = Stats {
-        files: sources.files.len(),
-        lines: sources.files.iter().map(|f| f.line_count()).sum(),
+        files: count_reported(&layout.reported, &sources, |_| 1),
+        lines: count_reported(&layout.reported, &sources, |file| file.line_count()),
+        files_read: sources.files.len(),
         timings,
         ..Stats::default()
     };
@@ -333,17 +627,35 @@ fn parse_report(
         sources,
         errors,
         stats,
+        file_scopes: layout.scopes.clone(),
         ..Report::default()
     }
 }
 
+/// A sum over the files whose findings are reported.
+fn count_reported(
+    reported: &[bool],
+    sources: &SourceMap,
+    count: impl Fn(&source::SourceFile) -> usize,
+) -> usize {
+    sources
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(id, _)| reported.get(*id).copied().unwrap_or(true))
+        .map(|(_, file)| count(file))
+        .sum()
+}
+
 /// Everything after parsing: index, analysis, rules, suppressions, then
-/// findings and errors in their deterministic order.
+/// findings and errors in their deterministic order. Every file is
+/// analysed; only the findings of files the run was asked about are kept.
 fn check_parsed(
     parsed: Vec<parsing::ParseOutcome>,
     mut errors: Vec<FileError>,
     settings: &Settings,
     mut timings: Timings,
+    layout: &Layout,
 ) -> Report {
     let mut sources = SourceMap::default();
     let mut files = Vec::new();
@@ -364,7 +676,7 @@ fn check_parsed(
     let (summaries, bodies_lowered_late) = lower_on_demand(&mut files, &sources, &index, settings);
     timings.bodies_lowered_late = bodies_lowered_late;
     for function in files.iter().flat_map(|file| &file.functions) {
-        if function.kind == model::BodyKind::Fn {
+        if function.kind == model::BodyKind::Fn && function.has_body {
             timings.bodies += 1;
             timings.bodies_lowered += usize::from(!function.blocks.is_empty());
         }
@@ -372,7 +684,22 @@ fn check_parsed(
     timings.summaries = phase.elapsed();
     let phase = Instant::now();
     let analysis = flow::analyse_all(&files, &index, &settings.packs, &summaries);
-    let mut findings = rules::check_all(&analysis.facts, &files, &settings.levels);
+    // Every lint on: each file's own configuration sets its levels below.
+    let every_lint_on: BTreeMap<String, Level> = rules::default_levels()
+        .into_keys()
+        .map(|lint| (lint, Level::Warn))
+        .collect();
+    let mut findings = rules::check_all(&analysis.facts, &files, &every_lint_on);
+    let scope_of = |file: source::FileId| layout.scopes.get(file).copied().unwrap_or(0);
+    findings.retain_mut(|finding| {
+        let levels = &settings.scope(scope_of(finding.primary.file)).levels;
+        finding.level = levels
+            .get(finding.lint.name())
+            .copied()
+            .unwrap_or(finding.lint.info().default_level);
+        finding.level != Level::Allow
+    });
+    rules::parameters::word_received_connections(&mut findings, &files);
     timings.blocks_walked = analysis.blocks_walked;
     timings.analyse = phase.elapsed();
     let phase = Instant::now();
@@ -386,13 +713,43 @@ fn check_parsed(
         }
     }
     suppressions::apply(&mut findings, &mut suppressions);
-    findings.extend(rules::check_suppressions(&suppressions, &settings.levels));
+    let mut by_scope: BTreeMap<usize, Vec<suppressions::Suppression>> = BTreeMap::new();
+    for suppression in suppressions {
+        by_scope
+            .entry(scope_of(suppression.file))
+            .or_default()
+            .push(suppression);
+    }
+    for (scope, group) in &by_scope {
+        findings.extend(rules::check_suppressions(
+            group,
+            &settings.scope(*scope).levels,
+        ));
+    }
 
+    let file_facts: Vec<test_code::FileFacts<'_>> = layout
+        .paths
+        .iter()
+        .zip(&layout.test_areas)
+        .map(|(path, test_area)| test_code::FileFacts {
+            path,
+            test_area: *test_area,
+        })
+        .collect();
+    let test_files = test_code::test_files(&file_facts, &files, &layout.workspace);
+    findings.retain(|finding| {
+        layout
+            .reported
+            .get(finding.primary.file)
+            .copied()
+            .unwrap_or(true)
+    });
     for finding in &mut findings {
         finding.fingerprint = reporting::fingerprint(finding, &sources);
-        if let Some(file) = sources.get(finding.primary.file) {
-            finding.in_test_code |= is_test_path(&file.display);
-        }
+        finding.in_test_code |= test_files
+            .get(finding.primary.file)
+            .copied()
+            .unwrap_or(false);
     }
     findings.sort_by(|a, b| {
         (a.primary, a.lint.name(), &a.message).cmp(&(b.primary, b.lint.name(), &b.message))
@@ -404,9 +761,11 @@ fn check_parsed(
     timings.report = phase.elapsed();
 
     let stats = Stats {
-        files: sources.files.len(),
-        lines: sources.files.iter().map(|f| f.line_count()).sum(),
+        files: count_reported(&layout.reported, &sources, |_| 1),
+        lines: count_reported(&layout.reported, &sources, |file| file.line_count()),
+        files_read: sources.files.len(),
         elapsed_ms: 0,
+        timed: false,
         untracked_connections: analysis.untracked,
         timings,
     };
@@ -415,8 +774,10 @@ fn check_parsed(
         findings,
         errors,
         stats,
-        policy: settings.policy,
-        hidden: Hidden::default(),
+        policy: settings.scope(0).policy,
+        file_scopes: layout.scopes.clone(),
+        scope_policies: settings.scopes.iter().map(|scope| scope.policy).collect(),
+        ..Report::default()
     }
 }
 
@@ -493,6 +854,7 @@ fn skipped_bodies_mentioning(
         .enumerate()
         .filter(|(_, function)| {
             function.blocks.is_empty()
+                && function.has_body
                 && function.kind == model::BodyKind::Fn
                 && selection.wants(
                     function.span,
@@ -502,11 +864,4 @@ fn skipped_bodies_mentioning(
         })
         .map(|(id, _)| id as model::FnId)
         .collect()
-}
-
-/// Files under `tests/`, `benches/` or `examples/` are test code.
-fn is_test_path(display: &str) -> bool {
-    display
-        .split('/')
-        .any(|part| matches!(part, "tests" | "benches" | "examples"))
 }

@@ -4,16 +4,18 @@
 //! // connleak: allow(held-across-await, nested-acquire) -- the lock must span the upload
 //! ```
 //!
-//! A suppression at the end of a line covers that line. On a line of its own
-//! it covers the next line that is not another plain `//` comment (so several
-//! can be stacked); when an item (fn, impl, mod...) starts on that line, with
-//! its attributes and doc comments, it covers the whole item. A finding is
-//! covered when any line of its primary span is.
+//! A suppression at the end of a line (or a `/* connleak: ... */` with code
+//! on its line) covers that line. On a line of its own it covers the next
+//! line that is not another plain `//` comment (so several can be stacked);
+//! when an item (fn, impl, mod...) starts on that line, with its attributes
+//! and doc comments, it covers the whole item, and so it does when written
+//! between an item's attributes and the item (`#[instrument]`, the comment,
+//! `fn`). A finding is covered when any line of its primary span is.
 //!
 //! Comments are not in the syntax tree, so they are found in the source text
-//! by a small lexer that knows strings, raw strings, character literals and
-//! block comments: a `// connleak:` inside a string literal is text, not a
-//! suppression. This module decides what is suppressed and records which
+//! by [`crate::lexer`], which knows strings, raw strings, character literals
+//! and block comments: a `// connleak:` inside a string literal is text, not
+//! a suppression. This module decides what is suppressed and records which
 //! suppressions were used; the pseudo-lints in `rules` turn unused ones and
 //! ones without a reason into findings. It never touches levels or order.
 
@@ -21,6 +23,7 @@ use std::collections::BTreeMap;
 
 use crate::findings::Finding;
 
+use crate::lexer::{self, CommentKind};
 use crate::model::ItemExtent;
 use crate::rules::Lint;
 use crate::source::{FileId, Pos, Span};
@@ -38,6 +41,9 @@ pub struct Suppression {
     /// The lines it covers, inclusive.
     pub first_line: u32,
     pub last_line: u32,
+    /// The item it covers whole, when it is written above the item or
+    /// between its attributes and the item itself.
+    pub covered_item: Option<String>,
     /// The innermost item the comment is written in (empty at file level),
     /// for the fingerprint of findings about the comment itself.
     pub enclosing_item: String,
@@ -81,9 +87,9 @@ pub fn scan(file: FileId, text: &str, items: &[ItemExtent]) -> Vec<Suppression> 
     }
     let lines = LineIndex::new(text);
     let mut suppressions = Vec::new();
-    for comment in line_comments(text) {
-        let body = &text[comment.start + 2..comment.end];
-        if is_doc_comment(body) {
+    for comment in lexer::comments(text) {
+        let body = comment.body(text);
+        if is_doc_comment(comment.kind, body) {
             // Documentation is text for readers, not a directive.
             continue;
         }
@@ -95,13 +101,28 @@ pub fn scan(file: FileId, text: &str, items: &[ItemExtent]) -> Vec<Suppression> 
         let directive = parse_directive(directive_text, directive_offset, &lines);
 
         let line = lines.pos(comment.start).line;
+        let last_comment_line = lines.pos(comment.end).line;
         let code_before = !text[lines.start_of(line)..comment.start].trim().is_empty();
-        let (first_line, last_line) = if code_before {
-            (line, line)
+        let code_after = !text[comment.end..lines.end_of(last_comment_line)]
+            .trim()
+            .is_empty();
+        let mut covered_item = None;
+        let (first_line, last_line) = if code_before || code_after {
+            (line, last_comment_line)
+        } else if let Some(item) =
+            item_with_comment_in_its_attributes(items, text, &lines, comment.start)
+        {
+            // Between an item's attributes and its `fn`: the whole item,
+            // as it would be written above the attributes.
+            covered_item = Some(item.name.clone());
+            (item.span.start.line, item.span.end.line)
         } else {
-            let target = target_line(&lines, line);
+            let target = target_line(&lines, last_comment_line);
             match outermost_item_starting_at(items, target) {
-                Some(item) => (target, item.span.end.line.max(target)),
+                Some(item) => {
+                    covered_item = Some(item.name.clone());
+                    (target, item.span.end.line.max(target))
+                }
                 None => (target, target),
             }
         };
@@ -114,6 +135,7 @@ pub fn scan(file: FileId, text: &str, items: &[ItemExtent]) -> Vec<Suppression> 
             directive,
             first_line,
             last_line,
+            covered_item,
             enclosing_item: innermost_item_around(items, line)
                 .map(|item| item.name.clone())
                 .unwrap_or_default(),
@@ -224,7 +246,7 @@ fn target_line(lines: &LineIndex<'_>, line: u32) -> u32 {
     while target <= lines.line_count() {
         let trimmed = lines.text(target).trim_start();
         match trimmed.strip_prefix("//") {
-            Some(body) if !is_doc_comment(body) => {}
+            Some(body) if !is_doc_comment(CommentKind::Line, body) => {}
             _ => break,
         }
         target += 1;
@@ -232,9 +254,59 @@ fn target_line(lines: &LineIndex<'_>, line: u32) -> u32 {
     target
 }
 
-/// `///` and `//!` comments (but not `////`), given the text after `//`.
-fn is_doc_comment(body: &str) -> bool {
-    body.starts_with('!') || (body.starts_with('/') && !body.starts_with("//"))
+/// `///` and `//!` comments (but not `////`), `/** */` and `/*! */` (but
+/// not `/***`), given the text after the opening `//` or `/*`.
+fn is_doc_comment(kind: CommentKind, body: &str) -> bool {
+    let marker = match kind {
+        CommentKind::Line => '/',
+        CommentKind::Block => '*',
+    };
+    body.starts_with('!') || (body.starts_with(marker) && !body[1..].starts_with(marker))
+}
+
+/// The item whose attributes the comment at `comment_start` is written
+/// among: from the item's start to the comment there are only attributes,
+/// comments and whitespace (`#[instrument]`, then the comment, then `fn`).
+fn item_with_comment_in_its_attributes<'i>(
+    items: &'i [ItemExtent],
+    text: &str,
+    lines: &LineIndex<'_>,
+    comment_start: usize,
+) -> Option<&'i ItemExtent> {
+    items
+        .iter()
+        .filter(|item| {
+            let start = lines.offset(item.span.start);
+            let end = lines.offset(item.span.end);
+            start < comment_start
+                && comment_start < end
+                && only_attributes(text, start, comment_start)
+        })
+        .max_by_key(|item| (item.span.end, std::cmp::Reverse(&item.name)))
+}
+
+/// Whether `text[from..to]` holds only attributes (`#[..]`, `#![..]`),
+/// comments and whitespace.
+fn only_attributes(text: &str, from: usize, to: usize) -> bool {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    loop {
+        at = lexer::skip_trivia(text, at);
+        if at >= to {
+            return true;
+        }
+        if bytes.get(at) != Some(&b'#') {
+            return false;
+        }
+        let mut open = at + 1;
+        if bytes.get(open) == Some(&b'!') {
+            open += 1;
+        }
+        match lexer::matching_close(text, open) {
+            Some(close) if bytes[open] == b'[' => at = close + 1,
+            _ => return false,
+        }
+    }
 }
 
 fn outermost_item_starting_at(items: &[ItemExtent], line: u32) -> Option<&ItemExtent> {
@@ -282,6 +354,26 @@ impl<'t> LineIndex<'t> {
         self.starts[index]
     }
 
+    /// Where a line ends, its line ending excluded.
+    fn end_of(&self, line: u32) -> usize {
+        let start = self.start_of(line);
+        start
+            + self.text[start..]
+                .find('\n')
+                .unwrap_or(self.text.len() - start)
+    }
+
+    /// The byte offset of a (line, char column) position, clamped to its line.
+    fn offset(&self, pos: Pos) -> usize {
+        let start = self.start_of(pos.line);
+        let line = &self.text[start..self.end_of(pos.line)];
+        start
+            + line
+                .char_indices()
+                .nth(pos.column as usize)
+                .map_or(line.len(), |(index, _)| index)
+    }
+
     /// The text of a 1-based line without its line ending.
     fn text(&self, line: u32) -> &'t str {
         let index = line.max(1) as usize - 1;
@@ -314,206 +406,11 @@ impl<'t> LineIndex<'t> {
     }
 }
 
-/// A `//` comment: from the slashes to the end of the line (line ending
-/// excluded), as byte offsets.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct LineComment {
-    start: usize,
-    end: usize,
-}
-
-/// Every `//` comment of a Rust source, skipping what only looks like one:
-/// string, byte string and raw string literals, character literals (told
-/// apart from lifetimes) and nested block comments. Unterminated literals run
-/// to the end of the text, as in rustc's lexer.
-fn line_comments(text: &str) -> Vec<LineComment> {
-    let bytes = text.as_bytes();
-    let mut comments = Vec::new();
-    let mut index = 0;
-    while index < bytes.len() {
-        let byte = bytes[index];
-        let next = bytes.get(index + 1).copied();
-        index = match byte {
-            b'/' if next == Some(b'/') => {
-                let line_end = text[index..]
-                    .find('\n')
-                    .map_or(text.len(), |found| index + found);
-                let end = if text[..line_end].ends_with('\r') {
-                    line_end - 1
-                } else {
-                    line_end
-                };
-                comments.push(LineComment { start: index, end });
-                line_end
-            }
-            b'/' if next == Some(b'*') => skip_block_comment(bytes, index),
-            b'"' => skip_quoted(bytes, index + 1, b'"'),
-            b'\'' => skip_char_or_lifetime(text, index),
-            b'r' | b'b' | b'c' => skip_prefixed(text, index),
-            _ if is_identifier_byte(byte) => skip_identifier(bytes, index),
-            _ => index + 1,
-        };
-    }
-    comments
-}
-
-/// Identifier bytes, non-ASCII included (identifiers may be Unicode; the
-/// lexer only needs to know that such a byte is not punctuation).
-fn is_identifier_byte(byte: u8) -> bool {
-    byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
-}
-
-fn skip_identifier(bytes: &[u8], mut index: usize) -> usize {
-    while index < bytes.len() && is_identifier_byte(bytes[index]) {
-        index += 1;
-    }
-    index
-}
-
-/// After an opening quote: past the closing one, honouring backslashes.
-fn skip_quoted(bytes: &[u8], mut index: usize, quote: u8) -> usize {
-    while index < bytes.len() {
-        match bytes[index] {
-            b'\\' => index += 2,
-            byte if byte == quote => return index + 1,
-            _ => index += 1,
-        }
-    }
-    bytes.len()
-}
-
-fn skip_block_comment(bytes: &[u8], start: usize) -> usize {
-    let mut depth = 0usize;
-    let mut index = start;
-    while index + 1 < bytes.len() {
-        match (bytes[index], bytes[index + 1]) {
-            (b'/', b'*') => {
-                depth += 1;
-                index += 2;
-            }
-            (b'*', b'/') => {
-                depth -= 1;
-                index += 2;
-                if depth == 0 {
-                    return index;
-                }
-            }
-            _ => index += 1,
-        }
-    }
-    bytes.len()
-}
-
-/// `'x'`, `'\n'`, `'\''`, `'"'` are literals; `'a` and `'label:` are not.
-fn skip_char_or_lifetime(text: &str, start: usize) -> usize {
-    let bytes = text.as_bytes();
-    if bytes.get(start + 1) == Some(&b'\\') {
-        // An escape: skip the escaped character, then up to the closing
-        // quote (`\u{1F600}` has several characters before it).
-        let mut index = start + 3;
-        while index < bytes.len() && bytes[index] != b'\'' && bytes[index] != b'\n' {
-            index += 1;
-        }
-        return (index + 1).min(bytes.len());
-    }
-    let Some(character) = text.get(start + 1..).and_then(|rest| rest.chars().next()) else {
-        return start + 1;
-    };
-    let after = start + 1 + character.len_utf8();
-    if character != '\'' && bytes.get(after) == Some(&b'\'') {
-        after + 1
-    } else {
-        // A lifetime or a label: the quote alone, the name is an identifier.
-        start + 1
-    }
-}
-
-/// `r"..."`, `r#"..."#`, `b"..."`, `br#"..."#`, `b'x'`, `c"..."`, `cr"..."`,
-/// or an identifier that merely starts with one of these letters.
-fn skip_prefixed(text: &str, start: usize) -> usize {
-    let bytes = text.as_bytes();
-    if start > 0 && is_identifier_byte(bytes[start - 1]) {
-        return skip_identifier(bytes, start);
-    }
-    let mut index = start;
-    if matches!(bytes[index], b'b' | b'c') {
-        index += 1;
-        match bytes.get(index) {
-            Some(b'"') => return skip_quoted(bytes, index + 1, b'"'),
-            Some(b'\'') if bytes[start] == b'b' => return skip_char_or_lifetime(text, index),
-            Some(b'r') => {}
-            _ => return skip_identifier(bytes, start),
-        }
-    }
-    // At an `r`: a raw string if hashes (or none) and a quote follow.
-    let mut hashes = 0;
-    let mut cursor = index + 1;
-    while bytes.get(cursor) == Some(&b'#') {
-        hashes += 1;
-        cursor += 1;
-    }
-    if bytes.get(cursor) != Some(&b'"') {
-        // `r#ident` or a plain identifier.
-        return skip_identifier(bytes, cursor.max(start + 1));
-    }
-    let mut index = cursor + 1;
-    while index < bytes.len() {
-        if bytes[index] == b'"'
-            && bytes.len() >= index + 1 + hashes
-            && bytes[index + 1..index + 1 + hashes]
-                .iter()
-                .all(|&b| b == b'#')
-        {
-            return index + 1 + hashes;
-        }
-        index += 1;
-    }
-    bytes.len()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::findings::Level;
     use crate::source::Location;
-
-    fn comments(text: &str) -> Vec<&str> {
-        line_comments(text)
-            .into_iter()
-            .map(|comment| &text[comment.start..comment.end])
-            .collect()
-    }
-
-    #[test]
-    fn literals_that_look_like_comments_are_skipped() {
-        let text = r####"let a = "// connleak: allow(x) -- in a string";
-let b = r#"a "quoted" // not a comment"#; // real one
-let c = '"'; // after a quote char
-let d = b"//"; let e = br##"x"# // still raw"##; // after raw bytes
-fn f<'a>(x: &'a str) -> &'a str { x } // after lifetimes
-let g = '\''; let h = '\u{1F600}'; // after escapes
-/* block /* nested // no */ still block // no */ let i = 1; // after block
-let r#type = 1; // raw identifier
-let s = "unterminated \" // escaped quote, still a string";
-"####;
-        assert_eq!(
-            comments(text),
-            [
-                "// real one",
-                "// after a quote char",
-                "// after raw bytes",
-                "// after lifetimes",
-                "// after escapes",
-                "// after block",
-                "// raw identifier",
-            ]
-        );
-    }
-
-    #[test]
-    fn crlf_line_endings_are_not_part_of_the_comment() {
-        assert_eq!(comments("a(); // x\r\nb();\r\n"), ["// x"]);
-    }
 
     fn item(name: &str, first: u32, last: u32) -> ItemExtent {
         ItemExtent {

@@ -137,21 +137,50 @@ fn bad_policy_configuration_exits_2_naming_file_line_and_key() {
 }
 
 #[test]
-fn findings_in_test_code_are_shown_but_fail_only_when_configured() {
+fn findings_in_test_code_are_left_out_shown_when_asked_and_fail_only_when_configured() {
     let dir = tree(&[
         ("Cargo.toml", MANIFEST),
         ("src/lib.rs", "pub fn nothing() {}\n"),
         ("tests/pool.rs", LEAK),
     ]);
+    // Left out by default, counted, and the run passes.
     let output = run_in(dir.path(), &["--format", "json"]);
+    assert_eq!(findings_of(&output), []);
+    assert_eq!(json_of(&output)["stats"]["in_test_code"], 1);
+    assert_eq!(code(&output), 0, "test code does not fail by default");
+    let human = run_in(dir.path(), &["--color", "never"]);
+    assert_eq!(code(&human), 0);
+    assert!(
+        stdout(&human).contains("not shown: 1 in test code (--include-tests"),
+        "{}",
+        stdout(&human)
+    );
+
+    // Shown with --include-tests or `test-code = "report"`, still passing,
+    // and marked as test code in JSON and SARIF.
+    let output = run_in(dir.path(), &["--format", "json", "--include-tests"]);
     assert_eq!(
         findings_of(&output),
         [finding("leaked-connection", "tests/pool.rs", 5)]
     );
-    assert_eq!(code(&output), 0, "test code does not fail by default");
+    assert_eq!(json_of(&output)["findings"][0]["in_test_code"], true);
+    assert_eq!(code(&output), 0);
+    let sarif = run_in(dir.path(), &["--format", "sarif", "--include-tests"]);
+    assert_eq!(
+        json_of(&sarif)["runs"][0]["results"][0]["properties"]["inTestCode"],
+        true
+    );
+    write(dir.path(), "connleak.toml", "test-code = \"report\"\n");
+    let output = run_in(dir.path(), &["--format", "json"]);
+    assert_eq!(findings_of(&output).len(), 1);
+    assert_eq!(code(&output), 0);
 
+    // test-code-fails shows them too: a finding that fails the run is
+    // never hidden.
     write(dir.path(), "connleak.toml", "test-code-fails = true\n");
-    assert_eq!(code(&run_in(dir.path(), &["--format", "json"])), 1);
+    let output = run_in(dir.path(), &["--format", "json"]);
+    assert_eq!(findings_of(&output).len(), 1);
+    assert_eq!(code(&output), 1);
 }
 
 // -------------------------------------------------------------- baseline
@@ -415,15 +444,15 @@ fn changed_since_counts_a_change_to_the_acquire_site() {
         findings_of(&output),
         [finding("leaked-connection", "src/lib.rs", 5)]
     );
-    // A sub-folder of the repository as the checked root: names are
-    // relative to it, git's to the repository; they still meet.
+    // A sub-folder of the crate asked for: names are relative to the
+    // workspace root, git's to the repository; they still meet.
     let output = run_in(
         dir.path(),
         &["--format", "json", "--changed-since", "HEAD", "src"],
     );
     assert_eq!(
         findings_of(&output),
-        [finding("leaked-connection", "lib.rs", 5)]
+        [finding("leaked-connection", "src/lib.rs", 5)]
     );
 }
 

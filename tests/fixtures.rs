@@ -6,8 +6,10 @@
 //! mark must stay silent. A missing finding and an extra finding both fail,
 //! and every mismatch is printed with its file and line.
 //!
-//! A folder with a `Cargo.toml` is one fixture crate, checked as a whole; any
-//! other `.rs` file is a fixture of its own.
+//! A folder with a `Cargo.toml` is one fixture crate (or workspace), checked
+//! as a whole; any other `.rs` file is a fixture of its own. Findings in
+//! test code are left out, as they are by default: a mark in a test says
+//! the fixture's configuration reports test code.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -88,13 +90,15 @@ fn relative(file: &Path) -> String {
         .replace('\\', "/")
 }
 
-/// (file relative to fixtures/, line) -> lints, from a run of the library.
+/// (file relative to fixtures/, line) -> lints, from a run of the library,
+/// with test code left out as the command line leaves it out by default.
 fn actual_findings(unit: &Path) -> (Marks, Vec<String>) {
-    let report = connleak::run(&connleak::Options {
+    let mut report = connleak::run(&connleak::Options {
         paths: vec![unit.to_path_buf()],
         threads: 1,
         ..connleak::Options::default()
     });
+    report.leave_out_test_code();
     let mut found = Marks::new();
     for finding in &report.findings {
         let display = &report.sources.files[finding.primary.file].display;

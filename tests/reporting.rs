@@ -345,6 +345,7 @@ fn summary_says_what_was_not_shown() {
             in_baseline: 4,
             fixed_since_baseline: 2,
             outside_changes: 1,
+            in_test_code: 0,
         },
         ..Report::default()
     };

@@ -22,6 +22,10 @@ pub type TempId = u32;
 pub type BlockId = u32;
 pub type FnId = u32;
 pub type LoopId = u32;
+/// A module of one file: 0 is the file itself, then its inline `mod x { .. }`.
+pub type ModuleIndex = u32;
+pub type ImplIndex = u32;
+pub type TraitIndex = u32;
 
 /// Everything the analysis keeps of one source file.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +37,10 @@ pub struct FileIr {
     pub structs: Vec<StructDef>,
     pub aliases: Vec<TypeAlias>,
     pub statics: Vec<StaticDef>,
+    /// The file itself (index 0) and its inline modules.
+    pub modules: Vec<ModuleDef>,
+    pub impls: Vec<ImplDef>,
+    pub traits: Vec<TraitDef>,
     /// First path segments named anywhere in `use` items or paths
     /// (`sqlx`, `deadpool_postgres`...): used to gate rule packs per file.
     pub crate_roots: Vec<String>,
@@ -58,11 +66,90 @@ pub struct UseItem {
     pub alias: String,
     pub path: Vec<String>,
     pub glob: bool,
+    /// The module it is written in (a `use` inside a function counts as its
+    /// module's).
+    pub module: ModuleIndex,
+}
+
+/// A module of a file: the file itself or an inline `mod name { .. }`.
+#[derive(Debug, Clone, Default)]
+pub struct ModuleDef {
+    /// Empty for the file itself.
+    pub name: String,
+    pub parent: Option<ModuleIndex>,
+    /// Under `#[cfg(test)]`, itself or through an enclosing module.
+    pub is_test: bool,
+    /// Its `#[path = "..."]`, for an inline module.
+    pub path: Option<String>,
+    /// `mod name;` items written here: their contents live in another file.
+    pub declared: Vec<ModDecl>,
+}
+
+/// An out-of-line `mod name;`: which file holds it is decided with the
+/// crate's layout (see [`crate::workspace::module_file_candidates`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModDecl {
+    pub name: String,
+    /// `#[path = "..."]`, as written.
+    pub path: Option<String>,
+    /// Under `#[cfg(test)]` (or a test attribute), on it or on a module
+    /// around it.
+    pub is_test: bool,
+    pub span: Span,
+}
+
+/// An out-of-line `mod name;` with the inline modules around it, outermost
+/// first, each with its own `#[path]`: what decides its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutOfLineMod<'a> {
+    pub declaration: &'a ModDecl,
+    pub inline_modules: Vec<(String, Option<String>)>,
+}
+
+/// An `impl` block.
+#[derive(Debug, Clone)]
+pub struct ImplDef {
+    pub module: ModuleIndex,
+    /// Names of its type parameters.
+    pub generics: Vec<String>,
+    pub self_ty: TypeRef,
+    /// `impl Trait<..> for ..`: the trait as a path type.
+    pub trait_ref: Option<TypeRef>,
+    /// `type Name = ..;` items (`type Target = Inner;` of a `Deref`).
+    pub assoc_types: Vec<(String, TypeRef)>,
+    pub methods: Vec<FnId>,
+}
+
+/// A `trait` definition.
+#[derive(Debug, Clone)]
+pub struct TraitDef {
+    pub name: String,
+    pub module: ModuleIndex,
+    pub generics: Vec<String>,
+    /// Every method, with a body (default) or without.
+    pub methods: Vec<FnId>,
+    /// `trait A: B + C`: the supertraits as written.
+    pub supertraits: Vec<Vec<String>>,
+}
+
+/// Which item a function belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum FnOwner {
+    /// A free function (or a closure, async block).
+    #[default]
+    Free,
+    Impl(ImplIndex),
+    Trait(TraitIndex),
 }
 
 #[derive(Debug, Clone)]
 pub struct StructDef {
     pub name: String,
+    pub module: ModuleIndex,
+    /// Names of its type parameters.
+    pub generics: Vec<String>,
+    /// An enum: its variants' names, in order.
+    pub variants: Option<Vec<String>>,
     /// Named fields by name, tuple fields by index ("0", "1", ...). Enum
     /// variants' fields are recorded under the enum's name as well, so an enum
     /// with a connection in a variant is a connection holder.
@@ -79,6 +166,9 @@ pub struct FieldDef {
 #[derive(Debug, Clone)]
 pub struct TypeAlias {
     pub name: String,
+    pub module: ModuleIndex,
+    /// `type Result<T> = ..`: the names of its type parameters.
+    pub generics: Vec<String>,
     pub ty: TypeRef,
 }
 
@@ -86,6 +176,7 @@ pub struct TypeAlias {
 #[derive(Debug, Clone)]
 pub struct StaticDef {
     pub name: String,
+    pub module: ModuleIndex,
     pub ty: Option<TypeRef>,
     pub thread_local: bool,
     pub span: Span,
@@ -109,9 +200,18 @@ pub enum TypeRef {
     Tuple(Vec<TypeRef>),
     /// `[T]`, `[T; N]`
     Slice(Box<TypeRef>),
-    /// `impl Trait` / `dyn Trait`: the trait paths.
-    Bounds(Vec<Vec<String>>),
+    /// `impl Trait` / `dyn Trait`: the traits.
+    Bounds(Vec<TypeBound>),
     Other,
+}
+
+/// One trait of an `impl Trait` / `dyn Trait` type: `Future<Output = T>`
+/// is path `["Future"]` with binding `("Output", T)`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TypeBound {
+    pub path: Vec<String>,
+    pub args: Vec<TypeRef>,
+    pub bindings: Vec<(String, TypeRef)>,
 }
 
 /// Which kind of body this is.
@@ -143,6 +243,19 @@ pub struct FnIr {
     pub name: String,
     /// The `Self` type of the enclosing impl, as its last path segment.
     pub self_type: Option<String>,
+    /// The module it is written in.
+    pub module: ModuleIndex,
+    /// The impl or trait it belongs to; closures and async blocks have
+    /// their parent's.
+    pub owner: FnOwner,
+    /// Names of its own type parameters (the impl's or trait's are theirs).
+    pub generics: Vec<String>,
+    /// A trait method without a default body: a signature only.
+    pub has_body: bool,
+    /// The body is `&self.a.b` (or `self.a.b.clone()`, `&*self.a`,
+    /// `self.a.as_ref()`...): the field path it hands out, for accessors
+    /// and `Deref` impls.
+    pub returns_field: Option<Vec<String>>,
     pub kind: BodyKind,
     pub is_async: bool,
     pub role: FnRole,
@@ -388,6 +501,36 @@ pub enum Terminator {
     Unreachable,
 }
 
+impl FileIr {
+    /// Every out-of-line `mod name;` of the file, with the inline modules
+    /// it is written in.
+    pub fn out_of_line_mods(&self) -> Vec<OutOfLineMod<'_>> {
+        let mut found = Vec::new();
+        for (index, module) in self.modules.iter().enumerate() {
+            let mut inline_modules = Vec::new();
+            let mut cursor = Some(index);
+            while let Some(at) = cursor {
+                let Some(around) = self.modules.get(at) else {
+                    break;
+                };
+                if around.parent.is_none() || inline_modules.len() > self.modules.len() {
+                    break;
+                }
+                inline_modules.push((around.name.clone(), around.path.clone()));
+                cursor = around.parent.map(|parent| parent as usize);
+            }
+            inline_modules.reverse();
+            for declaration in &module.declared {
+                found.push(OutOfLineMod {
+                    declaration,
+                    inline_modules: inline_modules.clone(),
+                });
+            }
+        }
+        found
+    }
+}
+
 impl FnIr {
     /// A readable name for a local, for messages.
     pub fn local_name(&self, local: LocalId) -> &str {
@@ -420,7 +563,11 @@ impl TypeRef {
             }
             TypeRef::Ref { inner, .. } | TypeRef::Slice(inner) => inner.any_path(test),
             TypeRef::Tuple(elements) => elements.iter().any(|e| e.any_path(test)),
-            TypeRef::Bounds(paths) => paths.iter().any(|path| test(path)),
+            TypeRef::Bounds(bounds) => bounds.iter().any(|bound| {
+                test(&bound.path)
+                    || bound.args.iter().any(|arg| arg.any_path(test))
+                    || bound.bindings.iter().any(|(_, ty)| ty.any_path(test))
+            }),
             TypeRef::Other => false,
         }
     }

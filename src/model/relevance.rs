@@ -275,6 +275,7 @@ mod tests {
             alias: alias.to_string(),
             path: path.iter().map(|s| s.to_string()).collect(),
             glob,
+            module: 0,
         };
         let imported = vocabulary.imported_by(&[
             item("Db", &["sqlx", "PgPool"], false),

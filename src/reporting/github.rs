@@ -17,19 +17,32 @@ use crate::Report;
 
 /// Renders every finding, then every error, one command per line.
 pub fn render(report: &Report) -> String {
+    let prefix = report.repository_prefix();
     let mut out = String::new();
     for finding in &report.findings {
-        out.push_str(&finding_command(finding, &report.sources));
+        out.push_str(&finding_command(finding, &report.sources, &prefix));
         out.push('\n');
     }
     for error in &report.errors {
-        out.push_str(&error_command(error));
+        out.push_str(&error_command(error, &prefix));
         out.push('\n');
     }
     out
 }
 
-fn finding_command(finding: &Finding, sources: &SourceMap) -> String {
+/// A display name from the repository root: relative names get the
+/// prefix, absolute ones stay as they are.
+pub(crate) fn from_repository_root(prefix: &str, display: &str) -> String {
+    if display.starts_with('/') || prefix.is_empty() {
+        display.to_string()
+    } else if display == "." {
+        prefix.trim_end_matches('/').to_string()
+    } else {
+        format!("{prefix}{display}")
+    }
+}
+
+fn finding_command(finding: &Finding, sources: &SourceMap, prefix: &str) -> String {
     let command = match finding.level {
         Level::Deny => "error",
         Level::Warn | Level::Allow => "warning",
@@ -41,14 +54,14 @@ fn finding_command(finding: &Finding, sources: &SourceMap) -> String {
     } else {
         end_column_exclusive.saturating_sub(1).max(1)
     };
-    let file = display_path(sources, finding.primary.file);
+    let file = from_repository_root(prefix, display_path(sources, finding.primary.file));
     let mut message = finding.message.clone();
     if let Some(acquired_at) = finding.acquired_at {
         if acquired_at != finding.primary {
             message.push_str(&format!(
                 "\nnote: {} at {}:{}:{}",
                 finding.acquire_label,
-                display_path(sources, acquired_at.file),
+                from_repository_root(prefix, display_path(sources, acquired_at.file)),
                 acquired_at.span.start.line,
                 acquired_at.span.start.column.saturating_add(1)
             ));
@@ -64,20 +77,20 @@ fn finding_command(finding: &Finding, sources: &SourceMap) -> String {
     message.push_str(&format!("\nsee {}", lint_url(finding.lint)));
     format!(
         "::{command} file={},line={line},col={column},endLine={end_line},endColumn={end_column},title={}::{}",
-        escape_property(file),
+        escape_property(&file),
         escape_property(&format!("connleak({})", finding.lint.name())),
         escape_data(&message)
     )
 }
 
-fn error_command(error: &FileError) -> String {
+fn error_command(error: &FileError, prefix: &str) -> String {
     let line = error
         .line
         .map(|line| format!(",line={}", line.max(1)))
         .unwrap_or_default();
     format!(
         "::error file={}{line},title=connleak::{}",
-        escape_property(&error.file),
+        escape_property(&from_repository_root(prefix, &error.file)),
         escape_data(&error.message)
     )
 }

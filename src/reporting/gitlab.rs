@@ -3,9 +3,9 @@
 //! entries in the merge request's widget and on the diff.
 //!
 //! Each finding is an issue with its `description`, `check_name` (the lint),
-//! `fingerprint`, `severity` and `location` (`path` relative to the checked
-//! root, which must be the repository root for GitLab to place it, and
-//! `lines.begin`). GitLab keys issues on the fingerprint, so two findings
+//! `fingerprint`, `severity` and `location` (`path` relative to the
+//! repository root, as GitLab places it, whatever folder the workspace is
+//! in: [`Report::repository_prefix`], and `lines.begin`). GitLab keys issues on the fingerprint, so two findings
 //! that share one (the same problem twice in a function) get an occurrence
 //! number appended to the second. A file that could not be checked is a
 //! `blocker` issue of its own: a report must not look clean because a file
@@ -16,6 +16,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::findings::{Finding, Level};
+use crate::reporting::github::from_repository_root;
 use crate::reporting::{display_path, hash_fields, lint_url};
 use crate::source::{FileError, SourceMap};
 use crate::Report;
@@ -23,17 +24,18 @@ use crate::Report;
 /// Renders the report as one pretty-printed JSON array with a trailing
 /// newline.
 pub fn render(report: &Report) -> String {
+    let prefix = report.repository_prefix();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut issues: Vec<Issue> = report
         .findings
         .iter()
-        .map(|finding| finding_issue(finding, &report.sources, &mut seen))
+        .map(|finding| finding_issue(finding, &report.sources, &prefix, &mut seen))
         .collect();
     issues.extend(
         report
             .errors
             .iter()
-            .map(|error| error_issue(error, &mut seen)),
+            .map(|error| error_issue(error, &prefix, &mut seen)),
     );
     let mut text = serde_json::to_string_pretty(&issues)
         .expect("the Code Quality report has string keys and no fallible fields");
@@ -44,6 +46,7 @@ pub fn render(report: &Report) -> String {
 fn finding_issue(
     finding: &Finding,
     sources: &SourceMap,
+    prefix: &str,
     seen: &mut BTreeMap<String, usize>,
 ) -> Issue {
     let mut body = finding.help.clone();
@@ -67,7 +70,7 @@ fn finding_issue(
         engine_name: "connleak",
         content: Content { body },
         location: IssueLocation {
-            path: display_path(sources, finding.primary.file).to_string(),
+            path: from_repository_root(prefix, display_path(sources, finding.primary.file)),
             lines: Lines {
                 begin: finding.primary.span.start.line.max(1),
                 end: finding
@@ -82,7 +85,7 @@ fn finding_issue(
     }
 }
 
-fn error_issue(error: &FileError, seen: &mut BTreeMap<String, usize>) -> Issue {
+fn error_issue(error: &FileError, prefix: &str, seen: &mut BTreeMap<String, usize>) -> Issue {
     let line = error.line.unwrap_or(1).max(1);
     let fingerprint = hash_fields(&["could-not-check", &error.file, &error.message]);
     Issue {
@@ -100,7 +103,7 @@ fn error_issue(error: &FileError, seen: &mut BTreeMap<String, usize>) -> Issue {
             ),
         },
         location: IssueLocation {
-            path: error.file.clone(),
+            path: from_repository_root(prefix, &error.file),
             lines: Lines {
                 begin: line,
                 end: line,

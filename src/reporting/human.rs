@@ -1,21 +1,30 @@
 //! rustc-style text through codespan-reporting: one diagnostic per finding
 //! (primary label where it goes wrong, a secondary label at the acquire, the
-//! witness path as labels and a numbered note), then the files that could not
-//! be checked, then a one-line summary.
+//! steps of the witness path that matter as labels and a numbered note),
+//! then the files that could not be checked (a configuration error with its
+//! snippet, as rustc shows code), then a one-line summary. As rustc does,
+//! the level note, the suppression hint and the `--explain` hint are given
+//! once per lint, on its first finding.
 //!
 //! Colour is the caller's choice, made through the `WriteColor` it passes
 //! (`NoColor` for tests and pipes); this module only names styles.
 
+use std::collections::BTreeSet;
 use std::io;
+use std::ops::Range;
 
 use codespan_reporting::diagnostic::{Diagnostic, Label, Severity};
+use codespan_reporting::files::SimpleFile;
 use codespan_reporting::term::termcolor::{ColorSpec, NoColor, WriteColor};
 use codespan_reporting::term::{self, Chars, Config};
 
+use crate::config::ConfigError;
 use crate::findings::{Finding, Level};
 use crate::fixes::Applicability;
-
+use crate::flow::PathStep;
+use crate::lexer;
 use crate::reporting::{byte_range, display_path, lint_url};
+use crate::rules::Lint;
 use crate::source::SourceMap;
 use crate::source::{FileError, FileId, Location};
 use crate::Report;
@@ -26,19 +35,68 @@ const MAX_PATH_LABELS: usize = 6;
 
 /// Renders every finding, then every error, then a closing summary line.
 pub fn render(report: &Report, out: &mut dyn WriteColor) -> io::Result<()> {
+    render_findings(report, out)?;
+    write_summary(report, out)
+}
+
+/// Every finding, then every error, without the summary line (`-q`).
+pub fn render_findings(report: &Report, out: &mut dyn WriteColor) -> io::Result<()> {
     let config = config();
+    let mut explained: BTreeSet<Lint> = BTreeSet::new();
     for finding in &report.findings {
+        let first_of_its_lint = explained.insert(finding.lint);
         emit(
             out,
             &config,
             &report.sources,
-            &finding_diagnostic(finding, &report.sources),
+            &finding_diagnostic(finding, &report.sources, first_of_its_lint),
         )?;
     }
     for error in &report.errors {
-        emit(out, &config, &report.sources, &error_diagnostic(error))?;
+        let detailed = report
+            .configuration_errors
+            .iter()
+            .find(|detailed| detailed.to_file_error() == *error);
+        match detailed {
+            Some(detailed) => emit_configuration_error(out, &config, detailed)?,
+            None => emit(out, &config, &report.sources, &error_diagnostic(error))?,
+        }
     }
-    write_summary(report, out)
+    Ok(())
+}
+
+/// A configuration error as rustc shows a compile error: the file, the
+/// line, the text at fault underlined, and the suggestion.
+fn emit_configuration_error(
+    out: &mut dyn WriteColor,
+    config: &Config,
+    error: &ConfigError,
+) -> io::Result<()> {
+    let Some(snippet) = &error.snippet else {
+        return emit(
+            out,
+            config,
+            &SourceMap::default(),
+            &error_diagnostic(&error.to_file_error()),
+        );
+    };
+    let file = SimpleFile::new(error.file.as_str(), snippet.text.as_str());
+    let span = clamp(snippet.span.clone(), snippet.text.len());
+    let mut diagnostic = Diagnostic::error()
+        .with_message(&error.message)
+        .with_labels(vec![Label::primary((), span)]);
+    if let Some(help) = &error.help {
+        diagnostic = diagnostic.with_notes(vec![format!("help: {help}")]);
+    }
+    term::emit_to_write_style(out, config, &file, &diagnostic).map_err(|error| match error {
+        codespan_reporting::files::Error::Io(error) => error,
+        other => io::Error::other(other.to_string()),
+    })
+}
+
+fn clamp(span: Range<usize>, length: usize) -> Range<usize> {
+    let start = span.start.min(length);
+    start..span.end.clamp(start, length)
 }
 
 fn config() -> Config {
@@ -60,7 +118,7 @@ pub fn render_finding(finding: &Finding, sources: &SourceMap) -> String {
         &mut out,
         &config(),
         sources,
-        &finding_diagnostic(finding, sources),
+        &finding_diagnostic(finding, sources, true),
     ) {
         Ok(()) => String::from_utf8_lossy(&out.into_inner()).into_owned(),
         Err(_) => format!("{}: {}\n", finding.level.severity(), finding.message),
@@ -79,7 +137,13 @@ fn emit(
     })
 }
 
-fn finding_diagnostic(finding: &Finding, sources: &SourceMap) -> Diagnostic<FileId> {
+/// One finding; `with_lint_notes` adds the level note and the hints that
+/// are given once per lint.
+fn finding_diagnostic(
+    finding: &Finding,
+    sources: &SourceMap,
+    with_lint_notes: bool,
+) -> Diagnostic<FileId> {
     let lint = finding.lint.name();
     let severity = match finding.level {
         Level::Deny => Severity::Error,
@@ -116,9 +180,10 @@ fn finding_diagnostic(finding: &Finding, sources: &SourceMap) -> Diagnostic<File
         labelled_at.push(acquired_at);
     }
 
+    let steps = steps_that_matter(finding, sources);
     let mut path_labels = 0;
     let mut every_step_labelled = true;
-    for step in &finding.path {
+    for step in steps.iter().copied() {
         if labelled_at.contains(&step.at) {
             continue;
         }
@@ -135,7 +200,7 @@ fn finding_diagnostic(finding: &Finding, sources: &SourceMap) -> Diagnostic<File
         }
     }
     if !every_step_labelled {
-        notes.push(path_note(finding, sources));
+        notes.push(path_note(finding, &steps, sources));
     }
 
     if !finding.help.is_empty() {
@@ -145,11 +210,13 @@ fn finding_diagnostic(finding: &Finding, sources: &SourceMap) -> Diagnostic<File
         // rustc's inline form of a suggestion: `help: <what>: `<code>``.
         notes.push(format!("help: {}: `{}`", fix.message, fix.code));
     }
-    notes.push(level_note(finding));
-    notes.push(format!(
-        "help: for details, run `cargo connleak --explain {lint}` or see {}",
-        lint_url(finding.lint)
-    ));
+    if with_lint_notes {
+        notes.push(level_note(finding));
+        notes.push(format!(
+            "help: for details, run `cargo connleak --explain {lint}` or see {}",
+            lint_url(finding.lint)
+        ));
+    }
 
     Diagnostic::new(severity)
         .with_code(lint)
@@ -161,9 +228,9 @@ fn finding_diagnostic(finding: &Finding, sources: &SourceMap) -> Diagnostic<File
 /// The whole witness path as a numbered list, for when the labels cannot show
 /// all of it (steps in other files, or too many steps). Steps in the finding's
 /// own file give only the line, others the file as well.
-fn path_note(finding: &Finding, sources: &SourceMap) -> String {
+fn path_note(finding: &Finding, steps: &[&PathStep], sources: &SourceMap) -> String {
     let mut note = String::from("note: path:");
-    for (index, step) in finding.path.iter().enumerate() {
+    for (index, step) in steps.iter().enumerate() {
         let same_file = step.at.file == finding.primary.file && sources.get(step.at.file).is_some();
         let place = if same_file {
             format!("line {}", step.at.span.start.line)
@@ -201,6 +268,103 @@ fn level_note(finding: &Finding) -> String {
     )
 }
 
+/// The steps of the witness path worth reading: every step but the
+/// conditions that do not decide whether the problem happens. A condition
+/// that holds matters when what follows it on the path lies in its `if`
+/// block; one that does not hold, when what follows lies in its `else`.
+/// The others (`if x { log }` passed on the way) are left out; the machine
+/// formats keep the whole path.
+fn steps_that_matter<'f>(finding: &'f Finding, sources: &SourceMap) -> Vec<&'f PathStep> {
+    let steps = &finding.path;
+    let mut kept = Vec::with_capacity(steps.len());
+    for (index, step) in steps.iter().enumerate() {
+        let Some(holds) = condition_outcome(step) else {
+            kept.push(step);
+            continue;
+        };
+        let next = steps[index + 1..]
+            .iter()
+            .find(|later| condition_outcome(later).is_none())
+            .map_or(finding.primary, |later| later.at);
+        if next.file != step.at.file {
+            kept.push(step);
+            continue;
+        }
+        let Some(source) = sources.get(step.at.file) else {
+            kept.push(step);
+            continue;
+        };
+        let Some((then_block, else_part)) =
+            branch_extents(&source.text, source.offset(step.at.span.end))
+        else {
+            kept.push(step);
+            continue;
+        };
+        let target = source.offset(next.span.start);
+        let leads_there = if holds {
+            then_block.contains(&target)
+        } else {
+            else_part.is_some_and(|part| part.contains(&target))
+        };
+        if leads_there {
+            kept.push(step);
+        }
+    }
+    kept
+}
+
+/// `Some(true)` for "the condition holds", `Some(false)` for "does not
+/// hold", `None` for any other step (lowering's words for an `if` or a
+/// `while` condition).
+fn condition_outcome(step: &PathStep) -> Option<bool> {
+    match step.note.as_str() {
+        "the condition holds" => Some(true),
+        "the condition does not hold" => Some(false),
+        _ => None,
+    }
+}
+
+/// After the condition of an `if` (`after_condition` is where it ends):
+/// the byte range of its block, and of its `else` part (the `else` block,
+/// or the whole `else if` chain). `None` when no block follows the
+/// condition at once (a match guard, say).
+fn branch_extents(
+    text: &str,
+    after_condition: usize,
+) -> Option<(Range<usize>, Option<Range<usize>>)> {
+    let open = lexer::skip_trivia(text, after_condition);
+    let close = lexer::matching_close(text, open).filter(|_| text.as_bytes()[open] == b'{')?;
+    let then_block = open..close + 1;
+    let after = lexer::skip_trivia(text, close + 1);
+    if !text[after..].starts_with("else") {
+        return Some((then_block, None));
+    }
+    // The else part runs to the end of the last block of the chain.
+    let mut end = after;
+    let mut cursor = after + "else".len();
+    loop {
+        let next = lexer::skip_trivia(text, cursor);
+        let block_start = if text[next..].starts_with("if") {
+            text[next..].find('{').map(|found| next + found)
+        } else {
+            Some(next)
+        };
+        let Some(block_start) = block_start else {
+            break;
+        };
+        let Some(block_end) = lexer::matching_close(text, block_start) else {
+            break;
+        };
+        end = block_end + 1;
+        let following = lexer::skip_trivia(text, end);
+        if !text[next..].starts_with("if") || !text[following..].starts_with("else") {
+            break;
+        }
+        cursor = following + "else".len();
+    }
+    Some((then_block, Some(after..end)))
+}
+
 /// A multi-line path step (a whole loop, a match) would be drawn as a tall
 /// bracket; its first line is enough to say where it is.
 fn first_line_of(location: Location, sources: &SourceMap) -> Location {
@@ -230,13 +394,24 @@ fn describe_location(sources: &SourceMap, location: Location) -> String {
 fn error_diagnostic(error: &FileError) -> Diagnostic<FileId> {
     let message = match error.line {
         Some(line) => format!("{}:{}: {}", error.file, line, error.message),
+        // "no Rust files under PATH" already names its file.
+        None if error.message.ends_with(&format!(" {}", error.file)) => error.message.clone(),
         None => format!("{}: {}", error.file, error.message),
     };
     Diagnostic::error().with_message(message)
 }
 
 /// `connleak: 2 errors, 1 warning in 14 files (1 file could not be checked)`.
-fn write_summary(report: &Report, out: &mut dyn WriteColor) -> io::Result<()> {
+pub fn write_summary(report: &Report, out: &mut dyn WriteColor) -> io::Result<()> {
+    out.set_color(ColorSpec::new().set_bold(true))?;
+    write!(out, "{}", summary_line(report))?;
+    out.reset()?;
+    writeln!(out)
+}
+
+/// The closing summary, without its styling: also what `--format short`
+/// ends with.
+pub fn summary_line(report: &Report) -> String {
     let errors = count_at(report, Level::Deny);
     let warnings = count_at(report, Level::Warn);
     let mut counts = Vec::new();
@@ -251,10 +426,18 @@ fn write_summary(report: &Report, out: &mut dyn WriteColor) -> io::Result<()> {
     } else {
         counts.join(", ")
     };
-    let mut summary = format!(
-        "connleak: {found} in {}",
-        plural(report.stats.files, "file", "files")
-    );
+    if report.stats.files == 0 && !report.errors.is_empty() {
+        return format!(
+            "connleak: nothing checked ({})",
+            plural(report.errors.len(), "error", "errors")
+        );
+    }
+    let mut summary = {
+        format!(
+            "connleak: {found} in {}",
+            plural(report.stats.files, "file", "files")
+        )
+    };
     let mut unchecked: Vec<&str> = report.errors.iter().map(|e| e.file.as_str()).collect();
     unchecked.sort_unstable();
     unchecked.dedup();
@@ -273,6 +456,13 @@ fn write_summary(report: &Report, out: &mut dyn WriteColor) -> io::Result<()> {
         not_shown.push(format!(
             "{} outside the changed lines",
             hidden.outside_changes
+        ));
+    }
+    if hidden.in_test_code > 0 {
+        not_shown.push(format!(
+            "{} in test code (--include-tests, or `test-code = \"report\"` in the configuration, shows {})",
+            hidden.in_test_code,
+            if hidden.in_test_code == 1 { "it" } else { "them" }
         ));
     }
     if !not_shown.is_empty() {
@@ -304,10 +494,7 @@ fn write_summary(report: &Report, out: &mut dyn WriteColor) -> io::Result<()> {
             )
         ));
     }
-    out.set_color(ColorSpec::new().set_bold(true))?;
-    write!(out, "{summary}")?;
-    out.reset()?;
-    writeln!(out)
+    summary
 }
 
 fn count_at(report: &Report, level: Level) -> usize {

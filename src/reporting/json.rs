@@ -31,10 +31,15 @@ pub fn render(report: &Report) -> String {
         stats: StatsDto {
             files: report.stats.files,
             lines: report.stats.lines,
-            elapsed_ms: u64::try_from(report.stats.elapsed_ms).unwrap_or(u64::MAX),
+            // Time differs from run to run: only when asked for.
+            elapsed_ms: report
+                .stats
+                .timed
+                .then(|| u64::try_from(report.stats.elapsed_ms).unwrap_or(u64::MAX)),
             in_baseline: report.hidden.in_baseline,
             fixed_since_baseline: report.hidden.fixed_since_baseline,
             outside_changes: report.hidden.outside_changes,
+            in_test_code: report.hidden.in_test_code,
         },
     };
     let mut text = serde_json::to_string_pretty(&document)
@@ -65,6 +70,7 @@ struct FindingDto<'a> {
     acquired_at: Option<PointDto<'a>>,
     path: Vec<PathStepDto<'a>>,
     fingerprint: &'a str,
+    in_test_code: bool,
     /// The lint's page.
     docs_url: String,
     /// A suggested fix, only on findings that have one.
@@ -114,6 +120,7 @@ impl<'a> FindingDto<'a> {
                 .map(|step| PathStepDto::new(step, sources))
                 .collect(),
             fingerprint: &finding.fingerprint,
+            in_test_code: finding.in_test_code,
             docs_url: lint_url(finding.lint),
             fix: finding.fix.as_ref().map(|fix| FixDto {
                 message: &fix.message,
@@ -190,19 +197,24 @@ impl<'a> ErrorDto<'a> {
     }
 }
 
-/// The counts of hidden findings appear only when `--baseline` or
-/// `--changed-since` hid some, so that a plain run's document is unchanged.
+/// The counts of hidden findings appear only when `--baseline`,
+/// `--changed-since` or the test-code setting hid some, and the time only
+/// with `--timings`, so that a plain run's document is the same bytes run
+/// after run.
 #[derive(Serialize)]
 struct StatsDto {
     files: usize,
     lines: usize,
-    elapsed_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    elapsed_ms: Option<u64>,
     #[serde(skip_serializing_if = "is_zero")]
     in_baseline: usize,
     #[serde(skip_serializing_if = "is_zero")]
     fixed_since_baseline: usize,
     #[serde(skip_serializing_if = "is_zero")]
     outside_changes: usize,
+    #[serde(skip_serializing_if = "is_zero")]
+    in_test_code: usize,
 }
 
 fn is_zero(count: &usize) -> bool {

@@ -14,6 +14,8 @@ pub mod html;
 pub mod human;
 pub mod json;
 pub mod sarif;
+pub mod short;
+pub mod statistics;
 pub mod timings;
 
 use std::ops::Range;

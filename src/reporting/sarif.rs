@@ -7,15 +7,17 @@
 //! links its page (`helpUri`). Files that could not be checked become tool
 //! execution notifications.
 //!
-//! Locations are relative to `%SRCROOT%`, the checked root: upload from the
-//! folder connleak was run on. Columns count Unicode code points
-//! (`columnKind`), as our positions do.
+//! Locations are relative to `%SRCROOT%`, the root of the git repository the
+//! checked workspace is in (the checked root outside git), so that they name
+//! the files GitHub shows even when the Rust code sits in a subfolder.
+//! Columns count Unicode code points (`columnKind`), as our positions do.
 
 use serde::Serialize;
 
 use crate::findings::{Finding, Level};
 use crate::fixes::{Applicability, Fix};
 
+use crate::reporting::github::from_repository_root;
 use crate::reporting::{
     display_path, lint_description, lint_docs, lint_url, one_based_region, uri_path,
 };
@@ -30,6 +32,7 @@ const SOURCE_ROOT: &str = "%SRCROOT%";
 
 /// Renders the report as one pretty-printed SARIF log with a trailing newline.
 pub fn render(report: &Report) -> String {
+    let prefix = report.repository_prefix();
     let log = Log {
         schema: SCHEMA,
         version: SARIF_VERSION,
@@ -46,11 +49,15 @@ pub fn render(report: &Report) -> String {
             results: report
                 .findings
                 .iter()
-                .map(|finding| result(finding, &report.sources))
+                .map(|finding| result(finding, &report.sources, &prefix))
                 .collect(),
             invocations: vec![Invocation {
                 execution_successful: report.errors.is_empty(),
-                tool_execution_notifications: report.errors.iter().map(notification).collect(),
+                tool_execution_notifications: report
+                    .errors
+                    .iter()
+                    .map(|error| notification(error, &prefix))
+                    .collect(),
             }],
         }],
     };
@@ -89,7 +96,7 @@ fn rule(lint: Lint) -> Rule {
     }
 }
 
-fn result(finding: &Finding, sources: &SourceMap) -> SarifResult {
+fn result(finding: &Finding, sources: &SourceMap, prefix: &str) -> SarifResult {
     let mut message = finding.message.clone();
     if !finding.help.is_empty() {
         message.push_str("\nhelp: ");
@@ -100,7 +107,7 @@ fn result(finding: &Finding, sources: &SourceMap) -> SarifResult {
         .map(|acquired_at| {
             vec![SarifLocation {
                 id: Some(1),
-                physical_location: physical(acquired_at, sources),
+                physical_location: physical(acquired_at, sources, prefix),
                 message: Some(Text {
                     text: finding.acquire_label.clone(),
                 }),
@@ -118,7 +125,7 @@ fn result(finding: &Finding, sources: &SourceMap) -> SarifResult {
                     .map(|step| ThreadFlowLocation {
                         location: SarifLocation {
                             id: None,
-                            physical_location: physical(step.at, sources),
+                            physical_location: physical(step.at, sources, prefix),
                             message: Some(Text {
                                 text: step.note.clone(),
                             }),
@@ -131,7 +138,7 @@ fn result(finding: &Finding, sources: &SourceMap) -> SarifResult {
     let fixes = finding
         .fix
         .as_ref()
-        .map(|fix| vec![sarif_fix(fix, sources)])
+        .map(|fix| vec![sarif_fix(fix, sources, prefix)])
         .unwrap_or_default();
     SarifResult {
         rule_id: finding.lint.name(),
@@ -143,7 +150,7 @@ fn result(finding: &Finding, sources: &SourceMap) -> SarifResult {
         message: Text { text: message },
         locations: vec![SarifLocation {
             id: None,
-            physical_location: physical(finding.primary, sources),
+            physical_location: physical(finding.primary, sources, prefix),
             message: Some(Text {
                 text: finding.primary_label.clone(),
             }),
@@ -163,7 +170,7 @@ fn result(finding: &Finding, sources: &SourceMap) -> SarifResult {
 /// A fix as SARIF writes one: per file, the regions to delete (empty for
 /// an insertion) and the text to put there. Whether it is certain goes in
 /// the description and the properties: SARIF has no field for it.
-fn sarif_fix(fix: &Fix, sources: &SourceMap) -> SarifFix {
+fn sarif_fix(fix: &Fix, sources: &SourceMap, prefix: &str) -> SarifFix {
     let mut by_file: Vec<ArtifactChange> = Vec::new();
     for edit in &fix.edits {
         let location = Location {
@@ -182,7 +189,10 @@ fn sarif_fix(fix: &Fix, sources: &SourceMap) -> SarifFix {
                 text: edit.replacement.clone(),
             }),
         };
-        let uri = artifact(display_path(sources, edit.file));
+        let uri = artifact(&from_repository_root(
+            prefix,
+            display_path(sources, edit.file),
+        ));
         match by_file
             .iter_mut()
             .find(|change| change.artifact_location.uri == uri.uri)
@@ -209,7 +219,7 @@ fn sarif_fix(fix: &Fix, sources: &SourceMap) -> SarifFix {
     }
 }
 
-fn notification(error: &FileError) -> Notification {
+fn notification(error: &FileError, prefix: &str) -> Notification {
     Notification {
         level: "error",
         message: Text {
@@ -217,7 +227,7 @@ fn notification(error: &FileError) -> Notification {
         },
         locations: vec![NotificationLocation {
             physical_location: PhysicalLocation {
-                artifact_location: artifact(&error.file),
+                artifact_location: artifact(&from_repository_root(prefix, &error.file)),
                 region: error.line.map(|line| Region {
                     start_line: line.max(1),
                     start_column: None,
@@ -229,10 +239,13 @@ fn notification(error: &FileError) -> Notification {
     }
 }
 
-fn physical(location: Location, sources: &SourceMap) -> PhysicalLocation {
+fn physical(location: Location, sources: &SourceMap, prefix: &str) -> PhysicalLocation {
     let ((start_line, start_column), (end_line, end_column)) = one_based_region(location);
     PhysicalLocation {
-        artifact_location: artifact(display_path(sources, location.file)),
+        artifact_location: artifact(&from_repository_root(
+            prefix,
+            display_path(sources, location.file),
+        )),
         region: Some(Region {
             start_line,
             start_column: Some(start_column),

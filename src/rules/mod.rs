@@ -112,6 +112,7 @@ pub mod held_across_await;
 pub mod held_forever;
 pub mod leaked_connection;
 pub mod nested_acquire;
+pub mod parameters;
 pub mod suppression_without_reason;
 pub mod temporary_pool;
 pub mod unclosed_connection;

@@ -7,6 +7,7 @@ use crate::findings::{Finding, Level};
 
 use crate::rules::{suppression_finding, Lint};
 use crate::source::Location;
+use crate::spelling;
 use crate::suppressions::{Directive, Suppression};
 
 declare_lint! {
@@ -32,7 +33,8 @@ declare_lint! {
     /// ## Use instead
     /// Delete the comment, or move it to the line of the finding or the line
     /// above it. Written directly above an item (`fn`, `impl`, `mod`, above
-    /// its attributes too) it covers the whole item.
+    /// its attributes too), or between the item's attributes and the item,
+    /// it covers the whole item.
     ///
     /// ## Known limits
     /// A name whose lint is set to `allow` is not reported: with nothing
@@ -71,11 +73,20 @@ pub fn check(
                         span: named.span,
                     };
                     let (message, label, help) = match named.lint {
-                        None => (
-                            format!("unknown lint `{}` in a suppression", named.name),
-                            String::from("no lint has this name"),
-                            String::from("`cargo connleak --list-lints` lists the lint names"),
-                        ),
+                        None => {
+                            let suggestion =
+                                spelling::did_you_mean(&named.name, Lint::ALL.map(Lint::name));
+                            let help = if suggestion.is_empty() {
+                                String::from("`cargo connleak --list-lints` lists the lint names")
+                            } else {
+                                suggestion
+                            };
+                            (
+                                format!("unknown lint `{}` in a suppression", named.name),
+                                String::from("no lint has this name"),
+                                help,
+                            )
+                        }
                         Some(lint) if lint.is_about_suppressions() => (
                             format!("`{}` cannot be suppressed by a comment", named.name),
                             String::from("suppresses nothing"),
@@ -90,13 +101,29 @@ pub fn check(
                             if levels.get(lint.name()) == Some(&Level::Allow) {
                                 continue;
                             }
+                            // Say what it does cover, so that the advice
+                            // never tells to do what was already done.
+                            let (label, help) = match &suppression.covered_item {
+                                Some(item) => (
+                                    format!("no `{}` finding in `{item}`, which this covers whole", named.name),
+                                    format!(
+                                        "remove `{}` from it: nothing in `{item}` needs it",
+                                        named.name
+                                    ),
+                                ),
+                                None => (
+                                    format!("no `{}` finding on the line this covers", named.name),
+                                    String::from(
+                                        "remove it, or move it onto the finding's line or the line above it; \
+                                         written above an item or between its attributes and the item, it \
+                                         covers the whole item",
+                                    ),
+                                ),
+                            };
                             (
                                 format!("`allow({})` suppresses nothing", named.name),
-                                format!("no `{}` finding here", named.name),
-                                String::from(
-                                    "remove it, or move it to the line of the finding or the line above; \
-                                     directly above an item it covers the whole item",
-                                ),
+                                label,
+                                help,
                             )
                         }
                     };

@@ -18,7 +18,9 @@ use super::sql::is_read_only_sql;
 use super::summaries::{call_operands, callee_key, FnSummary, Summaries, SummaryAcquire};
 use super::table::{name_matches, split_method_entry, PackTable, PoolId, ResourceId};
 use super::PathStep;
-use super::{Analysis, ConnectionKind, ConnectionRef, ExitHow, Fact, FactKind, ParamAwait, Pass};
+use super::{
+    Analysis, ConnectionKind, ConnectionRef, ExitHow, Fact, FactKind, Holder, ParamAwait, Pass,
+};
 use crate::model::index::Index;
 use crate::model::{
     BlockId, BodyKind, Callee, EdgeKind, ExitKind, FileIr, FnId, FnIr, LocalId, LoopId, Mode,

@@ -41,6 +41,8 @@ pub(super) struct BodyBuilder<'c> {
     /// as an error, like `return Err(..)`. Read (and cleared) by `expr` and
     /// `block_contents`.
     pub(super) tail: bool,
+    /// Items written inside the body, for the file to adopt.
+    pub(super) nested_items: NestedItems,
 }
 
 /// How a macro call is treated.
@@ -124,6 +126,7 @@ impl<'c> BodyBuilder<'c> {
             loops: Vec::new(),
             depth: 0,
             tail: false,
+            nested_items: NestedItems::default(),
         }
     }
 
@@ -341,20 +344,38 @@ impl<'c> BodyBuilder<'c> {
 
     /// Functions declared inside a body are bodies of their own.
     pub(super) fn nested_item(&mut self, item: &Item, functions: &mut Vec<FnIr>) {
+        let gathered = &mut self.nested_items;
         let mut lowerer = FileLowerer {
             core: self.core,
             selection: self.selection,
             ir: FileIr {
                 functions: std::mem::take(functions),
+                impls: std::mem::take(&mut gathered.impls),
+                traits: std::mem::take(&mut gathered.traits),
+                structs: std::mem::take(&mut gathered.structs),
+                aliases: std::mem::take(&mut gathered.aliases),
+                statics: std::mem::take(&mut gathered.statics),
                 ..FileIr::default()
             },
+            // Inline modules inside a body are not numbered: their items
+            // count as the function's module's.
+            modules_seen: ModuleIndex::MAX / 2,
         };
         let scope = ItemScope {
             in_test: self.ir.role.is_test,
             nested: true,
+            module: self.ir.module,
         };
-        lowerer.item(item, &scope);
+        match item {
+            Item::Mod(_) => {}
+            other => lowerer.item(other, &scope),
+        }
         *functions = lowerer.ir.functions;
+        gathered.impls = lowerer.ir.impls;
+        gathered.traits = lowerer.ir.traits;
+        gathered.structs = lowerer.ir.structs;
+        gathered.aliases = lowerer.ir.aliases;
+        gathered.statics = lowerer.ir.statics;
     }
 
     pub(super) fn let_stmt(&mut self, local: &syn::Local, functions: &mut Vec<FnIr>) {

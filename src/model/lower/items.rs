@@ -7,18 +7,33 @@ use super::*;
 
 // ----- items --------------------------------------------------------------
 
-/// What the enclosing items say about the functions inside them.
+/// What the enclosing items say about the items inside them.
 #[derive(Debug, Clone, Default)]
 pub(super) struct ItemScope {
     pub(super) in_test: bool,
     /// Inside a module (not the file's top level): `fn main` there is no entry point.
     pub(super) nested: bool,
+    /// The module the items are written in.
+    pub(super) module: ModuleIndex,
+}
+
+/// Where a function is written and whose it is.
+#[derive(Debug, Clone, Default)]
+pub(super) struct FnPlace {
+    pub(super) module: ModuleIndex,
+    pub(super) owner: FnOwner,
+    /// The last segment of the impl's self type, for names (`Repo::save`).
+    pub(super) self_type: Option<String>,
+    pub(super) generics: Vec<String>,
 }
 
 pub(super) struct FileLowerer<'c> {
     pub(super) core: &'c CoreRoles,
     pub(super) selection: BodySelection<'c>,
     pub(super) ir: FileIr,
+    /// Inline modules met so far: they are numbered in the order
+    /// [`collect_modules`] numbered them.
+    pub(super) modules_seen: ModuleIndex,
 }
 
 impl FileLowerer<'_> {
@@ -42,82 +57,32 @@ impl FileLowerer<'_> {
                         || has_attribute(&function.attrs, &self.core.main_attributes),
                     is_test: scope.in_test || is_test_item(&function.attrs, self.core),
                 };
+                let place = FnPlace {
+                    module: scope.module,
+                    owner: FnOwner::Free,
+                    self_type: None,
+                    generics: generic_names(&function.sig.generics),
+                };
                 self.function(
                     None,
                     name,
-                    None,
+                    place,
                     &function.sig,
-                    &function.block,
+                    Some(&function.block),
                     role,
                     function.sig.ident.span(),
                 );
             }
-            Item::Impl(block) => {
-                let self_type = type_last_segment(&block.self_ty);
-                let scope = ItemScope {
-                    in_test: scope.in_test || is_test_item(&block.attrs, self.core),
-                    nested: true,
-                };
-                self.extent(
-                    format!("impl {}", self_type.clone().unwrap_or_default()),
-                    spans::of(block),
-                );
-                for impl_item in &block.items {
-                    if let syn::ImplItem::Fn(method) = impl_item {
-                        let name = match &self_type {
-                            Some(owner) => format!("{owner}::{}", method.sig.ident),
-                            None => method.sig.ident.to_string(),
-                        };
-                        self.extent(name.clone(), spans::of(method));
-                        let role = FnRole {
-                            is_main: false,
-                            is_test: scope.in_test || is_test_item(&method.attrs, self.core),
-                        };
-                        self.function(
-                            None,
-                            name,
-                            self_type.clone(),
-                            &method.sig,
-                            &method.block,
-                            role,
-                            method.sig.ident.span(),
-                        );
-                    }
-                }
-            }
-            Item::Trait(definition) => {
-                let owner = definition.ident.to_string();
-                self.extent(format!("trait {owner}"), spans::of(definition));
-                let in_test = scope.in_test || is_test_item(&definition.attrs, self.core);
-                for trait_item in &definition.items {
-                    if let syn::TraitItem::Fn(method) = trait_item {
-                        let Some(body) = &method.default else {
-                            continue;
-                        };
-                        let name = format!("{owner}::{}", method.sig.ident);
-                        self.extent(name.clone(), spans::of(method));
-                        let role = FnRole {
-                            is_main: false,
-                            is_test: in_test,
-                        };
-                        self.function(
-                            None,
-                            name,
-                            None,
-                            &method.sig,
-                            body,
-                            role,
-                            method.sig.ident.span(),
-                        );
-                    }
-                }
-            }
+            Item::Impl(block) => self.impl_block(block, scope),
+            Item::Trait(definition) => self.trait_definition(definition, scope),
             Item::Mod(module) => {
                 self.extent(format!("mod {}", module.ident), spans::of(module));
                 if let Some((_, items)) = &module.content {
+                    self.modules_seen += 1;
                     let inner = ItemScope {
                         in_test: scope.in_test || is_test_item(&module.attrs, self.core),
                         nested: true,
+                        module: self.modules_seen,
                     };
                     self.items(items, &inner);
                 }
@@ -127,6 +92,32 @@ impl FileLowerer<'_> {
                 let fields = fields_of(&definition.fields);
                 self.ir.structs.push(StructDef {
                     name: definition.ident.to_string(),
+                    module: scope.module,
+                    generics: generic_names(&definition.generics),
+                    variants: None,
+                    fields,
+                    span: spanned(&definition.ident),
+                });
+            }
+            Item::Union(definition) => {
+                let fields = definition
+                    .fields
+                    .named
+                    .iter()
+                    .map(|field| FieldDef {
+                        name: field
+                            .ident
+                            .as_ref()
+                            .map(ToString::to_string)
+                            .unwrap_or_default(),
+                        ty: type_ref(&field.ty),
+                    })
+                    .collect();
+                self.ir.structs.push(StructDef {
+                    name: definition.ident.to_string(),
+                    module: scope.module,
+                    generics: generic_names(&definition.generics),
+                    variants: None,
                     fields,
                     span: spanned(&definition.ident),
                 });
@@ -140,6 +131,15 @@ impl FileLowerer<'_> {
                     .collect();
                 self.ir.structs.push(StructDef {
                     name: definition.ident.to_string(),
+                    module: scope.module,
+                    generics: generic_names(&definition.generics),
+                    variants: Some(
+                        definition
+                            .variants
+                            .iter()
+                            .map(|variant| variant.ident.to_string())
+                            .collect(),
+                    ),
                     fields,
                     span: spanned(&definition.ident),
                 });
@@ -147,6 +147,8 @@ impl FileLowerer<'_> {
             Item::Type(alias) => {
                 self.ir.aliases.push(TypeAlias {
                     name: alias.ident.to_string(),
+                    module: scope.module,
+                    generics: generic_names(&alias.generics),
                     ty: type_ref(&alias.ty),
                 });
             }
@@ -154,21 +156,131 @@ impl FileLowerer<'_> {
                 self.extent(format!("static {}", definition.ident), spanned(definition));
                 self.ir.statics.push(StaticDef {
                     name: definition.ident.to_string(),
+                    module: scope.module,
                     ty: Some(type_ref(&definition.ty)),
                     thread_local: false,
                     span: spanned(&definition.ident),
                 });
             }
-            // Collected before the items (`collect_uses`): they decide which
-            // bodies are lowered.
+            // Collected before the items (`collect_modules`): they decide
+            // which bodies are lowered.
             Item::Use(_) => {}
-            Item::Macro(item_macro) => self.item_macro(item_macro),
+            Item::Macro(item_macro) => self.item_macro(item_macro, scope),
             _ => {}
         }
     }
 
+    fn impl_block(&mut self, block: &syn::ItemImpl, scope: &ItemScope) {
+        let self_type = type_last_segment(&block.self_ty);
+        let scope = ItemScope {
+            in_test: scope.in_test || is_test_item(&block.attrs, self.core),
+            nested: true,
+            module: scope.module,
+        };
+        self.extent(
+            format!("impl {}", self_type.clone().unwrap_or_default()),
+            spans::of(block),
+        );
+        let index = self.ir.impls.len() as ImplIndex;
+        let assoc_types = block
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::ImplItem::Type(assoc) => Some((assoc.ident.to_string(), type_ref(&assoc.ty))),
+                _ => None,
+            })
+            .collect();
+        self.ir.impls.push(ImplDef {
+            module: scope.module,
+            generics: generic_names(&block.generics),
+            self_ty: type_ref(&block.self_ty),
+            trait_ref: block.trait_.as_ref().map(|(_, path, _)| path_type(path)),
+            assoc_types,
+            methods: Vec::new(),
+        });
+        for impl_item in &block.items {
+            if let syn::ImplItem::Fn(method) = impl_item {
+                let name = match &self_type {
+                    Some(owner) => format!("{owner}::{}", method.sig.ident),
+                    None => method.sig.ident.to_string(),
+                };
+                self.extent(name.clone(), spans::of(method));
+                let role = FnRole {
+                    is_main: false,
+                    is_test: scope.in_test || is_test_item(&method.attrs, self.core),
+                };
+                let place = FnPlace {
+                    module: scope.module,
+                    owner: FnOwner::Impl(index),
+                    self_type: self_type.clone(),
+                    generics: generic_names(&method.sig.generics),
+                };
+                let id = self.function(
+                    None,
+                    name,
+                    place,
+                    &method.sig,
+                    Some(&method.block),
+                    role,
+                    method.sig.ident.span(),
+                );
+                self.ir.impls[index as usize].methods.push(id);
+            }
+        }
+    }
+
+    fn trait_definition(&mut self, definition: &syn::ItemTrait, scope: &ItemScope) {
+        let owner = definition.ident.to_string();
+        self.extent(format!("trait {owner}"), spans::of(definition));
+        let in_test = scope.in_test || is_test_item(&definition.attrs, self.core);
+        let index = self.ir.traits.len() as TraitIndex;
+        self.ir.traits.push(TraitDef {
+            name: owner.clone(),
+            module: scope.module,
+            generics: generic_names(&definition.generics),
+            methods: Vec::new(),
+            supertraits: definition
+                .supertraits
+                .iter()
+                .filter_map(|bound| match bound {
+                    syn::TypeParamBound::Trait(bound) => Some(path_segments(&bound.path)),
+                    _ => None,
+                })
+                .collect(),
+        });
+        for trait_item in &definition.items {
+            let syn::TraitItem::Fn(method) = trait_item else {
+                continue;
+            };
+            let name = format!("{owner}::{}", method.sig.ident);
+            if method.default.is_some() {
+                self.extent(name.clone(), spans::of(method));
+            }
+            let role = FnRole {
+                is_main: false,
+                is_test: in_test,
+            };
+            let place = FnPlace {
+                module: scope.module,
+                owner: FnOwner::Trait(index),
+                self_type: None,
+                generics: generic_names(&method.sig.generics),
+            };
+            let id = self.function(
+                None,
+                name,
+                place,
+                &method.sig,
+                method.default.as_ref(),
+                role,
+                method.sig.ident.span(),
+            );
+            self.ir.traits[index as usize].methods.push(id);
+        }
+    }
+
     /// `lazy_static! { static ref X: T = ..; }` and `thread_local! { static X: T = ..; }`.
-    pub(super) fn item_macro(&mut self, item_macro: &syn::ItemMacro) {
+    pub(super) fn item_macro(&mut self, item_macro: &syn::ItemMacro, scope: &ItemScope) {
         let Some(name) = item_macro.mac.path.segments.last() else {
             return;
         };
@@ -183,6 +295,7 @@ impl FileLowerer<'_> {
         for (ident, ty) in declarations.0 {
             self.ir.statics.push(StaticDef {
                 name: ident.to_string(),
+                module: scope.module,
                 ty: Some(type_ref(&ty)),
                 thread_local,
                 span: span_of(ident.span()),
@@ -191,31 +304,37 @@ impl FileLowerer<'_> {
     }
 
     /// Lowers a function into a new slot of the file's functions, or into
-    /// the slot `id` of one lowered late.
+    /// the slot `id` of one lowered late; returns its id. A trait method
+    /// without a default body keeps its signature only.
     #[allow(clippy::too_many_arguments)]
     pub(super) fn function(
         &mut self,
         id: Option<FnId>,
         name: String,
-        self_type: Option<String>,
+        place: FnPlace,
         signature: &syn::Signature,
-        body: &SynBlock,
+        body: Option<&SynBlock>,
         role: FnRole,
         name_span: proc_macro2::Span,
-    ) {
+    ) -> FnId {
         let id = id.unwrap_or_else(|| self.reserve());
         let mut builder = BodyBuilder::new(
             self.core,
             self.selection,
             id,
             name,
-            self_type,
+            place.self_type,
             BodyKind::Fn,
             signature.asyncness.is_some(),
             role,
             span_of(name_span),
             None,
         );
+        builder.ir.module = place.module;
+        builder.ir.owner = place.owner;
+        builder.ir.generics = place.generics;
+        builder.ir.has_body = body.is_some();
+        builder.ir.returns_field = body.and_then(returned_field);
         for input in &signature.inputs {
             match input {
                 syn::FnArg::Receiver(receiver) => {
@@ -239,8 +358,15 @@ impl FileLowerer<'_> {
             syn::ReturnType::Default => None,
             syn::ReturnType::Type(_, ty) => Some(type_ref(ty)),
         };
-        let end_span = span_of(body.brace_token.span.close());
         let name_span = span_of(name_span);
+        let Some(body) = body else {
+            let mut ir = builder.finish();
+            ir.blocks.clear();
+            ir.end_span = spanned(signature);
+            self.ir.functions[id as usize] = ir;
+            return id;
+        };
+        let end_span = span_of(body.brace_token.span.close());
         if !self
             .selection
             .wants(name_span, end_span, builder.ir.self_type.as_deref())
@@ -249,17 +375,119 @@ impl FileLowerer<'_> {
             ir.blocks.clear();
             ir.end_span = end_span;
             self.ir.functions[id as usize] = ir;
-            return;
+            return id;
         }
         let mut functions = std::mem::take(&mut self.ir.functions);
         builder.body_block(body, &mut functions);
+        let nested = std::mem::take(&mut builder.nested_items);
         functions[id as usize] = builder.finish();
         self.ir.functions = functions;
+        self.adopt(nested);
+        id
+    }
+
+    /// Items written inside a body (`impl` blocks, structs, aliases of a
+    /// function's own): they join the file's, in the function's module.
+    fn adopt(&mut self, nested: NestedItems) {
+        let impl_offset = self.ir.impls.len() as ImplIndex;
+        let trait_offset = self.ir.traits.len() as TraitIndex;
+        for definition in nested
+            .impls
+            .iter()
+            .map(|d| &d.methods)
+            .chain(nested.traits.iter().map(|d| &d.methods))
+        {
+            for &method in definition {
+                if let Some(function) = self.ir.functions.get_mut(method as usize) {
+                    function.owner = match function.owner {
+                        FnOwner::Impl(index) => FnOwner::Impl(index + impl_offset),
+                        FnOwner::Trait(index) => FnOwner::Trait(index + trait_offset),
+                        FnOwner::Free => FnOwner::Free,
+                    };
+                }
+            }
+        }
+        self.ir.impls.extend(nested.impls);
+        self.ir.traits.extend(nested.traits);
+        self.ir.structs.extend(nested.structs);
+        self.ir.aliases.extend(nested.aliases);
+        self.ir.statics.extend(nested.statics);
     }
 
     pub(super) fn reserve(&mut self) -> FnId {
         self.ir.functions.push(placeholder());
         (self.ir.functions.len() - 1) as FnId
+    }
+}
+
+/// Items a body declares, gathered while it is lowered; their impl and
+/// trait indices count from 0 until the file adopts them.
+#[derive(Debug, Default)]
+pub(super) struct NestedItems {
+    pub(super) impls: Vec<ImplDef>,
+    pub(super) traits: Vec<TraitDef>,
+    pub(super) structs: Vec<StructDef>,
+    pub(super) aliases: Vec<TypeAlias>,
+    pub(super) statics: Vec<StaticDef>,
+}
+
+/// The names of the type parameters of an item.
+pub(super) fn generic_names(generics: &syn::Generics) -> Vec<String> {
+    generics
+        .type_params()
+        .map(|param| param.ident.to_string())
+        .collect()
+}
+
+/// The field path a body hands out, when its whole body is one: `&self.a`,
+/// `&mut self.a.b`, `&*self.a`, `self.a.clone()`, `self.a.as_ref()`,
+/// `self.0`.
+fn returned_field(body: &SynBlock) -> Option<Vec<String>> {
+    let [Stmt::Expr(tail, None)] = body.stmts.as_slice() else {
+        return None;
+    };
+    let mut expr = tail;
+    loop {
+        expr = match expr {
+            Expr::Reference(reference) => &reference.expr,
+            Expr::Paren(inner) => &inner.expr,
+            Expr::Unary(unary) if matches!(unary.op, syn::UnOp::Deref(_)) => &unary.expr,
+            Expr::MethodCall(call)
+                if call.args.is_empty()
+                    && matches!(
+                        call.method.to_string().as_str(),
+                        "clone"
+                            | "as_ref"
+                            | "as_mut"
+                            | "deref"
+                            | "deref_mut"
+                            | "borrow"
+                            | "borrow_mut"
+                            | "get_ref"
+                            | "get_mut"
+                    ) =>
+            {
+                &call.receiver
+            }
+            _ => break,
+        };
+    }
+    let mut fields = Vec::new();
+    loop {
+        match expr {
+            Expr::Field(field) => {
+                fields.push(match &field.member {
+                    syn::Member::Named(ident) => ident.to_string(),
+                    syn::Member::Unnamed(index) => index.index.to_string(),
+                });
+                expr = &field.base;
+            }
+            Expr::Path(path) if path.path.is_ident("self") && !fields.is_empty() => {
+                fields.reverse();
+                return Some(fields);
+            }
+            _ => return None,
+        }
     }
 }
 
@@ -280,6 +508,11 @@ pub(super) fn placeholder() -> FnIr {
         loops: Vec::new(),
         captures: Vec::new(),
         end_span: Span::default(),
+        module: 0,
+        owner: FnOwner::Free,
+        generics: Vec::new(),
+        has_body: true,
+        returns_field: None,
     }
 }
 
@@ -335,23 +568,53 @@ pub(super) fn fields_of(fields: &syn::Fields) -> Vec<FieldDef> {
         .collect()
 }
 
-/// The `use` items of a file, nested modules included, in order, and for
-/// each whether it is inside an inline module.
-pub(super) fn collect_uses(
+/// The modules of a file (itself first, then its inline modules in the
+/// order they are written, each before its own) and every `use` item with
+/// the module it is written in.
+pub(super) fn collect_modules(items: &[Item], core: &CoreRoles) -> (Vec<ModuleDef>, Vec<UseItem>) {
+    let mut modules = vec![ModuleDef::default()];
+    let mut uses = Vec::new();
+    collect_module_items(items, 0, core, &mut modules, &mut uses);
+    (modules, uses)
+}
+
+fn collect_module_items(
     items: &[Item],
-    in_module: bool,
-    out: &mut Vec<UseItem>,
-    inline: &mut Vec<bool>,
+    module: ModuleIndex,
+    core: &CoreRoles,
+    modules: &mut Vec<ModuleDef>,
+    uses: &mut Vec<UseItem>,
 ) {
     for item in items {
         match item {
             Item::Use(item_use) => {
-                flatten_use(&item_use.tree, &mut Vec::new(), out);
-                inline.resize(out.len(), in_module);
+                let first = uses.len();
+                flatten_use(&item_use.tree, &mut Vec::new(), uses);
+                for added in &mut uses[first..] {
+                    added.module = module;
+                }
             }
-            Item::Mod(module) => {
-                if let Some((_, items)) = &module.content {
-                    collect_uses(items, true, out, inline);
+            Item::Mod(declaration) => {
+                let is_test =
+                    modules[module as usize].is_test || is_test_item(&declaration.attrs, core);
+                match &declaration.content {
+                    Some((_, inner)) => {
+                        let index = modules.len() as ModuleIndex;
+                        modules.push(ModuleDef {
+                            name: declaration.ident.to_string(),
+                            parent: Some(module),
+                            is_test,
+                            path: path_attribute(&declaration.attrs),
+                            declared: Vec::new(),
+                        });
+                        collect_module_items(inner, index, core, modules, uses);
+                    }
+                    None => modules[module as usize].declared.push(ModDecl {
+                        name: declaration.ident.to_string(),
+                        path: path_attribute(&declaration.attrs),
+                        is_test,
+                        span: spanned(&declaration.ident),
+                    }),
                 }
             }
             _ => {}
@@ -374,6 +637,7 @@ pub(super) fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &m
                         alias: last.clone(),
                         path: prefix.clone(),
                         glob: false,
+                        module: 0,
                     });
                 }
                 return;
@@ -384,6 +648,7 @@ pub(super) fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &m
                 alias: ident,
                 path,
                 glob: false,
+                module: 0,
             });
         }
         syn::UseTree::Rename(rename) => {
@@ -396,12 +661,14 @@ pub(super) fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &m
                 alias: rename.rename.to_string(),
                 path,
                 glob: false,
+                module: 0,
             });
         }
         syn::UseTree::Glob(_) => out.push(UseItem {
             alias: String::from("*"),
             path: prefix.clone(),
             glob: true,
+            module: 0,
         }),
         syn::UseTree::Group(group) => {
             for item in &group.items {
@@ -446,14 +713,46 @@ pub(super) fn path_type(path: &syn::Path) -> TypeRef {
     TypeRef::Path { segments, args }
 }
 
-pub(super) fn trait_paths(bounds: &Punctuated<syn::TypeParamBound, Token![+]>) -> Vec<Vec<String>> {
+pub(super) fn trait_paths(bounds: &Punctuated<syn::TypeParamBound, Token![+]>) -> Vec<TypeBound> {
     bounds
         .iter()
         .filter_map(|bound| match bound {
-            syn::TypeParamBound::Trait(bound) => Some(path_segments(&bound.path)),
+            syn::TypeParamBound::Trait(bound) => Some(type_bound(&bound.path)),
             _ => None,
         })
         .collect()
+}
+
+/// A trait bound with its generic arguments and associated type bindings
+/// (`Future<Output = T>`, `Fn(A) -> B` as arguments `A` and `Output = B`).
+fn type_bound(path: &syn::Path) -> TypeBound {
+    let mut args = Vec::new();
+    let mut bindings = Vec::new();
+    match path.segments.last().map(|s| &s.arguments) {
+        Some(syn::PathArguments::AngleBracketed(generic)) => {
+            for arg in &generic.args {
+                match arg {
+                    syn::GenericArgument::Type(ty) => args.push(type_ref(ty)),
+                    syn::GenericArgument::AssocType(assoc) => {
+                        bindings.push((assoc.ident.to_string(), type_ref(&assoc.ty)))
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Some(syn::PathArguments::Parenthesized(function)) => {
+            args.extend(function.inputs.iter().map(type_ref));
+            if let syn::ReturnType::Type(_, output) = &function.output {
+                bindings.push((String::from("Output"), type_ref(output)));
+            }
+        }
+        _ => {}
+    }
+    TypeBound {
+        path: path_segments(path),
+        args,
+        bindings,
+    }
 }
 
 pub(super) fn path_segments(path: &syn::Path) -> Vec<String> {
@@ -486,8 +785,17 @@ pub(super) fn has_attribute(attributes: &[Attribute], names: &[String]) -> bool 
 }
 
 /// `#[test]`-style attributes, or `#[cfg(test)]` (also inside `all(..)`).
+/// A test attribute is one the core pack lists, or any whose last path
+/// segment is `test` or ends in `_test` (`#[tokio::test]`,
+/// `#[crate::db_test]`): projects name their own test macros that way.
 pub(super) fn is_test_item(attributes: &[Attribute], core: &CoreRoles) -> bool {
     has_attribute(attributes, &core.test_attributes)
+        || attributes.iter().any(|attribute| {
+            attribute.path().segments.last().is_some_and(|last| {
+                let name = last.ident.to_string();
+                name == "test" || name.ends_with("_test")
+            })
+        })
         || attributes.iter().any(|attribute| {
             attribute.path().is_ident("cfg")
                 && match &attribute.meta {
@@ -495,6 +803,22 @@ pub(super) fn is_test_item(attributes: &[Attribute], core: &CoreRoles) -> bool {
                     _ => false,
                 }
                 && !matches!(&attribute.meta, syn::Meta::List(list) if tokens_mention(&list.tokens, "not"))
+        })
+}
+
+/// `#[path = "..."]`, as written.
+pub(super) fn path_attribute(attributes: &[Attribute]) -> Option<String> {
+    attributes
+        .iter()
+        .find_map(|attribute| match &attribute.meta {
+            syn::Meta::NameValue(pair) if pair.path.is_ident("path") => match &pair.value {
+                syn::Expr::Lit(syn::ExprLit {
+                    lit: syn::Lit::Str(text),
+                    ..
+                }) => Some(text.value()),
+                _ => None,
+            },
+            _ => None,
         })
 }
 

@@ -25,8 +25,9 @@ use syn::{Attribute, Block as SynBlock, Expr, Item, Pat, Stmt, Token, Type};
 
 use super::{
     AggregateKind, Block, BlockId, BodyKind, Callee, Capture, Edge, EdgeKind, ExitKind, FieldDef,
-    FileIr, FnId, FnIr, FnRole, ItemExtent, Local, LocalId, LoopId, LoopInfo, Mode, Op, OpKind,
-    Operand, Place, PlaceRoot, StaticDef, StructDef, TempId, Terminator, TypeAlias, TypeRef,
+    FileIr, FnId, FnIr, FnOwner, FnRole, ImplDef, ImplIndex, ItemExtent, Local, LocalId, LoopId,
+    LoopInfo, ModDecl, Mode, ModuleDef, ModuleIndex, Op, OpKind, Operand, Place, PlaceRoot,
+    StaticDef, StructDef, TempId, Terminator, TraitDef, TraitIndex, TypeAlias, TypeBound, TypeRef,
     UseItem,
 };
 use crate::packs::CoreRoles;
@@ -62,19 +63,13 @@ pub fn lower_file(
     core: &CoreRoles,
     vocabulary: Option<&Vocabulary>,
 ) -> FileIr {
-    let mut uses = Vec::new();
-    let mut inline = Vec::new();
-    collect_uses(&syntax.items, false, &mut uses, &mut inline);
+    let (modules, uses) = collect_modules(&syntax.items, core);
     let imported = vocabulary.map(|words| {
         // `use super::*` in an inline module (`mod tests`) brings what this
         // file already imports: not a glob from elsewhere.
-        let from_elsewhere = uses
-            .iter()
-            .zip(&inline)
-            .filter(|(item, inline)| {
-                !(**inline && item.glob && item.path.first().is_some_and(|s| s == "super"))
-            })
-            .map(|(item, _)| item);
+        let from_elsewhere = uses.iter().filter(|item| {
+            !(item.module != 0 && item.glob && item.path.first().is_some_and(|s| s == "super"))
+        });
         words.imported_by(from_elsewhere)
     });
     let selection = BodySelection {
@@ -89,8 +84,10 @@ pub fn lower_file(
             file,
             lines: source.line_count(),
             uses,
+            modules,
             ..FileIr::default()
         },
+        modules_seen: 0,
     };
     let mut roots = BTreeSet::new();
     RootCollector { roots: &mut roots }.visit_file(syntax);
@@ -128,11 +125,13 @@ pub fn lower_skipped_bodies(
         let Some(extent) = extent else {
             continue;
         };
-        let (name, self_type, role) = (
-            function.name.clone(),
-            function.self_type.clone(),
-            function.role,
-        );
+        let (name, role) = (function.name.clone(), function.role);
+        let place = FnPlace {
+            module: function.module,
+            owner: function.owner,
+            self_type: function.self_type.clone(),
+            generics: function.generics.clone(),
+        };
         let text = text_in_place(source, extent.span);
         if let Ok(item) = syn::parse_str::<syn::ImplItemFn>(&text) {
             let mut lowerer = FileLowerer {
@@ -144,20 +143,31 @@ pub fn lower_skipped_bodies(
                 },
                 ir: FileIr {
                     functions: std::mem::take(&mut ir.functions),
+                    impls: std::mem::take(&mut ir.impls),
+                    traits: std::mem::take(&mut ir.traits),
+                    structs: std::mem::take(&mut ir.structs),
+                    aliases: std::mem::take(&mut ir.aliases),
+                    statics: std::mem::take(&mut ir.statics),
                     ..FileIr::default()
                 },
+                modules_seen: 0,
             };
             let name_span = item.sig.ident.span();
             lowerer.function(
                 Some(id),
                 name,
-                self_type,
+                place,
                 &item.sig,
-                &item.block,
+                Some(&item.block),
                 role,
                 name_span,
             );
             ir.functions = lowerer.ir.functions;
+            ir.impls = lowerer.ir.impls;
+            ir.traits = lowerer.ir.traits;
+            ir.structs = lowerer.ir.structs;
+            ir.aliases = lowerer.ir.aliases;
+            ir.statics = lowerer.ir.statics;
         }
         proc_macro2::extra::invalidate_current_thread_spans();
     }

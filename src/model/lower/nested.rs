@@ -103,6 +103,9 @@ impl<'c> BodyBuilder<'c> {
             Some(self.id),
         );
         inner.depth = self.depth;
+        inner.ir.module = self.ir.module;
+        inner.ir.owner = self.ir.owner;
+        inner.ir.generics = self.ir.generics.clone();
         let mut mentioned = Vec::new();
         mentions_of_expr(body, &mut mentioned);
         let mut seen = BTreeSet::new();
