@@ -12,6 +12,7 @@ use serde::Deserialize;
 /// The built-in packs, embedded so the binary works from any directory.
 pub const BUILTIN_PACKS: &[(&str, &str)] = &[
     ("core.toml", include_str!("../lints/core.toml")),
+    ("awaits.toml", include_str!("../lints/awaits.toml")),
     ("bb8.toml", include_str!("../lints/bb8.toml")),
     ("deadpool.toml", include_str!("../lints/deadpool.toml")),
     ("diesel.toml", include_str!("../lints/diesel.toml")),
@@ -52,6 +53,12 @@ pub struct PackFile {
     pub raw_sql: Option<RawSqlSpec>,
     /// Only in `core.toml`: language and runtime roles.
     pub roles: Option<CoreRoles>,
+    /// What awaited calls wait on (`awaits.toml`).
+    #[serde(default, rename = "await")]
+    pub awaits: Vec<AwaitSpec>,
+    /// Which query calls write (the database packs).
+    #[serde(default, rename = "query")]
+    pub queries: Vec<QuerySpec>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -174,6 +181,163 @@ pub struct CoreRoles {
     pub main_attributes: Vec<String>,
     /// Attributes that mark a test (`test`, `tokio::test`, `sqlx::test`).
     pub test_attributes: Vec<String>,
+}
+
+/// What an awaited call waits on, which decides whether holding a
+/// connection across it starves the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AwaitKind {
+    /// Another machine: HTTP, SMTP, gRPC, object storage, Redis, brokers.
+    Network,
+    /// A sleep, an interval tick, a deadline.
+    Timer,
+    /// A child process.
+    Process,
+    /// The local file system.
+    Storage,
+    /// An operation retried with back-off: its attempts and the sleeps
+    /// between them.
+    Retry,
+    /// Memory shared with other tasks: a bounded channel's send, a lock, a
+    /// local cache, a yield.
+    InMemory,
+    /// A message or signal from another task (a channel's receive, a
+    /// notification): as long as that task takes.
+    ChannelReceive,
+    /// A spawned task's end: as long as the task runs.
+    Task,
+}
+
+impl AwaitKind {
+    /// The spelling in pack files.
+    pub fn name(self) -> &'static str {
+        match self {
+            AwaitKind::Network => "network",
+            AwaitKind::Timer => "timer",
+            AwaitKind::Process => "process",
+            AwaitKind::Storage => "storage",
+            AwaitKind::Retry => "retry",
+            AwaitKind::InMemory => "in-memory",
+            AwaitKind::ChannelReceive => "channel-receive",
+            AwaitKind::Task => "task",
+        }
+    }
+
+    /// Whether awaiting it takes long enough to matter to a pool:
+    /// `Some(true)` slow, `Some(false)` fast, `None` as slow as another
+    /// task makes it (`channel-receive`, `task`), for the caller to decide.
+    pub fn is_slow(self) -> Option<bool> {
+        match self {
+            AwaitKind::Network
+            | AwaitKind::Timer
+            | AwaitKind::Process
+            | AwaitKind::Storage
+            | AwaitKind::Retry => Some(true),
+            AwaitKind::InMemory => Some(false),
+            AwaitKind::ChannelReceive | AwaitKind::Task => None,
+        }
+    }
+}
+
+/// One group of calls that wait on the same kind of thing
+/// (`[[await]]` in `lints/awaits.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AwaitSpec {
+    pub kind: AwaitKind,
+    /// How a message names the wait: "the {what} in `{function}`".
+    pub what: String,
+    /// `Type::method` or function paths whose call is awaited
+    /// (`reqwest::RequestBuilder::send`, `tokio::time::sleep`).
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// Types and traits each of `methods` is called on: the group holds
+    /// every `receiver::method` pair.
+    #[serde(default)]
+    pub receivers: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+    /// Where a builder chain starts whose awaited end waits, when the types
+    /// in between are not known: a type (any method called on a value of
+    /// it) or a call (`surf::get`, `opendal::Operator::read_with`).
+    #[serde(default)]
+    pub chains: Vec<String>,
+    /// The methods that end such a chain with the wait (`send`). Empty: the
+    /// chain's value is itself the future, whatever method is awaited last.
+    #[serde(default)]
+    pub chain_ends: Vec<String>,
+    /// Types whose values are futures awaited as they are
+    /// (`tokio::time::Sleep`, `tokio::task::JoinHandle`).
+    #[serde(default)]
+    pub futures: Vec<String>,
+    /// The argument (0-based, the receiver not counted) holding the future
+    /// or the closure that does the waiting (`timeout(duration, future)`:
+    /// 1). When it can be classified, it says more than the group's kind.
+    #[serde(default)]
+    pub waits_on_argument: Option<usize>,
+}
+
+/// What a query call does to the database (`[[query]]` in the database
+/// packs): whether a transaction that made it has work to lose.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum QueryEffect {
+    /// Writes, or builds a statement that writes when it runs
+    /// (`diesel::insert_into`, sea-orm `ActiveModel::save`).
+    Writes,
+    /// Runs or builds a statement from SQL text (`sqlx::query`,
+    /// `diesel::sql_query`): the text decides.
+    SqlText,
+    /// Runs the statement it is given or called on, whose text or builder
+    /// decides; a write when that statement is not known (`execute`: these
+    /// calls exist to run commands).
+    Runs,
+    /// Reads the rows of the statement it is given or called on, or builds
+    /// a reading query; a write only when that statement writes
+    /// (`INSERT .. RETURNING` through `fetch_one`).
+    Reads,
+}
+
+impl QueryEffect {
+    /// The spelling in pack files.
+    pub fn name(self) -> &'static str {
+        match self {
+            QueryEffect::Writes => "writes",
+            QueryEffect::SqlText => "sql-text",
+            QueryEffect::Runs => "runs",
+            QueryEffect::Reads => "reads",
+        }
+    }
+}
+
+/// One group of query calls with the same effect.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct QuerySpec {
+    pub effect: QueryEffect,
+    /// `Type::method` or function paths.
+    #[serde(default)]
+    pub calls: Vec<String>,
+    /// Types and traits each of `methods` is called on.
+    #[serde(default)]
+    pub receivers: Vec<String>,
+    #[serde(default)]
+    pub methods: Vec<String>,
+}
+
+/// A group's `calls`, then every `receiver::method` pair it names.
+pub fn expanded_calls<'s>(
+    calls: &'s [String],
+    receivers: &'s [String],
+    methods: &'s [String],
+) -> impl Iterator<Item = String> + 's {
+    let pairs = receivers.iter().flat_map(move |receiver| {
+        methods
+            .iter()
+            .map(move |method| format!("{receiver}::{method}"))
+    });
+    calls.iter().cloned().chain(pairs)
 }
 
 /// A loaded pack with where it came from, for error messages.
@@ -505,6 +669,213 @@ mod tests {
             }
         }
         (firing, silent)
+    }
+
+    /// A path entry: `::`-separated identifiers. `min_segments` is 2 for
+    /// calls (a type or module, then the name) and 1 for receiver types,
+    /// which are joined to a method before they are matched.
+    fn assert_path(source: &str, key: &str, entry: &str, min_segments: usize) {
+        let segments: Vec<&str> = entry.split("::").collect();
+        assert!(
+            segments.len() >= min_segments,
+            "{source}: {key} entry {entry:?} is a bare name"
+        );
+        assert!(
+            segments.iter().all(|s| is_identifier(s)),
+            "{source}: {key} entry {entry:?} is not a path"
+        );
+    }
+
+    fn is_identifier(text: &str) -> bool {
+        text.starts_with(|c: char| c.is_ascii_alphabetic() || c == '_')
+            && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    }
+
+    /// Every `[[await]]` group says what it is and holds something to
+    /// match; paths are paths and method names are names.
+    #[test]
+    fn every_await_group_is_well_formed() {
+        let mut groups = 0;
+        for pack in packs() {
+            for group in &pack.file.awaits {
+                groups += 1;
+                let source = &pack.source;
+                assert!(
+                    !group.what.trim().is_empty(),
+                    "{source}: an [[await]] without `what`"
+                );
+                assert!(
+                    !group.calls.is_empty()
+                        || !group.receivers.is_empty()
+                        || !group.chains.is_empty()
+                        || !group.futures.is_empty(),
+                    "{source}: [[await]] {:?} matches nothing",
+                    group.what
+                );
+                assert_eq!(
+                    group.receivers.is_empty(),
+                    group.methods.is_empty(),
+                    "{source}: [[await]] {:?}: receivers and methods go together",
+                    group.what
+                );
+                assert!(
+                    group.chain_ends.is_empty() || !group.chains.is_empty(),
+                    "{source}: [[await]] {:?}: chain_ends without chains",
+                    group.what
+                );
+                for entry in group
+                    .calls
+                    .iter()
+                    .chain(&group.chains)
+                    .chain(&group.futures)
+                {
+                    assert_path(source, "await", entry, 2);
+                }
+                for receiver in &group.receivers {
+                    assert_path(source, "await receivers", receiver, 1);
+                }
+                for name in group.methods.iter().chain(&group.chain_ends) {
+                    assert!(
+                        is_identifier(name),
+                        "{source}: {name:?} is not a method name"
+                    );
+                }
+            }
+        }
+        assert!(groups > 0, "the built-in packs say what awaits wait on");
+    }
+
+    /// Awaits are matched on paths only, whichever crates the workspace
+    /// uses: the pack that holds them is always on.
+    #[test]
+    fn awaits_live_in_an_always_on_pack() {
+        for pack in packs() {
+            if pack.file.awaits.is_empty() {
+                continue;
+            }
+            let header = pack.file.pack.as_ref().expect("a [pack] header");
+            assert!(
+                header.crates.is_empty(),
+                "{}: [[await]] groups in a pack switched on by crates",
+                pack.source
+            );
+        }
+    }
+
+    /// The same call under two kinds would make the answer depend on the
+    /// order of the file; an entry that ends another one of a different
+    /// kind would make it depend on how much of the path is known.
+    #[test]
+    fn no_await_entry_is_listed_under_two_kinds() {
+        let mut calls: Vec<(String, AwaitKind)> = Vec::new();
+        let mut chains: Vec<(String, String, AwaitKind)> = Vec::new();
+        let mut futures: Vec<(String, AwaitKind)> = Vec::new();
+        for pack in packs() {
+            for group in &pack.file.awaits {
+                for call in expanded_calls(&group.calls, &group.receivers, &group.methods) {
+                    calls.push((call, group.kind));
+                }
+                let ends: Vec<String> = if group.chain_ends.is_empty() {
+                    vec![String::from("*")]
+                } else {
+                    group.chain_ends.clone()
+                };
+                for start in &group.chains {
+                    for end in &ends {
+                        chains.push((start.clone(), end.clone(), group.kind));
+                    }
+                }
+                futures.extend(group.futures.iter().map(|f| (f.clone(), group.kind)));
+            }
+        }
+        for entries in [&calls, &futures] {
+            for (at, (a, a_kind)) in entries.iter().enumerate() {
+                for (b, b_kind) in &entries[at + 1..] {
+                    assert!(a != b, "{a:?} is listed twice");
+                    let nested = a.ends_with(&format!("::{b}")) || b.ends_with(&format!("::{a}"));
+                    assert!(
+                        !nested || a_kind == b_kind,
+                        "{a:?} ({}) and {b:?} ({}) end alike under two kinds",
+                        a_kind.name(),
+                        b_kind.name()
+                    );
+                }
+            }
+        }
+        for (at, (start, end, kind)) in chains.iter().enumerate() {
+            for (other_start, other_end, other_kind) in &chains[at + 1..] {
+                let same_end = end == other_end || end == "*" || other_end == "*";
+                if start == other_start && same_end {
+                    assert_eq!(
+                        kind, other_kind,
+                        "the chain from {start:?} to {end:?} has two kinds"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Every `[[query]]` group holds paths and names, and no call has two
+    /// effects, within a pack or across packs (a file may use several).
+    #[test]
+    fn every_query_group_is_well_formed_and_says_one_thing_per_call() {
+        let mut effects: BTreeMap<String, (QueryEffect, String)> = BTreeMap::new();
+        let mut groups = 0;
+        for pack in packs() {
+            let source = &pack.source;
+            for group in &pack.file.queries {
+                groups += 1;
+                assert!(
+                    !group.calls.is_empty() || !group.receivers.is_empty(),
+                    "{source}: a [[query]] group matches nothing"
+                );
+                assert_eq!(
+                    group.receivers.is_empty(),
+                    group.methods.is_empty(),
+                    "{source}: [[query]] receivers and methods go together"
+                );
+                for call in &group.calls {
+                    assert_path(source, "query", call, 2);
+                }
+                for receiver in &group.receivers {
+                    assert_path(source, "query receivers", receiver, 1);
+                }
+                for name in &group.methods {
+                    assert!(
+                        is_identifier(name),
+                        "{source}: {name:?} is not a method name"
+                    );
+                }
+                for call in expanded_calls(&group.calls, &group.receivers, &group.methods) {
+                    let here = (group.effect, source.clone());
+                    if let Some((effect, other)) = effects.insert(call.clone(), here) {
+                        assert_eq!(
+                            effect,
+                            group.effect,
+                            "{call:?} is {} in {other} and {} in {source}",
+                            effect.name(),
+                            group.effect.name()
+                        );
+                        assert_ne!(&other, source, "{source}: {call:?} is listed twice");
+                    }
+                }
+            }
+        }
+        assert!(groups > 0, "the database packs say which calls write");
+    }
+
+    #[test]
+    fn await_kinds_and_query_effects_are_checked_when_parsing() {
+        let await_text = "[[await]]\nkind = \"networkk\"\nwhat = \"x\"\ncalls = [\"a::b\"]\n";
+        assert!(parse_pack("test.toml", await_text).is_err());
+        let query_text = "[[query]]\neffect = \"deletes\"\ncalls = [\"a::b\"]\n";
+        assert!(parse_pack("test.toml", query_text).is_err());
+        let unknown_key = "[[await]]\nkind = \"timer\"\nwhat = \"x\"\ncall = [\"a::b\"]\n";
+        assert!(parse_pack("test.toml", unknown_key).is_err());
+        let good = "[[await]]\nkind = \"channel-receive\"\nwhat = \"x\"\ncalls = [\"a::b\"]\n\n[[query]]\neffect = \"sql-text\"\ncalls = [\"a::c\"]\n";
+        let parsed = parse_pack("test.toml", good).expect("parses");
+        assert_eq!(parsed.file.awaits[0].kind, AwaitKind::ChannelReceive);
+        assert_eq!(parsed.file.queries[0].effect, QueryEffect::SqlText);
     }
 
     #[test]

@@ -4,10 +4,12 @@
 //! success path while a transaction is open...). Rules turn facts into
 //! findings; this module decides nothing about wording or levels.
 //!
-//! Owns: pack lookup (`table`), resolution without types (`resolve`), the
-//! path exploration (`engine`). Must not touch syntax.
+//! Owns: pack lookup (`table`), what calls wait on and write (`effects`,
+//! `sql`), resolution without types (`resolve`), the path exploration
+//! (`engine`). Must not touch syntax.
 
 pub mod demand;
+pub mod effects;
 mod engine;
 pub mod resolve;
 pub mod sql;

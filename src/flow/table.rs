@@ -4,10 +4,11 @@
 
 use std::collections::BTreeSet;
 
+use super::effects::{AwaitClass, AwaitTable, QueryTable};
 use crate::model::relevance::{identifiers, Vocabulary};
 use crate::packs::{
-    builtin_packs, crate_path_name, path_matches, CoreRoles, LoadedPack, PoolSpec, RawSqlSpec,
-    ResourceKind, ResourceSpec,
+    builtin_packs, crate_path_name, path_matches, CoreRoles, LoadedPack, PoolSpec, QueryEffect,
+    RawSqlSpec, ResourceKind, ResourceSpec,
 };
 
 /// Method names of pack entries that most Rust code calls on other types
@@ -65,6 +66,8 @@ pub struct Pack {
     pub pools: Vec<PoolSpec>,
     pub resources: Vec<ResourceSpec>,
     pub raw_sql: Option<RawSqlSpec>,
+    /// Which of the crate's calls write (`[[query]]`).
+    pub queries: QueryTable,
     /// Switched on by a dependency of the checked workspace.
     pub active_by_dependency: bool,
     /// The configuration's own resources: its entries name the workspace's
@@ -74,7 +77,9 @@ pub struct Pack {
 }
 
 impl Pack {
-    /// Every type, call and method name the pack lists.
+    /// Every type, call and method name the pack lists as a role. Awaits
+    /// and queries are not roles: they say what a call does once a body is
+    /// analysed, and must not make one worth analysing.
     fn entries(&self) -> impl Iterator<Item = &String> {
         let pool_entries = self.pools.iter().flat_map(|pool| {
             pool.types
@@ -105,6 +110,8 @@ pub struct PackTable {
     /// last segment is not here matches no entry, which spares the entry
     /// scans on the hot path (most calls and types are not databases').
     last_segments: BTreeSet<String>,
+    /// What awaited calls wait on, from every pack (`awaits.toml`).
+    awaits: AwaitTable,
 }
 
 impl PackTable {
@@ -125,10 +132,12 @@ impl PackTable {
         let dependency_roots: BTreeSet<String> =
             dependencies.iter().map(|d| crate_path_name(d)).collect();
         let mut table = PackTable::default();
+        let mut awaits = Vec::new();
         for pack in loaded {
             if let Some(roles) = pack.file.roles {
                 table.core = roles;
             }
+            awaits.extend(pack.file.awaits);
             let header = pack.file.pack.unwrap_or_default();
             let crates: Vec<String> = header.crates.iter().map(|c| crate_path_name(c)).collect();
             let active_by_dependency =
@@ -139,10 +148,12 @@ impl PackTable {
                 pools: pack.file.pool,
                 resources: pack.file.resource,
                 raw_sql: pack.file.raw_sql,
+                queries: QueryTable::new(pack.file.queries),
                 active_by_dependency,
                 workspace_items: false,
             });
         }
+        table.awaits = AwaitTable::new(awaits);
         // A user entry for a type a pack already knows (`sqlx::PgConnection`
         // with `drop_releases = false`, for a project that wants raw
         // connections closed) is that project's policy for the type: it takes
@@ -173,6 +184,7 @@ impl PackTable {
                 pools: Vec::new(),
                 resources: own_types,
                 raw_sql: None,
+                queries: QueryTable::default(),
                 active_by_dependency: true,
                 workspace_items: true,
             });
@@ -281,6 +293,62 @@ impl PackTable {
     pub fn resource_kind(&self, id: ResourceId) -> ResourceKind {
         self.resource(id).kind
     }
+
+    /// What an awaited call outside the workspace waits on (a workspace
+    /// function's summary speaks for itself). `callee` is the resolved
+    /// path of the awaited call: a function (`["tokio", "time", "sleep"]`),
+    /// a method as its receiver's type then the method
+    /// (`["reqwest", "RequestBuilder", "send"]`), or, for a call known only
+    /// through a trait (a generic receiver bounded by it, or `Trait::m(x)`),
+    /// the trait then the method (`["redis", "AsyncCommands", "get"]`).
+    /// Give the longest path known; a type known only by its name
+    /// (`["RequestBuilder", "send"]`) matches when the packs agree on it,
+    /// and a bare method (`["send"]`) never does. See [`crate::flow::effects`].
+    pub fn await_kind(&self, callee: &[String]) -> Option<AwaitClass<'_>> {
+        self.awaits.call(callee)
+    }
+
+    /// What the awaited end of a builder chain waits on when the types in
+    /// between are not known: `start` is the chain's first call, with the
+    /// same path shapes as [`PackTable::await_kind`]
+    /// (`["reqwest", "Client", "post"]`, `["surf", "get"]`), and `awaited`
+    /// the name of the method whose result is awaited (`"send"`). Ask
+    /// [`PackTable::await_kind`] first when the awaited method's receiver
+    /// type is known.
+    pub fn await_kind_of_chain(&self, start: &[String], awaited: &str) -> Option<AwaitClass<'_>> {
+        self.awaits.chain(start, awaited)
+    }
+
+    /// What awaiting a value of type `ty` waits on (`handle.await` on a
+    /// `tokio::task::JoinHandle`, `rx.await` on a oneshot receiver).
+    pub fn await_kind_of_future(&self, ty: &[String]) -> Option<AwaitClass<'_>> {
+        self.awaits.future(ty)
+    }
+
+    /// The `[[await]]` groups of every pack.
+    pub fn await_groups(&self) -> &[crate::packs::AwaitSpec] {
+        self.awaits.groups()
+    }
+
+    /// What a call does to the database according to `pack`'s
+    /// `[[query]]` groups, with the path shapes of
+    /// [`PackTable::await_kind`] (`["diesel", "insert_into"]`,
+    /// `["tokio_postgres", "Transaction", "execute"]`,
+    /// `["diesel", "RunQueryDsl", "execute"]`). Combine the answers for a
+    /// statement's calls with [`crate::flow::effects::statement_writes`].
+    pub fn query_effect(&self, pack: PackId, callee: &[String]) -> Option<QueryEffect> {
+        self.packs.get(pack)?.queries.effect(callee)
+    }
+
+    /// [`PackTable::query_effect`] over the packs active in a file; when
+    /// two of them say different things of the same path, nothing is said.
+    pub fn query_effect_in(&self, active: &[PackId], callee: &[String]) -> Option<QueryEffect> {
+        let mut found = active
+            .iter()
+            .filter_map(|&pack| self.query_effect(pack, callee));
+        let first = found.next()?;
+        found.all(|other| other == first).then_some(first)
+    }
 }
 
 /// Suffix matching in both directions, for names written shorter or longer
@@ -344,6 +412,7 @@ pub fn split_method_entry(entry: &str) -> Option<(&str, &str)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::packs::AwaitKind;
 
     fn path(text: &str) -> Vec<String> {
         text.split("::").map(String::from).collect()
@@ -418,6 +487,274 @@ mod tests {
         assert_eq!(configuration.name, "configuration");
         assert_eq!(configuration.resources.len(), 1);
         assert_eq!(configuration.resources[0].name, "legacy client");
+    }
+
+    fn builtin() -> PackTable {
+        let dependencies: BTreeSet<String> =
+            ["sqlx", "diesel", "sea-orm", "tokio-postgres", "mongodb"]
+                .iter()
+                .map(|d| d.to_string())
+                .collect();
+        PackTable::build(&dependencies, &[]).expect("packs load")
+    }
+
+    fn await_kind(table: &PackTable, callee: &str) -> Option<AwaitKind> {
+        table.await_kind(&path(callee)).map(|class| class.kind)
+    }
+
+    #[test]
+    fn the_builtin_awaits_say_what_each_kind_of_call_waits_on() {
+        let table = builtin();
+        let request = table
+            .await_kind(&path("reqwest::RequestBuilder::send"))
+            .expect("an HTTP send");
+        assert_eq!(request.kind, AwaitKind::Network);
+        assert_eq!(request.what, "HTTP request");
+        assert_eq!(request.kind.is_slow(), Some(true));
+        for (callee, kind) in [
+            ("lettre::AsyncSmtpTransport::send", AwaitKind::Network),
+            (
+                "lettre::transport::smtp::AsyncSmtpTransport::send",
+                AwaitKind::Network,
+            ),
+            ("tonic::client::Grpc::unary", AwaitKind::Network),
+            (
+                "aws_sdk_s3::primitives::ByteStream::collect",
+                AwaitKind::Network,
+            ),
+            ("tokio::net::TcpStream::connect", AwaitKind::Network),
+            ("tokio::time::sleep", AwaitKind::Timer),
+            ("actix_web::rt::time::sleep", AwaitKind::Timer),
+            ("tokio::time::Interval::tick", AwaitKind::Timer),
+            ("tokio::process::Command::output", AwaitKind::Process),
+            ("lettre::AsyncSendmailTransport::send", AwaitKind::Process),
+            ("tokio::fs::read_to_string", AwaitKind::Storage),
+            ("backoff::future::retry", AwaitKind::Retry),
+            ("tokio::sync::Mutex::lock", AwaitKind::InMemory),
+            ("tokio::sync::mpsc::Sender::send", AwaitKind::InMemory),
+            ("tokio::task::yield_now", AwaitKind::InMemory),
+            ("moka::future::Cache::get", AwaitKind::InMemory),
+            (
+                "tokio::sync::mpsc::Receiver::recv",
+                AwaitKind::ChannelReceive,
+            ),
+            ("tokio::sync::Notify::notified", AwaitKind::ChannelReceive),
+            ("tokio::task::JoinSet::join_next", AwaitKind::Task),
+        ] {
+            assert_eq!(await_kind(&table, callee), Some(kind), "{callee}");
+        }
+        assert_eq!(AwaitKind::InMemory.is_slow(), Some(false));
+        assert_eq!(AwaitKind::ChannelReceive.is_slow(), None);
+        assert_eq!(AwaitKind::Task.is_slow(), None);
+    }
+
+    #[test]
+    fn a_timeout_points_at_the_future_it_waits_on() {
+        let table = builtin();
+        let timeout = table
+            .await_kind(&path("tokio::time::timeout"))
+            .expect("a timeout");
+        assert_eq!(timeout.kind, AwaitKind::Timer);
+        assert_eq!(timeout.waits_on_argument, Some(1));
+        assert_eq!(
+            table
+                .await_kind(&path("tokio::sync::OnceCell::get_or_init"))
+                .and_then(|c| c.waits_on_argument),
+            Some(0)
+        );
+        assert_eq!(
+            table
+                .await_kind(&path("tokio::time::sleep"))
+                .and_then(|c| c.waits_on_argument),
+            None
+        );
+    }
+
+    #[test]
+    fn trait_calls_and_their_implementors_are_both_known() {
+        let table = builtin();
+        for callee in [
+            "redis::AsyncCommands::get",
+            "redis::aio::MultiplexedConnection::get",
+            "redis::aio::ConnectionManager::set_ex",
+            "deadpool_redis::Connection::hgetall",
+            "fred::interfaces::KeysInterface::get",
+            "object_store::ObjectStore::put",
+            "object_store::ObjectStoreExt::get",
+            "lettre::AsyncTransport::send",
+        ] {
+            assert_eq!(
+                await_kind(&table, callee),
+                Some(AwaitKind::Network),
+                "{callee}"
+            );
+        }
+        // The same method on an implementor that stays local.
+        assert_eq!(
+            await_kind(&table, "object_store::local::LocalFileSystem::put"),
+            Some(AwaitKind::Storage)
+        );
+        assert_eq!(
+            await_kind(&table, "object_store::memory::InMemory::get"),
+            Some(AwaitKind::InMemory)
+        );
+        assert_eq!(
+            await_kind(&table, "opendal::Operator::presign_read"),
+            Some(AwaitKind::InMemory)
+        );
+        assert_eq!(
+            await_kind(&table, "opendal::Operator::read"),
+            Some(AwaitKind::Network)
+        );
+        // A pool's `get` is an acquire, not a Redis GET.
+        assert_eq!(await_kind(&table, "deadpool_redis::Pool::get"), None);
+    }
+
+    #[test]
+    fn builtin_awaits_match_short_paths_but_never_a_bare_method() {
+        let table = builtin();
+        assert_eq!(
+            await_kind(&table, "RequestBuilder::send"),
+            Some(AwaitKind::Network)
+        );
+        assert_eq!(await_kind(&table, "time::sleep"), Some(AwaitKind::Timer));
+        assert_eq!(
+            await_kind(&table, "Receiver::recv"),
+            Some(AwaitKind::ChannelReceive)
+        );
+        assert_eq!(
+            await_kind(&table, "Sender::send"),
+            Some(AwaitKind::InMemory)
+        );
+        for bare in ["send", "sleep", "get", "recv", "lock", "execute", "tick"] {
+            assert_eq!(table.await_kind(&path(bare)), None, "{bare}");
+        }
+        // A workspace type with a known method name is not the crate's.
+        assert_eq!(await_kind(&table, "crate::mail::Mailer::send"), None);
+        assert_eq!(await_kind(&table, "app::cache::Cache::get"), None);
+        assert_eq!(await_kind(&table, "std::thread::sleep"), None);
+    }
+
+    #[test]
+    fn builtin_chains_and_futures() {
+        let table = builtin();
+        let chain = |start: &str, end: &str| {
+            table
+                .await_kind_of_chain(&path(start), end)
+                .map(|class| (class.kind, class.what))
+        };
+        assert_eq!(
+            chain("reqwest::Client::post", "send"),
+            Some((AwaitKind::Network, "HTTP request"))
+        );
+        assert_eq!(
+            chain("reqwest::Client::get", "json"),
+            Some((AwaitKind::Network, "HTTP response read"))
+        );
+        assert_eq!(chain("reqwest::Client::get", "header"), None);
+        assert_eq!(
+            chain("aws_sdk_s3::Client::put_object", "send").map(|c| c.0),
+            Some(AwaitKind::Network)
+        );
+        assert_eq!(
+            chain("redis::cmd", "query_async").map(|c| c.0),
+            Some(AwaitKind::Network)
+        );
+        assert_eq!(
+            chain("opendal::Operator::read_with", "range").map(|c| c.0),
+            Some(AwaitKind::Network)
+        );
+        assert_eq!(
+            chain(
+                "opendal::Operator::presign_read_with",
+                "override_content_type"
+            )
+            .map(|c| c.0),
+            Some(AwaitKind::InMemory)
+        );
+        assert_eq!(
+            chain("tonic::transport::Channel::from_static", "connect").map(|c| c.1),
+            Some("gRPC connect")
+        );
+        let future = |ty: &str| table.await_kind_of_future(&path(ty)).map(|c| c.kind);
+        assert_eq!(future("tokio::task::JoinHandle"), Some(AwaitKind::Task));
+        assert_eq!(future("tokio::time::Sleep"), Some(AwaitKind::Timer));
+        assert_eq!(
+            future("tokio::sync::oneshot::Receiver"),
+            Some(AwaitKind::ChannelReceive)
+        );
+        assert_eq!(future("JoinHandle"), None);
+    }
+
+    #[test]
+    fn builtin_query_calls_say_whether_they_write() {
+        let table = builtin();
+        let pack = |name: &str| {
+            table
+                .packs
+                .iter()
+                .position(|p| p.name == name)
+                .expect("a built-in pack")
+        };
+        let effect = |name: &str, callee: &str| table.query_effect(pack(name), &path(callee));
+        assert_eq!(
+            effect("diesel", "diesel::insert_into"),
+            Some(QueryEffect::Writes)
+        );
+        assert_eq!(
+            effect("diesel", "diesel::sql_query"),
+            Some(QueryEffect::SqlText)
+        );
+        assert_eq!(
+            effect("diesel", "diesel::query_dsl::RunQueryDsl::execute"),
+            Some(QueryEffect::Runs)
+        );
+        assert_eq!(
+            effect("diesel", "diesel::RunQueryDsl::load"),
+            Some(QueryEffect::Reads)
+        );
+        assert_eq!(effect("sqlx", "sqlx::query"), Some(QueryEffect::SqlText));
+        assert_eq!(
+            effect("sqlx", "sqlx::Transaction::execute"),
+            Some(QueryEffect::Runs)
+        );
+        assert_eq!(
+            effect("tokio-postgres", "tokio_postgres::Transaction::query_one"),
+            Some(QueryEffect::Reads)
+        );
+        // sea-orm's generated types live in the workspace, under its own path.
+        assert_eq!(
+            effect("sea-orm", "crate::entity::user::ActiveModel::insert"),
+            Some(QueryEffect::Writes)
+        );
+        assert_eq!(
+            effect("sea-orm", "entity::user::Entity::delete_many"),
+            Some(QueryEffect::Writes)
+        );
+        assert_eq!(
+            effect("sea-orm", "entity::user::Entity::find"),
+            Some(QueryEffect::Reads)
+        );
+        assert_eq!(
+            effect("mongodb", "mongodb::Collection::insert_one"),
+            Some(QueryEffect::Writes)
+        );
+        // Not in that pack, or not a query at all.
+        assert_eq!(effect("sqlx", "diesel::insert_into"), None);
+        assert_eq!(effect("diesel", "insert_into"), None);
+        assert_eq!(
+            table.query_effect(usize::MAX, &path("diesel::insert_into")),
+            None
+        );
+        let active: Vec<PackId> = (0..table.packs.len()).collect();
+        assert_eq!(
+            table.query_effect_in(&active, &path("tokio_postgres::Client::execute")),
+            Some(QueryEffect::Runs)
+        );
+        assert_eq!(
+            table.query_effect_in(&active, &path("std::fs::write")),
+            None
+        );
     }
 
     #[test]
