@@ -28,6 +28,8 @@ pub struct ImplIndex {
     /// Impls the workspace writes for other crates' types, by the type's
     /// last path segment.
     by_external: HashMap<String, Vec<usize>>,
+    /// `impl<T: Bound> Trait for T`: methods any type may have.
+    blanket: Vec<usize>,
     derefs: HashMap<ItemLoc, Deref>,
 }
 
@@ -142,6 +144,7 @@ impl ImplIndex {
                                 .push(slot);
                         }
                     }
+                    Ty::Param(_) => index.blanket.push(slot),
                     _ => {}
                 }
                 index.impls.push(ImplData {
@@ -278,6 +281,63 @@ impl Semantics {
         None
     }
 
+    /// A method of the workspace's extension traits (impls for `Result`,
+    /// `Option`, or any `T`) called on a value whose type is not known:
+    /// when exactly one such method has the name, it is the one.
+    pub fn extension_method(&self, name: &str) -> Option<FuncLoc> {
+        let mut found = None;
+        let slots = ["Result", "Option"]
+            .iter()
+            .filter_map(|key| self.impls.by_external.get(*key))
+            .flatten()
+            .chain(&self.impls.blanket);
+        for &slot in slots {
+            let data = &self.impls.impls[slot];
+            let candidate = data
+                .methods
+                .iter()
+                .find(|(method, _)| method == name)
+                .map(|(_, func)| *func)
+                .or_else(|| {
+                    data.local_trait
+                        .and_then(|trait_loc| self.trait_method(trait_loc, name))
+                });
+            match (candidate, found) {
+                (Some(func), None) => found = Some(func),
+                (Some(func), Some(known)) if func != known => return None,
+                _ => {}
+            }
+        }
+        found
+    }
+
+    /// The parameter whose value a function hands back: its result (a
+    /// future's output, a `Result`'s or `Option`'s payload) is a type
+    /// parameter that is also that parameter's payload
+    /// (`fn into_core(self) -> Result<T, Error>` on `Result<T, sqlx::Error>`).
+    pub fn passed_through(&self, func: FuncLoc) -> Option<usize> {
+        let signature = self.signature(func)?;
+        let Ty::Param(returned) = payload(&signature.ret) else {
+            return None;
+        };
+        let self_ty = signature.scope.as_ref().and_then(|s| s.self_ty.as_ref());
+        let function = self.function(func)?;
+        signature
+            .params
+            .iter()
+            .enumerate()
+            .position(|(index, param)| {
+                // `self` without a written type is the impl's type.
+                let param = match (param, self_ty) {
+                    (Ty::Unknown, Some(self_ty)) if index == 0 && function.params[0].is_none() => {
+                        self_ty
+                    }
+                    (other, _) => other,
+                };
+                matches!(payload(param), Ty::Param(name) if name == returned)
+            })
+    }
+
     fn method_in(&self, impls: Option<&Vec<usize>>, name: &str) -> Option<FuncLoc> {
         let impls = impls?;
         // Inherent methods win over trait methods.
@@ -344,4 +404,25 @@ impl Semantics {
         let slot = self.slot(func.file)?;
         function_scope(self, self.items.get(slot)?, func.index as usize)
     }
+}
+
+/// What a value carries: a future's output, a `Result`'s or an `Option`'s
+/// payload, through references.
+fn payload(ty: &Ty) -> &Ty {
+    let mut ty = ty.strip_refs();
+    for _ in 0..4 {
+        ty = match ty {
+            Ty::Future(output) => output.strip_refs(),
+            Ty::External(path, args)
+                if matches!(path.last().map(String::as_str), Some("Result" | "Option")) =>
+            {
+                match args.first() {
+                    Some(inner) => inner.strip_refs(),
+                    None => return ty,
+                }
+            }
+            _ => return ty,
+        };
+    }
+    ty
 }

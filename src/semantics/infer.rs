@@ -438,6 +438,22 @@ impl Inference<'_> {
             let ty = self.semantics.method_result(&found);
             return (Some(CallTarget::Func(found.func, Some(found))), ty);
         }
+        // A project's extension method on a value whose type is unknown
+        // (the result of another crate's call): `.into_core()`.
+        if receiver.is_unknown() && !SELF_METHODS.contains(&name) && !UNWRAP_METHODS.contains(&name)
+        {
+            if let Some(func) = self.semantics.extension_method(name) {
+                let ty = match self.semantics.passed_through(func) {
+                    Some(0) => Ty::Unknown,
+                    _ => self
+                        .semantics
+                        .signature(func)
+                        .map(|s| s.ret.clone())
+                        .unwrap_or(Ty::Unknown),
+                };
+                return (Some(CallTarget::Func(func, None)), ty);
+            }
+        }
         let stripped = receiver.strip_refs().clone();
         let target = stripped.external_path().map(|path| {
             CallTarget::External(path.iter().cloned().chain([name.to_string()]).collect())

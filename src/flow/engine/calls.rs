@@ -180,6 +180,46 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         }
     }
 
+    /// Whether a method called on a value that holds a connection hands the
+    /// value on to its result: error conversions (`map_err`, `context`),
+    /// wrapping (`.map(Some)`, `.map(Wrapper)`, `.map(|inner| Self { inner })`),
+    /// and the workspace's own functions whose result is what they were
+    /// given (`.into_core()` on a `Result<T, _>` giving `Result<T, _>`).
+    pub(super) fn passes_on(&self, dest: TempId, name: &str, args: &[Operand]) -> bool {
+        let core = &self.table().core;
+        if core.passthrough_methods.iter().any(|m| m == name) {
+            return true;
+        }
+        if let Some(CallTarget::Func(func, _)) = self.fcx.call_target(dest) {
+            return self.file.semantics.passed_through(*func) == Some(0);
+        }
+        if !matches!(name, "map" | "and_then" | "map_or_else" | "then") {
+            return false;
+        }
+        match args.first() {
+            Some(Operand::Place {
+                place:
+                    Place {
+                        root: PlaceRoot::Path(path),
+                        fields,
+                    },
+                ..
+            }) if fields.is_empty() => {
+                let resolved = self.file.written_path(path);
+                self.file.core_role(&resolved, &core.wrap)
+                    || resolved
+                        .last()
+                        .and_then(|s| s.chars().next())
+                        .is_some_and(char::is_uppercase)
+            }
+            // A closure given the value: what it makes of it is the result.
+            Some(Operand::Temp(temp)) => {
+                matches!(self.fcx.def_of(*temp), Some(OpKind::Closure { .. }))
+            }
+            _ => false,
+        }
+    }
+
     /// An unknown function: a connection given by value is no longer ours; one
     /// given by reference is used, and the result may borrow from it.
     pub(super) fn pass_to_unknown(&mut self, state: &mut State, arg: &Operand, dest: TempId) {
@@ -261,32 +301,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             // project's own error conversions pass it on too.
             let pool_in_temporary =
                 tracked.connection == ConnectionKind::Pool && matches!(receiver, Operand::Temp(_));
-            // `.map(Some)`, `.map(Box::new)`, `.map(Wrapper)`: the value is
-            // wrapped, not consumed.
-            let wrapped = name == "map"
-                && args.first().is_some_and(|arg| match arg {
-                    Operand::Place {
-                        place:
-                            Place {
-                                root: PlaceRoot::Path(path),
-                                fields,
-                            },
-                        ..
-                    } if fields.is_empty() => {
-                        let resolved = self.file.written_path(path);
-                        self.file.core_role(&resolved, &core.wrap)
-                            || resolved
-                                .last()
-                                .and_then(|s| s.chars().next())
-                                .is_some_and(char::is_uppercase)
-                    }
-                    _ => false,
-                });
-            if owns
-                && (pool_in_temporary
-                    || wrapped
-                    || core.passthrough_methods.iter().any(|m| m == name))
-            {
+            if owns && (pool_in_temporary || self.passes_on(dest, name, args)) {
                 // Every connection the value holds goes along (both halves
                 // of `connect(..).await.map_err(..)`).
                 let from = operand_root(receiver);
