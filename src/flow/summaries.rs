@@ -68,6 +68,12 @@ pub struct FnSummary {
     pub returns: Option<ResourceId>,
     /// Pool parameters it clones (to keep in what it builds or returns).
     pub keeps: Vec<usize>,
+    /// It opens a connection itself (an acquire in its body, or a call of a
+    /// function that hands one out); a function that only passes one on
+    /// (`fn with_txn(self, txn) -> Self`) or builds a value that could hold
+    /// one but does not (`Outcome::done()`) returns none of its own. A
+    /// trait method without a body is taken at its word.
+    pub opens: bool,
 }
 
 /// Summaries by function.
@@ -130,6 +136,7 @@ impl SummaryParts {
             edges.extend(file_edges);
         }
         summaries.propagate(&edges);
+        summaries.settle_returns(&edges);
         summaries
     }
 }
@@ -139,6 +146,13 @@ fn file_parts(file: &FileIr, semantics: &Semantics, table: &PackTable) -> FilePa
     let context = FileContext::new(file, semantics, table, &empty);
     let mut direct = Vec::new();
     let mut edges = Vec::new();
+    // Closures and async blocks, by the body they are written in.
+    let mut nested: HashMap<u32, Vec<u32>> = HashMap::new();
+    for (index, ir) in file.functions.iter().enumerate() {
+        if let Some(parent) = ir.parent {
+            nested.entry(parent).or_default().push(index as u32);
+        }
+    }
     for (index, ir) in file.functions.iter().enumerate() {
         if ir.kind != BodyKind::Fn {
             continue;
@@ -148,7 +162,13 @@ fn file_parts(file: &FileIr, semantics: &Semantics, table: &PackTable) -> FilePa
             index: index as u32,
         };
         let fcx = FnContext::new(index as u32, &context, None);
-        direct.push((func, direct_summary(ir, &fcx, &context)));
+        let mut summary = direct_summary(ir, &fcx, &context);
+        // What its closures and async blocks open, it opens (a pool's
+        // `get` run on a blocking thread, in a retry closure).
+        if !summary.opens {
+            summary.opens = nested_bodies_open(index as u32, &fcx, &nested, file, &context);
+        }
+        direct.push((func, summary));
         collect_edges(func, ir, &fcx, &mut edges);
     }
     (direct, edges)
@@ -161,6 +181,36 @@ impl Summaries {
 
     pub fn get(&self, func: FuncLoc) -> Option<&FnSummary> {
         self.by_function.get(&func)
+    }
+
+    /// Which functions open what they return, through calls; a function
+    /// that opens nothing returns no connection of its own.
+    fn settle_returns(&mut self, edges: &[&CallEdge]) {
+        for _ in 0..MAX_ROUNDS {
+            let mut opened = Vec::new();
+            for edge in edges {
+                let callee_opens = self
+                    .get(edge.callee)
+                    .is_some_and(|callee| callee.opens && callee.returns.is_some());
+                let caller_knows = self.get(edge.caller).is_some_and(|caller| caller.opens);
+                if callee_opens && !caller_knows {
+                    opened.push(edge.caller);
+                }
+            }
+            if opened.is_empty() {
+                break;
+            }
+            for caller in opened {
+                if let Some(summary) = self.by_function.get_mut(&caller) {
+                    summary.opens = true;
+                }
+            }
+        }
+        for summary in self.by_function.values_mut() {
+            if !summary.opens {
+                summary.returns = None;
+            }
+        }
     }
 
     fn propagate(&mut self, edges: &[&CallEdge]) {
@@ -292,7 +342,9 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
         acquires: Vec::new(),
         returns,
         keeps: Vec::new(),
+        opens: !ir.has_body,
     };
+    let mut opens = false;
     let mut keeps = Vec::new();
     let mut record = |operand: &Operand, pool: Option<PoolId>, at: Location, implicit: bool| {
         if let Some((param, mut fields)) = param_path(ir, fcx, operand) {
@@ -344,6 +396,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
                     }
                     if let TempFact::Pool(info) = fcx.operand_fact(receiver, file) {
                         if file.acquire_from_pool(info.id, name).is_some() {
+                            opens = true;
                             record(receiver, Some(info.id), at, false);
                         } else if file.table.pool(info.id).executor_methods.contains(name) {
                             record(receiver, Some(info.id), at, true);
@@ -367,6 +420,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
                     let acquires = fcx
                         .call_path(callee, *dest, file)
                         .is_some_and(|resolved| file.path_acquire(&resolved).is_some());
+                    opens |= acquires;
                     if acquires {
                         for arg in args {
                             if let TempFact::Pool(info) = fcx.operand_fact(arg, file) {
@@ -380,7 +434,84 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
         }
     }
     summary.keeps = keeps;
+    summary.opens |= opens || opens_through_types(ir, fcx, file);
     summary
+}
+
+/// Whether a closure or async block written in `parent` (or in one of
+/// those, and so on) opens a connection.
+fn nested_bodies_open(
+    parent: u32,
+    parent_context: &FnContext,
+    nested: &HashMap<u32, Vec<u32>>,
+    file: &FileIr,
+    context: &FileContext,
+) -> bool {
+    let Some(children) = nested.get(&parent) else {
+        return false;
+    };
+    children.iter().any(|&child| {
+        let Some(ir) = file.functions.get(child as usize) else {
+            return false;
+        };
+        let fcx = FnContext::new(child, context, Some(&parent_context.types));
+        body_opens(ir, &fcx, context)
+            || opens_through_types(ir, &fcx, context)
+            || nested_bodies_open(child, &fcx, nested, file, context)
+    })
+}
+
+/// An acquire from a pool or a pack's acquire path in a body.
+fn body_opens(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> bool {
+    ir.blocks.iter().flat_map(|block| &block.ops).any(|op| {
+        let OpKind::Call { dest, callee, .. } = &op.kind else {
+            return false;
+        };
+        match callee {
+            Callee::Method { receiver, name } => {
+                matches!(fcx.operand_fact(receiver, file), TempFact::Pool(info)
+                    if file.acquire_from_pool(info.id, name).is_some())
+            }
+            Callee::Path(_) => fcx
+                .call_path(callee, *dest, file)
+                .is_some_and(|resolved| file.path_acquire(&resolved).is_some()),
+            _ => false,
+        }
+    })
+}
+
+/// An acquire written as a method on a typed value: a pack's `Type::method`
+/// entry (`config.connect()`), or a connection opened from another
+/// (`conn.begin()`, `client.transaction()`).
+fn opens_through_types(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> bool {
+    ir.blocks.iter().flat_map(|block| &block.ops).any(|op| {
+        let OpKind::Call {
+            dest,
+            callee: Callee::Method { receiver, name },
+            ..
+        } = &op.kind
+        else {
+            return false;
+        };
+        if let Some(CallTarget::External(path)) = fcx.call_target(*dest) {
+            if file.path_acquire(path).is_some() {
+                return true;
+            }
+        }
+        fcx.operand_resource(receiver, file)
+            .is_some_and(|resource| {
+                let pack = &file.table.packs[resource.pack];
+                pack.resources.iter().any(|spec| {
+                    spec.acquire.iter().any(|entry| {
+                        super::table::split_method_entry(entry).is_some_and(
+                            |(type_name, method)| {
+                                method == name && file.resource_named(resource, type_name)
+                            },
+                        )
+                    })
+                })
+            })
+    })
 }
 
 /// A parameter passed whole whose type is a type parameter or `impl Trait`

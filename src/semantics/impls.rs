@@ -197,6 +197,18 @@ impl Semantics {
                     let position: usize = name.parse().ok()?;
                     return Some((elements.get(position)?.clone(), via));
                 }
+                Ty::External(path, args) => {
+                    // A pattern's `Some(x)`, `Ok(x)`, `Err(e)`.
+                    let wrapped = match (path.last().map(String::as_str), name) {
+                        (Some("Option"), "Some#0")
+                        | (Some("Result" | "Poll"), "Ok#0" | "Ready#0") => args.first(),
+                        (Some("Result"), "Err#0") => args.get(1),
+                        _ => None,
+                    };
+                    if let Some(wrapped) = wrapped {
+                        return Some((wrapped.clone(), via));
+                    }
+                }
                 _ => {}
             }
             let (next, fields) = self.deref_step(&current)?;
@@ -209,7 +221,14 @@ impl Semantics {
     fn own_field(&self, adt: ItemLoc, args: &[Ty], name: &str) -> Option<Ty> {
         let slot = self.slot(adt.file)?;
         let fields = self.fields.get(slot)?.get(adt.index as usize)?;
-        let (_, ty) = fields.iter().find(|(field, _)| field == name)?;
+        // A struct pattern names its fields after the struct (`Wrapper#0`);
+        // an enum's are named after their variant already.
+        let plain = name.split_once('#').map(|(_, field)| field);
+        let (_, ty) = fields.iter().find(|(field, _)| field == name).or_else(|| {
+            let plain = plain?;
+            self.adt(adt)?.variants.is_none().then_some(())?;
+            fields.iter().find(|(field, _)| field == plain)
+        })?;
         let definition = self.adt(adt)?;
         let bindings: HashMap<Arc<str>, Ty> = definition
             .generics
@@ -253,12 +272,22 @@ impl Semantics {
     /// their traits' default methods; on `impl Trait` / `dyn Trait`, the
     /// trait's own.
     pub fn method(&self, ty: &Ty, name: &str) -> Option<MethodMatch> {
+        // The workspace's own types first, through every deref; the
+        // traits it implements for other crates' types (`impl Ext for
+        // Arc<T>`) only then: whether such a trait is in scope where the
+        // call is written is not known here, and a method of the type the
+        // pointer leads to is what the code almost always means.
+        self.method_through_derefs(ty, name, false)
+            .or_else(|| self.method_through_derefs(ty, name, true))
+    }
+
+    fn method_through_derefs(&self, ty: &Ty, name: &str, external: bool) -> Option<MethodMatch> {
         let mut current = ty.clone();
         let mut via = Vec::new();
         for _ in 0..DEREF_STEPS {
             let found = match &current {
                 Ty::Adt(adt, _) => self.method_in(self.impls.by_adt.get(adt), name),
-                Ty::External(path, _) => {
+                Ty::External(path, _) if external => {
                     let key = path.last().map(String::as_str).unwrap_or("");
                     self.method_in(self.impls.by_external.get(key), name)
                 }

@@ -213,7 +213,9 @@ impl Inference<'_> {
                     .map(|(ty, _)| ty)
                     .or_else(|| {
                         // A variant's one field (`Some(x)`, `Ok(x)`) is what it wraps.
-                        (field == "0").then(|| wrapped(&base_ty)).flatten()
+                        (field == "0" || field.ends_with("#0"))
+                            .then(|| wrapped(&base_ty))
+                            .flatten()
                     })
                     .unwrap_or(Ty::Unknown);
                 set_temp(types, *dest, ty);

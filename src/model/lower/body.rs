@@ -535,20 +535,19 @@ impl<'c> BodyBuilder<'c> {
                 );
             }
             Pat::TupleStruct(tuple_struct) => {
+                // Fields are named after the variant (`Pool#0`), so that
+                // their types are the variant's.
+                let variant = pattern_variant(&tuple_struct.path);
                 let elements: Vec<(String, &Pat, Option<TypeRef>)> = tuple_struct
                     .elems
                     .iter()
                     .enumerate()
-                    .map(|(n, p)| (n.to_string(), p, None))
+                    .map(|(n, p)| (format!("{variant}#{n}"), p, None))
                     .collect();
-                // `Some(x)`, `Ok(x)`, `Wrapper(x)`: one field holds the value.
-                if elements.len() == 1 {
-                    self.bind_pattern(elements[0].1, None, None, value, functions);
-                } else {
-                    self.bind_fields(elements, value, functions);
-                }
+                self.bind_fields(elements, value, functions);
             }
             Pat::Struct(pattern_struct) => {
+                let variant = pattern_variant(&pattern_struct.path);
                 let elements = pattern_struct
                     .fields
                     .iter()
@@ -557,7 +556,7 @@ impl<'c> BodyBuilder<'c> {
                             syn::Member::Named(ident) => ident.to_string(),
                             syn::Member::Unnamed(index) => index.index.to_string(),
                         };
-                        (name, &*field.pat, None)
+                        (format!("{variant}#{name}"), &*field.pat, None)
                     })
                     .collect();
                 self.bind_fields(elements, value, functions);
@@ -619,4 +618,13 @@ impl<'c> BodyBuilder<'c> {
             self.bind_pattern(pattern, None, ty, element, functions);
         }
     }
+}
+
+/// The last segment of a pattern's path: the variant (or struct) whose
+/// fields it binds.
+pub(super) fn pattern_variant(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|segment| segment.ident.to_string())
+        .unwrap_or_default()
 }

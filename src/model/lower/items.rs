@@ -124,10 +124,18 @@ impl FileLowerer<'_> {
             }
             Item::Enum(definition) => {
                 self.extent(format!("enum {}", definition.ident), spanned(definition));
+                // Named after their variant, as patterns name them (`Pool#0`).
                 let fields = definition
                     .variants
                     .iter()
-                    .flat_map(|variant| fields_of(&variant.fields))
+                    .flat_map(|variant| {
+                        fields_of(&variant.fields)
+                            .into_iter()
+                            .map(move |field| FieldDef {
+                                name: format!("{}#{}", variant.ident, field.name),
+                                ty: field.ty,
+                            })
+                    })
                     .collect();
                 self.ir.structs.push(StructDef {
                     name: definition.ident.to_string(),
