@@ -15,6 +15,7 @@ pub mod resolve;
 pub mod sql;
 pub mod summaries;
 pub mod table;
+pub mod writes;
 
 use rayon::prelude::*;
 

@@ -304,6 +304,10 @@ pub struct FnContext<'a> {
     /// Where each temporary is defined: (block, op index); `None` for temps
     /// defined by a terminator.
     pub temp_defs: Vec<Option<(BlockId, usize)>>,
+    /// What a temporary made by `.await`, `?` or a move holds the value of.
+    sources: Vec<Option<Operand>>,
+    /// What each local was first bound to.
+    local_values: Vec<Option<Operand>>,
 }
 
 impl<'a> FnContext<'a> {
@@ -324,6 +328,8 @@ impl<'a> FnContext<'a> {
             temp_facts: vec![TempFact::Unknown; ir.temps as usize],
             local_pools: vec![None; ir.locals.len()],
             temp_defs: vec![None; ir.temps as usize],
+            sources: vec![None; ir.temps as usize],
+            local_values: vec![None; ir.locals.len()],
         };
         for (block_id, block) in ir.blocks.iter().enumerate() {
             for (op_index, op) in block.ops.iter().enumerate() {
@@ -332,9 +338,44 @@ impl<'a> FnContext<'a> {
             if let Terminator::Try { operand, dest, .. } = &block.term {
                 let fact = context.temp_fact(*operand).clone();
                 context.set_temp(*dest, fact);
+                context.set_source(*dest, Operand::Temp(*operand));
             }
         }
         context
+    }
+
+    fn set_source(&mut self, temp: TempId, value: Operand) {
+        if let Some(slot) = self.sources.get_mut(temp as usize) {
+            if slot.is_none() {
+                *slot = Some(value);
+            }
+        }
+    }
+
+    /// What a temporary made by `.await`, `?` or a move holds the value of.
+    pub fn source_of(&self, temp: TempId) -> Option<Operand> {
+        self.sources.get(temp as usize)?.clone()
+    }
+
+    /// What a local was first bound to.
+    pub fn local_value(&self, local: LocalId) -> Option<&Operand> {
+        self.local_values.get(local as usize)?.as_ref()
+    }
+
+    /// The text of a string literal, given directly or through a local
+    /// bound to one (`let query = "SELECT ..";`).
+    pub fn string_value(&self, operand: &Operand) -> Option<String> {
+        match operand {
+            Operand::Str(text) => Some(text.clone()),
+            Operand::Place { place, .. } if place.fields.is_empty() => match &place.root {
+                PlaceRoot::Local(local) => match self.local_value(*local)? {
+                    Operand::Str(text) => Some(text.clone()),
+                    _ => None,
+                },
+                PlaceRoot::Path(_) => None,
+            },
+            _ => None,
+        }
     }
 
     fn set_temp(&mut self, temp: TempId, fact: TempFact) {
@@ -399,6 +440,7 @@ impl<'a> FnContext<'a> {
             }
             OpKind::Await { dest, future, .. } => {
                 self.record_def(*dest, block, op_index);
+                self.set_source(*dest, future.clone());
                 let fact = self.operand_fact(future, file);
                 let fact = match fact {
                     TempFact::Query(_) | TempFact::Builder(_) => TempFact::Unknown,
@@ -408,6 +450,7 @@ impl<'a> FnContext<'a> {
             }
             OpKind::Move { dest, value } => {
                 self.record_def(*dest, block, op_index);
+                self.set_source(*dest, value.clone());
                 let fact = self.operand_fact(value, file);
                 self.set_temp(*dest, fact);
             }
@@ -417,6 +460,11 @@ impl<'a> FnContext<'a> {
                 self.record_def(*dest, block, op_index);
             }
             OpKind::Let { local, value } => {
+                if let Some(slot) = self.local_values.get_mut(*local as usize) {
+                    if slot.is_none() {
+                        *slot = Some(value.clone());
+                    }
+                }
                 let pool = match self.operand_fact(value, file) {
                     TempFact::Pool(info) => Some(info),
                     TempFact::NewPool(id) => Some(PoolInfo {

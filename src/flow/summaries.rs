@@ -27,6 +27,7 @@ use rayon::prelude::*;
 
 use super::resolve::{is_executor_method, FileContext, FnContext, TempFact};
 use super::table::{PackTable, PoolId, ResourceId};
+use super::writes;
 use crate::model::{BodyKind, Callee, FileIr, FnIr, OpKind, Operand, Place, PlaceRoot};
 use crate::packs::ResourceKind;
 use crate::semantics::infer::CallTarget;
@@ -74,6 +75,10 @@ pub struct FnSummary {
     /// one but does not (`Outcome::done()`) returns none of its own. A
     /// trait method without a body is taken at its word.
     pub opens: bool,
+    /// By parameter position: every statement run through it (here or in
+    /// the functions it is passed to) only reads. A transaction lent to such
+    /// a function has lost nothing if it is dropped.
+    pub reads_only: Vec<bool>,
 }
 
 /// Summaries by function.
@@ -98,8 +103,17 @@ pub struct SummaryParts {
     per_file: Vec<FileParts>,
 }
 
-/// One file's functions' own summaries, and its calls.
-type FileParts = (Vec<(FuncLoc, FnSummary)>, Vec<CallEdge>);
+/// One file's functions' own summaries, its calls, and the parameters its
+/// functions pass on.
+#[derive(Default)]
+struct FileParts {
+    direct: Vec<(FuncLoc, FnSummary)>,
+    edges: Vec<CallEdge>,
+    passes: Vec<ParamPass>,
+}
+
+/// A parameter of one function passed on to another's.
+type ParamPass = ((FuncLoc, usize), (FuncLoc, usize));
 
 impl SummaryParts {
     pub fn new(files: &[FileIr], semantics: &Semantics, table: &PackTable) -> SummaryParts {
@@ -129,14 +143,17 @@ impl SummaryParts {
     pub fn summaries(&self) -> Summaries {
         let mut summaries = Summaries::default();
         let mut edges = Vec::new();
-        for (direct, file_edges) in &self.per_file {
-            for (func, summary) in direct {
+        let mut passes = Vec::new();
+        for parts in &self.per_file {
+            for (func, summary) in &parts.direct {
                 summaries.by_function.insert(*func, summary.clone());
             }
-            edges.extend(file_edges);
+            edges.extend(&parts.edges);
+            passes.extend(&parts.passes);
         }
         summaries.propagate(&edges);
         summaries.settle_returns(&edges);
+        summaries.settle_reads(&passes);
         summaries
     }
 }
@@ -146,6 +163,7 @@ fn file_parts(file: &FileIr, semantics: &Semantics, table: &PackTable) -> FilePa
     let context = FileContext::new(file, semantics, table, &empty);
     let mut direct = Vec::new();
     let mut edges = Vec::new();
+    let mut passes = Vec::new();
     // Closures and async blocks, by the body they are written in.
     let mut nested: HashMap<u32, Vec<u32>> = HashMap::new();
     for (index, ir) in file.functions.iter().enumerate() {
@@ -163,6 +181,15 @@ fn file_parts(file: &FileIr, semantics: &Semantics, table: &PackTable) -> FilePa
         };
         let fcx = FnContext::new(index as u32, &context, None);
         let mut summary = direct_summary(ir, &fcx, &context);
+        let uses = writes::params_reading(&fcx, &context);
+        // A body left unlowered cannot be read: it may write.
+        let lowered = !ir.has_body || !ir.blocks.is_empty();
+        summary.reads_only = uses.iter().map(|u| lowered && !u.writes).collect();
+        for (position, param_use) in uses.into_iter().enumerate() {
+            for target in param_use.passed_to {
+                passes.push(((func, position), target));
+            }
+        }
         // What its closures and async blocks open, it opens (a pool's
         // `get` run on a blocking thread, in a retry closure).
         if !summary.opens {
@@ -171,7 +198,11 @@ fn file_parts(file: &FileIr, semantics: &Semantics, table: &PackTable) -> FilePa
         direct.push((func, summary));
         collect_edges(func, ir, &fcx, &mut edges);
     }
-    (direct, edges)
+    FileParts {
+        direct,
+        edges,
+        passes,
+    }
 }
 
 impl Summaries {
@@ -181,6 +212,33 @@ impl Summaries {
 
     pub fn get(&self, func: FuncLoc) -> Option<&FnSummary> {
         self.by_function.get(&func)
+    }
+
+    /// A parameter reads only if every function it is passed to reads only
+    /// through it (a greatest fixpoint: recursion alone writes nothing).
+    fn settle_reads(&mut self, passes: &[&ParamPass]) {
+        for _ in 0..=passes.len().min(MAX_ROUNDS * 4) {
+            let mut changed = false;
+            for &&((caller, position), (callee, at)) in passes {
+                let callee_reads = self
+                    .get(callee)
+                    .is_some_and(|summary| summary.reads_only.get(at).copied().unwrap_or(false));
+                if callee_reads {
+                    continue;
+                }
+                if let Some(summary) = self.by_function.get_mut(&caller) {
+                    if let Some(slot) = summary.reads_only.get_mut(position) {
+                        if *slot {
+                            *slot = false;
+                            changed = true;
+                        }
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
     }
 
     /// Which functions open what they return, through calls; a function
@@ -343,6 +401,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
         returns,
         keeps: Vec::new(),
         opens: !ir.has_body,
+        reads_only: Vec::new(),
     };
     let mut opens = false;
     let mut keeps = Vec::new();

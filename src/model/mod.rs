@@ -443,6 +443,11 @@ pub enum OpKind {
     /// (the `false` branch of `if result.is_ok()`, the `true` branch of
     /// `if conn.is_none()`).
     VanishLocal(LocalId),
+    /// The path goes on as the failure of a value: an `Err(..)` match arm,
+    /// the body of `if let Err(..) = value`, the `else` of `if let Ok(..)`.
+    /// A statement that failed on a transaction aborted it: there is
+    /// nothing left to commit.
+    Failed(Operand),
     /// End of a binding's scope: it is dropped here unless moved before.
     /// The op's span is the scope's closing brace.
     StorageDead(LocalId),

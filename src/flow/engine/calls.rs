@@ -159,8 +159,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             let operands: Vec<&Operand> = args.iter().collect();
             self.summary_acquires(state, summary, &operands, dest, span, path);
             self.record_passes(state, summary, &operands, span, path);
-            for arg in args {
-                self.pass_to_unknown(state, arg, dest);
+            for (position, arg) in args.iter().enumerate() {
+                let reads = summary.reads_only.get(position).copied().unwrap_or(false);
+                self.pass_to_callee(state, arg, dest, reads);
             }
             self.summary_returns(state, summary, &operands, dest, span, block, path);
             return;
@@ -171,13 +172,27 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 .last()
                 .and_then(|s| s.chars().next())
                 .is_some_and(|c| c.is_uppercase());
-        for arg in args {
+        for (position, arg) in args.iter().enumerate() {
             if constructs {
                 self.move_into(state, arg, Root::Temp(dest));
             } else {
-                self.pass_to_unknown(state, arg, dest);
+                let reads = self.only_reads(dest, position);
+                self.pass_to_callee(state, arg, dest, reads);
             }
         }
+    }
+
+    /// Whether the call defining `dest` only reads through the operand at
+    /// `position` (in the callee's parameter order): a workspace function
+    /// whose summary says so, or a statement known to only read.
+    pub(super) fn only_reads(&self, dest: TempId, position: usize) -> bool {
+        if let Some(summary) = self.summary_for(dest) {
+            return summary.reads_only.get(position).copied().unwrap_or(false);
+        }
+        if matches!(self.fcx.call_target(dest), Some(CallTarget::Func(..))) {
+            return false;
+        }
+        crate::flow::writes::statement_writes_at(&self.fcx, self.file, dest) == Some(false)
     }
 
     /// Whether a method called on a value that holds a connection hands the
@@ -222,15 +237,36 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
 
     /// An unknown function: a connection given by value is no longer ours; one
     /// given by reference is used, and the result may borrow from it.
-    pub(super) fn pass_to_unknown(&mut self, state: &mut State, arg: &Operand, dest: TempId) {
+    /// A connection given to a function: given by value, it is no longer
+    /// ours; by reference, it is used (a statement that may write, unless
+    /// `reads`), and the result may borrow from it.
+    pub(super) fn pass_to_callee(
+        &mut self,
+        state: &mut State,
+        arg: &Operand,
+        dest: TempId,
+        reads: bool,
+    ) {
         let owned = self.owned(state, arg);
         for n in owned.into_iter().rev() {
             let instance = state.instances.remove(n);
             self.hand_over(instance);
         }
-        for n in self.reached(state, arg) {
+        let reached = self.reached(state, arg);
+        if reads && !reached.is_empty() {
+            // Awaiting what it returns reads too.
+            self.read_only_temps.insert(dest);
+        }
+        if !reads {
+            let tracked: Vec<u32> = reached
+                .iter()
+                .map(|&n| state.instances[n].tracked)
+                .collect();
+            self.record_work(dest, tracked);
+        }
+        for n in reached {
             let instance = &mut state.instances[n];
-            instance.used = true;
+            instance.used |= !reads;
             if !instance.borrowers.contains(&Root::Temp(dest)) {
                 instance.borrowers.push(Root::Temp(dest));
             }
@@ -312,7 +348,6 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 }
                 return;
             }
-            let mut reads_only = false;
             if is_executor_method(self.file, name) {
                 let sql = args.iter().find_map(|a| match a {
                     Operand::Str(sql) => Some(sql.clone()),
@@ -321,22 +356,20 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 if let Some(sql) = &sql {
                     self.raw_sql(&mut state.instances[n], sql, dest);
                 }
-                // `tx.fetch_one(sqlx::query("SELECT .."))`: the query text is
-                // an argument, or the argument is a query built from one.
-                let queries: Vec<Option<String>> = args
+            }
+            // A reborrow (`tx.as_mut()`) is not a use: what the borrow is
+            // given to decides.
+            let reborrow = matches!(
+                name,
+                "as_mut" | "as_ref" | "deref" | "deref_mut" | "borrow" | "borrow_mut" | "by_ref"
+            );
+            let reads_only = reborrow || self.only_reads(dest, 0);
+            if !reads_only {
+                let tracked: Vec<u32> = on_connection
                     .iter()
-                    .map(|arg| match arg {
-                        Operand::Str(sql) => Some(sql.clone()),
-                        other => match self.fcx.operand_fact(other, self.file) {
-                            TempFact::Query(sql) => Some(sql),
-                            _ => None,
-                        },
-                    })
+                    .map(|&m| state.instances[m].tracked)
                     .collect();
-                reads_only = !queries.is_empty()
-                    && queries
-                        .iter()
-                        .all(|q| q.as_deref().is_some_and(is_read_only_sql));
+                self.record_work(dest, tracked);
             }
             if reads_only {
                 self.read_only_temps.insert(dest);
@@ -447,7 +480,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         let receiver_fact = self.fcx.operand_fact(receiver, self.file);
         let receiver_is_static = matches!(receiver_fact, TempFact::Static(_));
         let executor = is_executor_method(self.file, name);
-        for arg in args {
+        for (position, arg) in args.iter().enumerate() {
             let owned = self.owned(state, arg);
             for n in owned.into_iter().rev() {
                 let tracked = self.shared.tracked[state.instances[n].tracked as usize].clone();
@@ -489,10 +522,16 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     self.hand_over(instance);
                 }
             }
-            let reads_only =
-                matches!(&receiver_fact, TempFact::Query(sql) if is_read_only_sql(sql));
+            let reads_only = self.only_reads(dest, position + 1);
             if reads_only {
                 self.read_only_temps.insert(dest);
+            } else {
+                let tracked: Vec<u32> = self
+                    .reached(state, arg)
+                    .iter()
+                    .map(|&n| state.instances[n].tracked)
+                    .collect();
+                self.record_work(dest, tracked);
             }
             for n in self.reached(state, arg) {
                 // A query given a connection runs on it, whatever the

@@ -14,7 +14,6 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::rc::Rc;
 
 use super::resolve::{is_executor_method, FileContext, FnContext, PoolInfo, TempFact};
-use super::sql::is_read_only_sql;
 use super::summaries::{call_operands, called_function, FnSummary, Summaries, SummaryAcquire};
 use super::table::{name_matches, split_method_entry, PackTable, PoolId, ResourceId};
 use super::PathStep;
@@ -88,6 +87,7 @@ pub fn analyse_file(
             shared: &mut shared,
             database_temps: HashSet::new(),
             read_only_temps: HashSet::new(),
+            work_results: HashMap::new(),
         };
         explorer.explore(seeds);
         let types = explorer.fcx.types;
@@ -193,6 +193,9 @@ struct Explorer<'s, 'f, 'a> {
     /// Temporaries made by running a read-only query (`SELECT ..`) on a
     /// connection: the work a rollback would lose does not include them.
     read_only_temps: HashSet<TempId>,
+    /// Results of statements that may write, with the connections they ran
+    /// on: an `Err` of one aborts its transaction.
+    work_results: HashMap<TempId, Vec<u32>>,
 }
 
 impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {

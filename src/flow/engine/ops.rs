@@ -94,6 +94,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 }
             }
             OpKind::Vanish(temp) => state.instances.retain(|i| !i.held_by(Root::Temp(*temp))),
+            OpKind::Failed(value) => self.failed(state, value),
             OpKind::VanishLocal(local) => {
                 state.instances.retain(|i| !i.held_by(Root::Local(*local)))
             }
@@ -309,6 +310,47 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 .push(Seed { inner, instance });
         } else {
             self.shared.untracked += 1;
+        }
+    }
+
+    /// The path where a statement's result is an error: the transaction it
+    /// ran on is aborted, and what it wrote before is lost whatever happens
+    /// next, so dropping it here loses nothing more.
+    pub(super) fn failed(&mut self, state: &mut State, value: &Operand) {
+        let mut cursor = value.clone();
+        for _ in 0..16 {
+            let next = match &cursor {
+                Operand::Temp(temp) => {
+                    if let Some(tracked) = self.work_results.get(temp) {
+                        for instance in &mut state.instances {
+                            if tracked.contains(&instance.tracked) {
+                                instance.used = false;
+                            }
+                        }
+                        return;
+                    }
+                    self.fcx.source_of(*temp)
+                }
+                Operand::Place { place, .. } if place.fields.is_empty() => match &place.root {
+                    PlaceRoot::Local(local) => self.fcx.local_value(*local).cloned(),
+                    PlaceRoot::Path(_) => None,
+                },
+                _ => None,
+            };
+            match next {
+                Some(next) => cursor = next,
+                None => return,
+            }
+        }
+    }
+
+    /// The statement the call defining `dest` runs used these connections.
+    pub(super) fn record_work(&mut self, dest: TempId, tracked: impl IntoIterator<Item = u32>) {
+        let entry = self.work_results.entry(dest).or_default();
+        for id in tracked {
+            if !entry.contains(&id) {
+                entry.push(id);
+            }
         }
     }
 }

@@ -112,6 +112,11 @@ impl<'c> BodyBuilder<'c> {
             self.op(OpKind::VanishLocal(local), condition_span);
         }
         self.push_scope();
+        for (pattern, _, value) in &lets {
+            if is_error_pattern(pattern) {
+                self.op(OpKind::Failed(value.clone()), condition_span);
+            }
+        }
         for (pattern, init, value) in &lets {
             self.bind_pattern(pattern, Some(init), None, value.clone(), functions);
         }
@@ -138,6 +143,9 @@ impl<'c> BodyBuilder<'c> {
             self.op(OpKind::VanishLocal(local), condition_span);
         }
         for (pattern, _, value) in &lets {
+            if is_success_pattern(pattern) && pattern_head(pattern).as_deref() == Some("Ok") {
+                self.op(OpKind::Failed(value.clone()), condition_span);
+            }
             if let (Operand::Temp(temp), true) = (value, is_success_pattern(pattern)) {
                 self.op(OpKind::Vanish(*temp), condition_span);
             }
@@ -192,6 +200,9 @@ impl<'c> BodyBuilder<'c> {
         for (arm, &block) in match_expr.arms.iter().zip(&arm_blocks) {
             self.switch_to(block);
             self.push_scope();
+            if is_error_pattern(&arm.pat) {
+                self.op(OpKind::Failed(scrutinee.clone()), spanned(&arm.pat));
+            }
             if let (Operand::Temp(temp), true) = (&scrutinee, is_failure_pattern(&arm.pat)) {
                 self.op(OpKind::Vanish(*temp), spanned(&arm.pat));
             } else {

@@ -157,6 +157,11 @@ pub(super) fn is_success_pattern(pattern: &Pat) -> bool {
     matches!(pattern_head(pattern).as_deref(), Some("Ok" | "Some"))
 }
 
+/// `Err(..)`: the path where the value is an error.
+pub(super) fn is_error_pattern(pattern: &Pat) -> bool {
+    matches!(pattern_head(pattern).as_deref(), Some("Err"))
+}
+
 /// `Err(..)` / `None`: the value holds nothing on this arm.
 pub(super) fn is_failure_pattern(pattern: &Pat) -> bool {
     matches!(pattern_head(pattern).as_deref(), Some("Err" | "None"))
