@@ -158,7 +158,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             Operand::Place { mode, .. } => matches!(mode, Mode::Value | Mode::Receiver),
             _ => false,
         };
-        if !moves {
+        if !moves || !self.moves_a_connection(operand) {
             return Vec::new();
         }
         let Some(root) = operand_root(operand) else {
@@ -171,6 +171,32 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             .filter(|(_, i)| i.held_by(root))
             .map(|(n, _)| n)
             .collect()
+    }
+
+    /// Whether giving a place by value gives what it holds away: a
+    /// reference binding is reborrowed (`helper(txn)` with `txn: &mut
+    /// PgConnection` still holds it after), and a field that holds no
+    /// connection is read or copied (`.bind(guard.tenant)` leaves `guard`
+    /// whole).
+    fn moves_a_connection(&self, operand: &Operand) -> bool {
+        let Operand::Place {
+            place:
+                place @ Place {
+                    root: PlaceRoot::Local(local),
+                    fields,
+                },
+            ..
+        } = operand
+        else {
+            return true;
+        };
+        if fields.is_empty() {
+            return !matches!(self.fcx.local_ty(*local), crate::semantics::Ty::Ref(..));
+        }
+        let ty = self.fcx.place_ty(place);
+        ty.is_unknown()
+            || self.file.resource_type(&ty).is_some()
+            || self.file.pool_of(&ty).is_some()
     }
 
     pub(super) fn move_into(&mut self, state: &mut State, operand: &Operand, to: Root) {
