@@ -15,6 +15,7 @@ pub mod resolve;
 pub mod sql;
 pub mod summaries;
 pub mod table;
+pub mod waits;
 pub mod writes;
 
 use rayon::prelude::*;
@@ -114,6 +115,9 @@ pub struct Fact {
     /// it is a local of the body that acquired it (not a parameter followed
     /// for the callers, not a capture): what a suggested fix starts from.
     pub holder: Option<Holder>,
+    /// For an await: what it waits on, as a message names it ("the SMTP
+    /// send in `mail::send_invite`"), when the packs know.
+    pub waits_on: Option<String>,
 }
 
 /// A local binding of one body holding a connection at some point.
@@ -214,6 +218,7 @@ fn join_awaits_to_callers(analysis: &mut Analysis) {
                 continue;
             }
             analysis.facts.push(Fact {
+                waits_on: fact.waits_on.clone(),
                 kind: FactKind::HeldAcrossAwait,
                 connection: pass.fact.connection.clone(),
                 at: fact.at,

@@ -27,6 +27,7 @@ use rayon::prelude::*;
 
 use super::resolve::{is_executor_method, FileContext, FnContext, TempFact};
 use super::table::{PackTable, PoolId, ResourceId};
+use super::waits::{self, AwaitItem, Wait};
 use super::writes;
 use crate::model::{BodyKind, Callee, FileIr, FnIr, OpKind, Operand, Place, PlaceRoot};
 use crate::packs::ResourceKind;
@@ -79,6 +80,11 @@ pub struct FnSummary {
     /// the functions it is passed to) only reads. A transaction lent to such
     /// a function has lost nothing if it is dropped.
     pub reads_only: Vec<bool>,
+    /// What awaiting a call of it waits on (its slowest await, through
+    /// its callees).
+    pub waits: Wait,
+    /// It has a body that was not lowered (it names nothing of a database).
+    pub unread: bool,
 }
 
 /// Summaries by function.
@@ -110,6 +116,8 @@ struct FileParts {
     direct: Vec<(FuncLoc, FnSummary)>,
     edges: Vec<CallEdge>,
     passes: Vec<ParamPass>,
+    /// The awaits of each function, for what it waits on.
+    awaits: Vec<(FuncLoc, Vec<AwaitItem>)>,
 }
 
 /// A parameter of one function passed on to another's.
@@ -144,7 +152,9 @@ impl SummaryParts {
         let mut summaries = Summaries::default();
         let mut edges = Vec::new();
         let mut passes = Vec::new();
+        let mut awaits = Vec::new();
         for parts in &self.per_file {
+            awaits.extend(&parts.awaits);
             for (func, summary) in &parts.direct {
                 summaries.by_function.insert(*func, summary.clone());
             }
@@ -154,6 +164,7 @@ impl SummaryParts {
         summaries.propagate(&edges);
         summaries.settle_returns(&edges);
         summaries.settle_reads(&passes);
+        summaries.settle_waits(&awaits);
         summaries
     }
 }
@@ -164,6 +175,7 @@ fn file_parts(file: &FileIr, semantics: &Semantics, table: &PackTable) -> FilePa
     let mut direct = Vec::new();
     let mut edges = Vec::new();
     let mut passes = Vec::new();
+    let mut awaits = Vec::new();
     // Closures and async blocks, by the body they are written in.
     let mut nested: HashMap<u32, Vec<u32>> = HashMap::new();
     for (index, ir) in file.functions.iter().enumerate() {
@@ -181,6 +193,17 @@ fn file_parts(file: &FileIr, semantics: &Semantics, table: &PackTable) -> FilePa
         };
         let fcx = FnContext::new(index as u32, &context, None);
         let mut summary = direct_summary(ir, &fcx, &context);
+        // A body not lowered may await anything.
+        let items = if !ir.has_body {
+            // A trait method without a body: an implementation may wait on
+            // anything.
+            vec![AwaitItem::Known(Wait::Unknown)]
+        } else if ir.blocks.is_empty() {
+            waits::sketched_awaits(&context, func, &ir.await_sketches)
+        } else {
+            waits::body_awaits(&fcx, &context)
+        };
+        awaits.push((func, items));
         let uses = writes::params_reading(&fcx, &context);
         // A body left unlowered cannot be read: it may write.
         let lowered = !ir.has_body || !ir.blocks.is_empty();
@@ -202,6 +225,7 @@ fn file_parts(file: &FileIr, semantics: &Semantics, table: &PackTable) -> FilePa
         direct,
         edges,
         passes,
+        awaits,
     }
 }
 
@@ -212,6 +236,42 @@ impl Summaries {
 
     pub fn get(&self, func: FuncLoc) -> Option<&FnSummary> {
         self.by_function.get(&func)
+    }
+
+    /// What each function waits on: its own awaits, and through the
+    /// workspace functions it awaits, to a fixpoint (waits only grow).
+    fn settle_waits(&mut self, awaits: &[&(FuncLoc, Vec<AwaitItem>)]) {
+        for _ in 0..MAX_ROUNDS {
+            let mut changed = false;
+            for (func, items) in awaits {
+                let mut wait = Wait::Nothing;
+                for item in items {
+                    let next = match item {
+                        AwaitItem::Known(known) => known.clone(),
+                        AwaitItem::Calls(callee, name) => match self.get(*callee) {
+                            Some(summary) => match &summary.waits {
+                                Wait::Slow { what, inside: None } => Wait::Slow {
+                                    what: what.clone(),
+                                    inside: Some(name.clone()),
+                                },
+                                other => other.clone(),
+                            },
+                            None => Wait::Unknown,
+                        },
+                    };
+                    wait = wait.join(next);
+                }
+                if let Some(summary) = self.by_function.get_mut(func) {
+                    if summary.waits != wait {
+                        summary.waits = wait;
+                        changed = true;
+                    }
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
     }
 
     /// A parameter reads only if every function it is passed to reads only
@@ -402,6 +462,8 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
         keeps: Vec::new(),
         opens: !ir.has_body,
         reads_only: Vec::new(),
+        waits: Wait::Nothing,
+        unread: ir.has_body && ir.blocks.is_empty(),
     };
     let mut opens = false;
     let mut keeps = Vec::new();

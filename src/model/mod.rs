@@ -133,6 +133,26 @@ pub struct TraitDef {
     pub supertraits: Vec<Vec<String>>,
 }
 
+/// An `.await` of a body that was not lowered, as written: where the
+/// awaited chain of calls starts and the methods called along it
+/// (`self.sender.send(x).await` starts at `self.sender`, with `send`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AwaitSketch {
+    pub start: SketchStart,
+    /// Methods of the chain, first to last.
+    pub methods: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SketchStart {
+    /// A path call: `tokio::time::sleep(..)`, `Client::new()`.
+    Call(Vec<String>),
+    /// A binding or `self`, with fields: `["self", "sender"]`.
+    Place(Vec<String>),
+    /// Anything else.
+    Other,
+}
+
 /// Which item a function belongs to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum FnOwner {
@@ -257,6 +277,9 @@ pub struct FnIr {
     /// `self.a.as_ref()`...): the field path it hands out, for accessors
     /// and `Deref` impls.
     pub returns_field: Option<Vec<String>>,
+    /// For a body left unlowered: its `.await`s, sketched, so that what it
+    /// waits on can still be told.
+    pub await_sketches: Vec<AwaitSketch>,
     pub kind: BodyKind,
     pub is_async: bool,
     pub role: FnRole,

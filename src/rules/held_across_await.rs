@@ -96,7 +96,10 @@ pub fn check(facts: &[Fact], findings: &mut Vec<Finding>) {
         let mut finding = finding_from(
             first,
             Lint::HeldAcrossAwait,
-            format!("{name} is held across an unrelated `.await`"),
+            match &first.waits_on {
+                Some(what) => format!("{name} is held across {what}"),
+                None => format!("{name} is held across an unrelated `.await`"),
+            },
             format!("this `.await` does not use {name}"),
             help,
         );

@@ -100,6 +100,7 @@ pub(crate) struct FnItem {
     pub(crate) generics: Vec<String>,
     pub(crate) is_async: bool,
     pub(crate) params: Vec<Option<TypeRef>>,
+    pub(crate) param_names: Vec<String>,
     pub(crate) ret: Option<TypeRef>,
     pub(crate) returns_field: Option<Vec<String>>,
 }
@@ -131,6 +132,11 @@ impl FileItems {
                                 .get(param as usize)
                                 .and_then(|local| local.ty.clone())
                         })
+                        .collect(),
+                    param_names: function
+                        .params
+                        .iter()
+                        .map(|&param| function.local_name(param).to_string())
                         .collect(),
                     ret: function.ret.clone(),
                     returns_field: function.returns_field.clone(),
@@ -287,6 +293,18 @@ impl Semantics {
             .unwrap_or_default();
         path.extend(function.name.split("::").map(String::from));
         path
+    }
+
+    /// The lowered type of a function's parameter, by name (`self`
+    /// included).
+    pub fn param_type(&self, func: FuncLoc, name: &str) -> Option<Ty> {
+        let function = self.function(func)?;
+        let position = function.param_names.iter().position(|p| p == name)?;
+        let signature = self.signature(func)?;
+        match signature.params.get(position)? {
+            Ty::Unknown if name == "self" => signature.scope.as_ref()?.self_ty.clone(),
+            ty => Some(ty.clone()),
+        }
     }
 
     /// The module of an item written at `module` of the file `file`.

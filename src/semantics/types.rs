@@ -20,7 +20,7 @@ use super::{FileItems, Item, ItemLoc, ModuleId, Semantics};
 use crate::model::{FnOwner, TypeRef};
 
 /// A type, as far as the analysis follows it.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub enum Ty {
     /// A workspace struct, enum or union, with its generic arguments.
     Adt(ItemLoc, Vec<Ty>),
@@ -38,6 +38,7 @@ pub enum Ty {
     /// `impl Trait` / `dyn Trait` (not a future): the workspace traits it
     /// names, whose methods can be called on it.
     Opaque(Vec<ItemLoc>),
+    #[default]
     Unknown,
 }
 

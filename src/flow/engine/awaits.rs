@@ -55,14 +55,37 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 unrelated.push(instance.clone());
             }
         }
+        if unrelated.is_empty() {
+            return;
+        }
+        // Only a slow wait (network, timer, process, storage, retry) or one
+        // no pack knows starves the pool; an in-memory one is over at once.
+        let wait =
+            crate::flow::waits::classify_await(&self.fcx, self.file, self.file.summaries, future);
+        if !wait.matters() {
+            return;
+        }
+        let waits_on = wait.describe();
+        let note = match &waits_on {
+            Some(what) => format!("still held while this `.await` waits on {what}"),
+            None => String::from("still held while this `.await` waits on something else"),
+        };
         for instance in unrelated {
+            let before = self.shared.facts.len();
+            let awaits_before = self.shared.param_awaits.len();
             self.fact(
                 FactKind::HeldAcrossAwait,
                 &instance,
                 span,
                 path,
-                String::from("still held while this `.await` waits on something else"),
+                note.clone(),
             );
+            if let Some(fact) = self.shared.facts.get_mut(before) {
+                fact.waits_on.clone_from(&waits_on);
+            }
+            if let Some(held) = self.shared.param_awaits.get_mut(awaits_before) {
+                held.fact.waits_on.clone_from(&waits_on);
+            }
         }
     }
 

@@ -329,6 +329,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             function: self.ir().name.clone(),
             in_test: self.root_role().is_test,
             holder,
+            waits_on: None,
         })
     }
 

@@ -382,6 +382,9 @@ impl FileLowerer<'_> {
             let mut ir = builder.finish();
             ir.blocks.clear();
             ir.end_span = end_span;
+            if ir.is_async {
+                ir.await_sketches = sketch_awaits(body);
+            }
             self.ir.functions[id as usize] = ir;
             return id;
         }
@@ -516,6 +519,7 @@ pub(super) fn placeholder() -> FnIr {
         loops: Vec::new(),
         captures: Vec::new(),
         end_span: Span::default(),
+        await_sketches: Vec::new(),
         module: 0,
         owner: FnOwner::Free,
         generics: Vec::new(),
@@ -896,5 +900,68 @@ pub(super) fn collect_token_roots(tokens: &TokenStream, roots: &mut BTreeSet<Str
             TokenTree::Group(group) => collect_token_roots(&group.stream(), roots),
             _ => {}
         }
+    }
+}
+
+/// The `.await`s of a body that is not lowered, sketched (see
+/// [`AwaitSketch`]).
+fn sketch_awaits(body: &SynBlock) -> Vec<AwaitSketch> {
+    struct Sketcher(Vec<AwaitSketch>);
+    impl<'ast> Visit<'ast> for Sketcher {
+        fn visit_expr_await(&mut self, awaited: &'ast syn::ExprAwait) {
+            // Inner awaits run first: keep the list in evaluation order.
+            syn::visit::visit_expr_await(self, awaited);
+            let mut methods = Vec::new();
+            let mut expr = &*awaited.base;
+            let start = loop {
+                match expr {
+                    Expr::MethodCall(call) => {
+                        methods.push(call.method.to_string());
+                        expr = &call.receiver;
+                    }
+                    Expr::Paren(inner) => expr = &inner.expr,
+                    Expr::Try(tried) => expr = &tried.expr,
+                    Expr::Await(inner) => expr = &inner.base,
+                    Expr::Call(call) => match &*call.func {
+                        Expr::Path(path) => break SketchStart::Call(path_segments(&path.path)),
+                        _ => break SketchStart::Other,
+                    },
+                    other => {
+                        break place_segments(other)
+                            .map(SketchStart::Place)
+                            .unwrap_or(SketchStart::Other)
+                    }
+                }
+            };
+            methods.reverse();
+            let sketch = AwaitSketch { start, methods };
+            if !self.0.contains(&sketch) {
+                self.0.push(sketch);
+            }
+        }
+        // Closures run elsewhere; nested items are bodies of their own.
+        fn visit_expr_closure(&mut self, _: &'ast syn::ExprClosure) {}
+        fn visit_item(&mut self, _: &'ast Item) {}
+    }
+    let mut sketcher = Sketcher(Vec::new());
+    sketcher.visit_block(body);
+    sketcher.0
+}
+
+/// `self.a.b`, `client`: a binding with fields.
+fn place_segments(expr: &Expr) -> Option<Vec<String>> {
+    match expr {
+        Expr::Path(path) if path.path.segments.len() == 1 => Some(path_segments(&path.path)),
+        Expr::Field(field) => {
+            let mut segments = place_segments(&field.base)?;
+            segments.push(match &field.member {
+                syn::Member::Named(ident) => ident.to_string(),
+                syn::Member::Unnamed(index) => index.index.to_string(),
+            });
+            Some(segments)
+        }
+        Expr::Reference(reference) => place_segments(&reference.expr),
+        Expr::Paren(inner) => place_segments(&inner.expr),
+        _ => None,
     }
 }

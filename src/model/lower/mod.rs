@@ -24,11 +24,11 @@ use syn::visit::Visit;
 use syn::{Attribute, Block as SynBlock, Expr, Item, Pat, Stmt, Token, Type};
 
 use super::{
-    AggregateKind, Block, BlockId, BodyKind, Callee, Capture, Edge, EdgeKind, ExitKind, FieldDef,
-    FileIr, FnId, FnIr, FnOwner, FnRole, ImplDef, ImplIndex, ItemExtent, Local, LocalId, LoopId,
-    LoopInfo, ModDecl, Mode, ModuleDef, ModuleIndex, Op, OpKind, Operand, Place, PlaceRoot,
-    StaticDef, StructDef, TempId, Terminator, TraitDef, TraitIndex, TypeAlias, TypeBound, TypeRef,
-    UseItem,
+    AggregateKind, AwaitSketch, Block, BlockId, BodyKind, Callee, Capture, Edge, EdgeKind,
+    ExitKind, FieldDef, FileIr, FnId, FnIr, FnOwner, FnRole, ImplDef, ImplIndex, ItemExtent, Local,
+    LocalId, LoopId, LoopInfo, ModDecl, Mode, ModuleDef, ModuleIndex, Op, OpKind, Operand, Place,
+    PlaceRoot, SketchStart, StaticDef, StructDef, TempId, Terminator, TraitDef, TraitIndex,
+    TypeAlias, TypeBound, TypeRef, UseItem,
 };
 use crate::packs::CoreRoles;
 use crate::source::SourceFile;
