@@ -85,6 +85,10 @@ pub struct FnSummary {
     pub waits: Wait,
     /// It has a body that was not lowered (it names nothing of a database).
     pub unread: bool,
+    /// It returns a connection it opened nowhere: one its first operand
+    /// held (`outcome.take_transaction()`, `Wrapper::into_inner(w)`), which
+    /// the caller now holds in the result.
+    pub hands_out: bool,
 }
 
 /// Summaries by function.
@@ -326,6 +330,7 @@ impl Summaries {
         }
         for summary in self.by_function.values_mut() {
             if !summary.opens {
+                summary.hands_out = summary.returns.is_some();
                 summary.returns = None;
             }
         }
@@ -464,6 +469,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
         reads_only: Vec::new(),
         waits: Wait::Nothing,
         unread: ir.has_body && ir.blocks.is_empty(),
+        hands_out: false,
     };
     let mut opens = false;
     let mut keeps = Vec::new();

@@ -206,7 +206,12 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             return true;
         }
         if let Some(CallTarget::Func(func, _)) = self.fcx.call_target(dest) {
-            return self.file.semantics.passed_through(*func) == Some(0);
+            return self.file.semantics.passed_through(*func) == Some(0)
+                || self
+                    .file
+                    .summaries
+                    .get(*func)
+                    .is_some_and(|summary| summary.hands_out);
         }
         if !matches!(name, "map" | "and_then" | "map_or_else" | "then") {
             return false;
@@ -315,7 +320,10 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     state.instances.remove(n);
                     return;
                 }
-                if let Some(derived) = self.acquire_from_resource(resource, name) {
+                if let Some(derived) = self
+                    .acquire_from_resource(resource, name)
+                    .filter(|_| !self.takes_closure(args))
+                {
                     state.instances[n].used = true;
                     self.acquire(
                         state,
@@ -455,7 +463,10 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         // A connection the caller owns, known by its declared type
         // (`client: &mut Client`): what it opens is ours.
         if let Some(owner) = self.fcx.operand_resource(receiver, self.file) {
-            if let Some(derived) = self.acquire_from_resource(owner, name) {
+            if let Some(derived) = self
+                .acquire_from_resource(owner, name)
+                .filter(|_| !self.takes_closure(args))
+            {
                 self.database_temps.insert(dest);
                 self.acquire(state, dest, None, Some(derived), None, span, block, path);
                 return;
@@ -585,6 +596,16 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 path,
             );
         }
+    }
+
+    /// `conn.transaction(|tx| ..)`: a call given a closure scopes what it
+    /// opens to the closure (commit on `Ok`, rollback on `Err`) and returns
+    /// the closure's result, never a handle to finish.
+    fn takes_closure(&self, args: &[Operand]) -> bool {
+        args.iter().any(|arg| {
+            matches!(arg, Operand::Temp(temp)
+                if matches!(self.fcx.def_of(*temp), Some(OpKind::Closure { .. })))
+        })
     }
 
     /// `conn.begin()`: a resource acquired from another one.

@@ -21,8 +21,8 @@ use super::{
     Analysis, ConnectionKind, ConnectionRef, ExitHow, Fact, FactKind, Holder, ParamAwait, Pass,
 };
 use crate::model::{
-    BlockId, BodyKind, Callee, EdgeKind, ExitKind, FileIr, FnId, FnIr, LocalId, LoopId, Mode,
-    OpKind, Operand, Place, PlaceRoot, TempId, Terminator,
+    AggregateKind, BlockId, BodyKind, Callee, EdgeKind, ExitKind, FileIr, FnId, FnIr, LocalId,
+    LoopId, Mode, OpKind, Operand, Place, PlaceRoot, TempId, Terminator,
 };
 use crate::semantics::infer::CallTarget;
 use crate::semantics::{BodyTypes, Semantics};

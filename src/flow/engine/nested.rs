@@ -172,6 +172,16 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         path: &mut Rc<PathNode>,
     ) {
         let Some(resource) = summary.returns else {
+            if summary.hands_out {
+                // What the first operand held is the result's now.
+                if let Some(root) = operands.first().and_then(|first| operand_root(first)) {
+                    for instance in &mut state.instances {
+                        if instance.held_by(root) && instance.element.is_none() {
+                            instance.holder = Root::Temp(dest);
+                        }
+                    }
+                }
+            }
             return;
         };
         let pool = summary.acquires.iter().find_map(|acquire| {

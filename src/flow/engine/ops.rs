@@ -18,9 +18,31 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             OpKind::Call { dest, callee, args } => {
                 self.apply_call(*dest, callee, args, span, block, state, path)
             }
-            OpKind::Aggregate { dest, fields, .. } => {
-                for field in fields {
+            OpKind::Aggregate { dest, kind, fields } => {
+                for (position, field) in fields.iter().enumerate() {
+                    // A connection built into a tuple is one of its
+                    // elements: `let (outcome, tx) = (Err(e), begin())` binds
+                    // it to `tx`, not to `outcome`.
+                    let element = (*kind == AggregateKind::Tuple && fields.len() > 1)
+                        .then_some(position as u32);
+                    let before: Vec<bool> = match element {
+                        Some(_) => state
+                            .instances
+                            .iter()
+                            .map(|i| i.holder == Root::Temp(*dest))
+                            .collect(),
+                        None => Vec::new(),
+                    };
                     self.move_into(state, field, Root::Temp(*dest));
+                    if let Some(element) = element {
+                        for (n, instance) in state.instances.iter_mut().enumerate() {
+                            let moved_here = instance.holder == Root::Temp(*dest)
+                                && !before.get(n).copied().unwrap_or(false);
+                            if moved_here && instance.element.is_none() {
+                                instance.element = Some(element);
+                            }
+                        }
+                    }
                 }
             }
             OpKind::Field { dest, base, field } => {

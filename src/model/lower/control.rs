@@ -116,6 +116,9 @@ impl<'c> BodyBuilder<'c> {
             if is_error_pattern(pattern) {
                 self.op(OpKind::Failed(value.clone()), condition_span);
             }
+            if let (Some(local), true) = (whole_local(value), is_failure_pattern(pattern)) {
+                self.op(OpKind::VanishLocal(local), condition_span);
+            }
         }
         for (pattern, init, value) in &lets {
             self.bind_pattern(pattern, Some(init), None, value.clone(), functions);
@@ -206,6 +209,12 @@ impl<'c> BodyBuilder<'c> {
             if let (Operand::Temp(temp), true) = (&scrutinee, is_failure_pattern(&arm.pat)) {
                 self.op(OpKind::Vanish(*temp), spanned(&arm.pat));
             } else {
+                // `match result { Err(e) => .. }`: on this arm the binding
+                // holds only the error, not what its `Ok` would have held.
+                if let (Some(local), true) = (whole_local(&scrutinee), is_failure_pattern(&arm.pat))
+                {
+                    self.op(OpKind::VanishLocal(local), spanned(&arm.pat));
+                }
                 self.bind_pattern(
                     &arm.pat,
                     Some(&match_expr.expr),
@@ -483,5 +492,20 @@ impl<'c> BodyBuilder<'c> {
             span,
         );
         self.start_unreachable();
+    }
+}
+
+/// The local an operand names whole (`result`, not `result.field`).
+fn whole_local(operand: &Operand) -> Option<LocalId> {
+    match operand {
+        Operand::Place {
+            place:
+                Place {
+                    root: PlaceRoot::Local(local),
+                    fields,
+                },
+            ..
+        } if fields.is_empty() => Some(*local),
+        _ => None,
     }
 }
