@@ -93,6 +93,10 @@ pub struct PoolSpec {
     /// receiver or an argument) checks a connection out for the call.
     #[serde(default)]
     pub executor_methods: Vec<String>,
+    /// Methods that close the pool (`close`): a pool closed before it goes
+    /// is not a temporary pool left to the server to clean up.
+    #[serde(default)]
+    pub close_methods: Vec<String>,
 }
 
 /// What a connection is, for the lints.

@@ -83,6 +83,7 @@ pub fn workspace_words(
                 !summary.acquires.is_empty()
                     || summary.returns.is_some()
                     || !summary.keeps.is_empty()
+                    || summary.builds_pool.is_some()
             });
             if !has_facts {
                 continue;

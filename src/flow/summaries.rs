@@ -89,6 +89,10 @@ pub struct FnSummary {
     /// held (`outcome.take_transaction()`, `Wrapper::into_inner(w)`), which
     /// the caller now holds in the result.
     pub hands_out: bool,
+    /// It builds a new pool and returns it (`async fn open_pool() ->
+    /// Result<PgPool>` around `PgPoolOptions::new()..connect(..)`): each
+    /// call is a new pool, the caller's to keep or to close.
+    pub builds_pool: Option<PoolId>,
 }
 
 /// Summaries by function.
@@ -470,6 +474,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
         waits: Wait::Nothing,
         unread: ir.has_body && ir.blocks.is_empty(),
         hands_out: false,
+        builds_pool: None,
     };
     let mut opens = false;
     let mut keeps = Vec::new();
@@ -562,7 +567,37 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
     }
     summary.keeps = keeps;
     summary.opens |= opens || opens_through_types(ir, fcx, file);
+    summary.builds_pool = built_and_returned_pool(func, fcx, file);
     summary
+}
+
+/// The pool a function builds in its own body and declares it returns: a
+/// getter (`self.pool.clone()`) builds none, and one built in a closure
+/// (`OnceCell::get_or_init`) is built once, not per call.
+fn built_and_returned_pool(func: FuncLoc, fcx: &FnContext, file: &FileContext) -> Option<PoolId> {
+    let mut declared = file.semantics.signature(func)?.ret.clone();
+    for _ in 0..6 {
+        if let Some(output) = declared.future_output() {
+            declared = output;
+            continue;
+        }
+        match declared.external_name() {
+            Some("Result" | "Option") => declared = declared.args().first()?.clone(),
+            _ => break,
+        }
+    }
+    if matches!(declared, Ty::Ref(..)) {
+        return None;
+    }
+    let (returned, via) = file.pool_of(&declared)?;
+    if !via.is_empty() {
+        return None;
+    }
+    let built = fcx
+        .temp_facts
+        .iter()
+        .any(|fact| matches!(fact, TempFact::NewPool(id) if *id == returned));
+    built.then_some(returned)
 }
 
 /// Whether a closure or async block written in `parent` (or in one of

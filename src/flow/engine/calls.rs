@@ -309,6 +309,18 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             let holds = state.instances[n]
                 .held_by(operand_root(receiver).unwrap_or(Root::Temp(u32::MAX)))
                 || matches!(receiver, Operand::Place { mode: Mode::Receiver | Mode::Value, place: Place { root: PlaceRoot::Local(local), .. } } if state.instances[n].binding == Some(*local));
+            // `pool.close().await`: a pool closed before it goes.
+            if tracked.connection == ConnectionKind::Pool
+                && self
+                    .table()
+                    .packs
+                    .iter()
+                    .flat_map(|pack| &pack.pools)
+                    .any(|pool| pool.close_methods.iter().any(|m| m == name))
+            {
+                state.instances.remove(n);
+                return;
+            }
             if let (Some(resource), true) = (tracked.resource, holds) {
                 let spec = self.table().resource(resource);
                 if method_listed(&spec.leak, name) {

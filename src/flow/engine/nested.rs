@@ -171,6 +171,10 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         block: BlockId,
         path: &mut Rc<PathNode>,
     ) {
+        if let Some(pool) = summary.builds_pool {
+            self.build_pool(state, dest, pool, span, block, path);
+            return;
+        }
         let Some(resource) = summary.returns else {
             if summary.hands_out {
                 // What the first operand held is the result's now.
