@@ -803,7 +803,7 @@ fn lower_on_demand(
     settings: &Settings,
 ) -> (flow::summaries::Summaries, usize) {
     let mut parts = flow::summaries::SummaryParts::new(files, semantics, &settings.packs);
-    let mut summaries = parts.summaries();
+    let mut summaries = parts.summaries(&settings.packs);
     let mut lowered_late = 0;
     let Some(mut vocabulary) = settings.vocabulary.clone() else {
         return (summaries, lowered_late);
@@ -839,7 +839,7 @@ fn lower_on_demand(
             });
         let changed: Vec<bool> = wanted.iter().map(|ids| !ids.is_empty()).collect();
         parts.redo(files, semantics, &settings.packs, &changed);
-        summaries = parts.summaries();
+        summaries = parts.summaries(&settings.packs);
     }
 }
 

@@ -93,6 +93,8 @@ pub struct FnSummary {
     /// Result<PgPool>` around `PgPoolOptions::new()..connect(..)`): each
     /// call is a new pool, the caller's to keep or to close.
     pub builds_pool: Option<PoolId>,
+    /// Where the function is written (its name), for paths through it.
+    pub site: Option<Location>,
 }
 
 /// Summaries by function.
@@ -156,7 +158,7 @@ impl SummaryParts {
     }
 
     /// The summaries, propagated over the calls.
-    pub fn summaries(&self) -> Summaries {
+    pub fn summaries(&self, table: &PackTable) -> Summaries {
         let mut summaries = Summaries::default();
         let mut edges = Vec::new();
         let mut passes = Vec::new();
@@ -171,6 +173,9 @@ impl SummaryParts {
         }
         summaries.propagate(&edges);
         summaries.settle_returns(&edges);
+        if summaries.receivers_as_pools(table) {
+            summaries.propagate(&edges);
+        }
         summaries.settle_reads(&passes);
         summaries.settle_waits(&awaits);
         summaries
@@ -239,7 +244,7 @@ fn file_parts(file: &FileIr, semantics: &Semantics, table: &PackTable) -> FilePa
 
 impl Summaries {
     pub fn build(files: &[FileIr], semantics: &Semantics, table: &PackTable) -> Summaries {
-        SummaryParts::new(files, semantics, table).summaries()
+        SummaryParts::new(files, semantics, table).summaries(table)
     }
 
     pub fn get(&self, func: FuncLoc) -> Option<&FnSummary> {
@@ -338,6 +343,47 @@ impl Summaries {
                 summary.returns = None;
             }
         }
+    }
+
+    /// A method that hands out a connection it opened, from no pool a
+    /// parameter leads to (the pool sits behind a lock or an enum in its
+    /// receiver: `self.ready()?.get().await`): its receiver stands for the
+    /// pool, so two calls on the same receiver draw from the same pool.
+    /// Only where the connection's crate has one kind of pool. Whether any
+    /// was added.
+    fn receivers_as_pools(&mut self, table: &PackTable) -> bool {
+        let mut added = false;
+        for summary in self.by_function.values_mut() {
+            let Some(resource) = summary.returns else {
+                continue;
+            };
+            if !summary.has_self || !summary.opens || summary.unread {
+                continue;
+            }
+            if summary.acquires.iter().any(|a| a.pool.is_some()) {
+                continue;
+            }
+            let pools = &table.packs[resource.pack].pools;
+            if pools.len() != 1 {
+                continue;
+            }
+            let Some(at) = summary.site else {
+                continue;
+            };
+            summary.acquires.push(SummaryAcquire {
+                param: 0,
+                fields: Vec::new(),
+                pool: Some(PoolId {
+                    pack: resource.pack,
+                    index: 0,
+                }),
+                at,
+                implicit: false,
+                via: Vec::new(),
+            });
+            added = true;
+        }
+        added
     }
 
     fn propagate(&mut self, edges: &[&CallEdge]) {
@@ -475,6 +521,10 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
         unread: ir.has_body && ir.blocks.is_empty(),
         hands_out: false,
         builds_pool: None,
+        site: Some(Location {
+            file: file.file.file,
+            span: ir.span,
+        }),
     };
     let mut opens = false;
     let mut keeps = Vec::new();
