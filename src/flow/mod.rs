@@ -81,6 +81,9 @@ pub enum FactKind {
     StoredInStatic { target: String },
     /// Moved into a spawned task or thread whose body never ends normally.
     SpawnedForever,
+    /// Held, unused, by a path that enters a loop no exit is reachable
+    /// from, or while a closure that may never return runs on it.
+    HeldInEndlessLoop,
     /// Put into a collection that outlives the loop that acquired it.
     Accumulated { collection: String },
     /// Live across an await that does not use it. `also` lists later awaits on

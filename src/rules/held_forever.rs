@@ -72,6 +72,14 @@ pub fn check(facts: &[Fact], findings: &mut Vec<Finding>) {
                      connection for the task instead of pinning a pooled one",
                 ),
             ),
+            FactKind::HeldInEndlessLoop => (
+                format!("{name} is held by a path that never ends"),
+                String::from("from here no path returns, and nothing here uses it"),
+                String::from(
+                    "release it before the endless loop, or acquire one for each unit of \
+                     work inside it",
+                ),
+            ),
             _ => continue,
         };
         findings.push(finding_from(fact, Lint::HeldForever, message, label, help));

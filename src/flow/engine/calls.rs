@@ -301,6 +301,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 }
             }
         }
+        if !on_connection.is_empty() {
+            self.runs_endless_closure(state, &on_connection, args, span, path);
+        }
         if let Some(&n) = on_connection.first() {
             self.database_temps.insert(dest);
             let tracked = self.shared.tracked[state.instances[n].tracked as usize].clone();

@@ -116,6 +116,106 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         );
     }
 
+    /// The path enters a loop it never leaves: a connection it holds and
+    /// the loop does not use is held for good. One the loop works with is
+    /// the loop's own (a listener, a worker's connection), and a pool kept
+    /// by a server's main loop is what pools are for.
+    pub(super) fn enter_endless(
+        &mut self,
+        state: &mut State,
+        target: BlockId,
+        path: &Rc<PathNode>,
+        used: &HashSet<LocalId>,
+    ) {
+        let ir = self.ir();
+        let Some(block) = ir.blocks.get(target as usize) else {
+            return;
+        };
+        let span = block
+            .ops
+            .first()
+            .map(|op| op.span)
+            .unwrap_or(block.term_span);
+        let mut held = Vec::new();
+        state.instances.retain(|instance| {
+            let tracked = &self.shared.tracked[instance.tracked as usize];
+            let connection = matches!(
+                tracked.connection,
+                ConnectionKind::Resource(
+                    ResourceKind::Pooled | ResourceKind::Transaction | ResourceKind::Raw
+                )
+            );
+            let idle = match instance.holder {
+                Root::Local(local) => {
+                    !used.contains(&local)
+                        && instance.borrowers.iter().all(|b| match b {
+                            Root::Local(other) => !used.contains(other),
+                            _ => true,
+                        })
+                }
+                _ => false,
+            };
+            if connection && idle && !instance.borrowed && instance.in_closure.is_none() {
+                held.push(instance.clone());
+                false
+            } else {
+                true
+            }
+        });
+        for instance in held {
+            self.fact(
+                FactKind::HeldInEndlessLoop,
+                &instance,
+                span,
+                path,
+                String::from("this loop never ends, and nothing in it uses the connection"),
+            );
+        }
+    }
+
+    /// A closure that may never return run in place on a connection
+    /// (`conn.transaction(|c| .. loop { .. } ..)`): the connection is held
+    /// for as long.
+    pub(super) fn runs_endless_closure(
+        &mut self,
+        state: &mut State,
+        on_connection: &[usize],
+        args: &[Operand],
+        span: Span,
+        path: &Rc<PathNode>,
+    ) {
+        let endless = args.iter().any(|arg| match arg {
+            Operand::Temp(temp) => match self.fcx.def_of(*temp) {
+                Some(OpKind::Closure { body, .. }) => self
+                    .file
+                    .file
+                    .functions
+                    .get(*body as usize)
+                    .is_some_and(may_never_end),
+                _ => false,
+            },
+            _ => false,
+        });
+        if !endless {
+            return;
+        }
+        for &n in on_connection {
+            let instance = state.instances[n].clone();
+            let tracked = &self.shared.tracked[instance.tracked as usize];
+            if instance.borrowed || tracked.connection == ConnectionKind::Pool {
+                continue;
+            }
+            self.fact(
+                FactKind::HeldInEndlessLoop,
+                &instance,
+                span,
+                path,
+                String::from("this runs a closure on it that may never return"),
+            );
+            state.instances[n].quiet_await = true;
+        }
+    }
+
     pub(super) fn leak(&mut self, instance: &Instance, how: &str, span: Span, path: &Rc<PathNode>) {
         self.fact(
             FactKind::Leaked {
@@ -151,4 +251,126 @@ pub(super) fn never_ends(body: &FnIr) -> bool {
         }
     }
     true
+}
+
+/// The blocks of a body from which no exit of any kind (a return, an error,
+/// a panic, a `?`) is reachable: the inside of a `loop` with no `break`.
+pub(super) fn endless_blocks(body: &FnIr) -> Vec<bool> {
+    let count = body.blocks.len();
+    let mut predecessors: Vec<Vec<usize>> = vec![Vec::new(); count];
+    let mut ends = vec![false; count];
+    let mut stack = Vec::new();
+    for (index, block) in body.blocks.iter().enumerate() {
+        match &block.term {
+            Terminator::Jump(edges) => {
+                for edge in edges {
+                    if let Some(list) = predecessors.get_mut(edge.target as usize) {
+                        list.push(index);
+                    }
+                }
+            }
+            Terminator::Try { ok, .. } => {
+                if let Some(list) = predecessors.get_mut(*ok as usize) {
+                    list.push(index);
+                }
+                stack.push(index);
+            }
+            // What the lowering could not follow counts as a way out.
+            Terminator::Exit { .. } | Terminator::Unreachable => stack.push(index),
+        }
+    }
+    while let Some(index) = stack.pop() {
+        if ends[index] {
+            continue;
+        }
+        ends[index] = true;
+        stack.extend(predecessors[index].iter().copied().filter(|&p| !ends[p]));
+    }
+    ends.iter().map(|&end| !end).collect()
+}
+
+/// Whether some path through a body (a closure run in place) never ends.
+pub(super) fn may_never_end(body: &FnIr) -> bool {
+    if body.blocks.is_empty() {
+        return false;
+    }
+    let endless = endless_blocks(body);
+    let mut seen = vec![false; body.blocks.len()];
+    let mut stack = vec![0usize];
+    while let Some(block) = stack.pop() {
+        if block >= seen.len() || seen[block] {
+            continue;
+        }
+        if endless[block] {
+            return true;
+        }
+        seen[block] = true;
+        match &body.blocks[block].term {
+            Terminator::Jump(edges) => stack.extend(edges.iter().map(|e| e.target as usize)),
+            Terminator::Try { ok, .. } => stack.push(*ok as usize),
+            _ => {}
+        }
+    }
+    false
+}
+
+/// The locals the given blocks mention.
+pub(super) fn locals_used_in(body: &FnIr, blocks: &[bool]) -> HashSet<LocalId> {
+    let mut used = HashSet::new();
+    let mut note = |operand: &Operand| {
+        if let Operand::Place {
+            place:
+                Place {
+                    root: PlaceRoot::Local(local),
+                    ..
+                },
+            ..
+        } = operand
+        {
+            used.insert(*local);
+        }
+    };
+    for (block, _) in body.blocks.iter().zip(blocks).filter(|(_, &on)| on) {
+        for op in &block.ops {
+            match &op.kind {
+                OpKind::Call { callee, args, .. } => {
+                    match callee {
+                        Callee::Method { receiver, .. } => note(receiver),
+                        Callee::Value(value) => note(value),
+                        _ => {}
+                    }
+                    args.iter().for_each(&mut note);
+                }
+                OpKind::Aggregate { fields, .. } => fields.iter().for_each(&mut note),
+                OpKind::Move { value, .. }
+                | OpKind::Let { value, .. }
+                | OpKind::StoreThrough { value, .. }
+                | OpKind::Failed(value) => note(value),
+                OpKind::Await {
+                    future, mentions, ..
+                } => {
+                    note(future);
+                    for &local in mentions {
+                        note(&Operand::Place {
+                            place: Place {
+                                root: PlaceRoot::Local(local),
+                                fields: Vec::new(),
+                            },
+                            mode: Mode::Ref,
+                        });
+                    }
+                }
+                OpKind::Assign { place, value } => {
+                    note(value);
+                    note(&Operand::Place {
+                        place: place.clone(),
+                        mode: Mode::Ref,
+                    });
+                }
+                OpKind::Use { operands } => operands.iter().for_each(&mut note),
+                _ => {}
+            }
+        }
+    }
+    used
 }

@@ -368,6 +368,7 @@ pub(super) fn fact_discriminant(kind: &FactKind) -> u8 {
         FactKind::RawTransactionOpen { .. } => 7,
         FactKind::Unclosed { .. } => 8,
         FactKind::TemporaryPool { .. } => 9,
+        FactKind::HeldInEndlessLoop => 10,
     }
 }
 

@@ -176,6 +176,22 @@ impl Reached {
     }
 }
 
+/// An edge into a loop that no path leaves.
+fn enters_endless_loop(ir: &FnIr, endless: &[bool], from: BlockId, to: BlockId) -> bool {
+    if endless.get(to as usize) != Some(&true) {
+        return false;
+    }
+    let (Some(from_block), Some(to_block)) =
+        (ir.blocks.get(from as usize), ir.blocks.get(to as usize))
+    else {
+        return false;
+    };
+    match to_block.loop_id {
+        Some(target_loop) => !ir.loop_within(from_block.loop_id, target_loop),
+        None => false,
+    }
+}
+
 fn admit(reached: &mut [Reached], block: BlockId, state: &mut State) -> bool {
     reached
         .get_mut(block as usize)
@@ -228,6 +244,18 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             initial.instances.push(instance);
         }
         self.seed_parameters(&mut initial);
+        let endless = escapes::endless_blocks(ir);
+        let used_in_endless = if endless.contains(&true) {
+            // What the endless loops use (not what leads into them).
+            let in_loops: Vec<bool> = endless
+                .iter()
+                .zip(&ir.blocks)
+                .map(|(&endless, block)| endless && block.loop_id.is_some())
+                .collect();
+            escapes::locals_used_in(ir, &in_loops)
+        } else {
+            HashSet::new()
+        };
         let mut reached: Vec<Reached> = Vec::new();
         reached.resize_with(ir.blocks.len(), Reached::default);
         let mut queue: VecDeque<(BlockId, State, Rc<PathNode>)> = VecDeque::new();
@@ -252,6 +280,15 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                             None => path.clone(),
                         };
                         let mut next = state.clone();
+                        let into_endless = enters_endless_loop(ir, &endless, block_id, edge.target);
+                        if into_endless {
+                            self.enter_endless(
+                                &mut next,
+                                edge.target,
+                                &next_path,
+                                &used_in_endless,
+                            );
+                        }
                         if admit(&mut reached, edge.target, &mut next) {
                             queue.push_back((edge.target, next, next_path));
                         }
@@ -294,6 +331,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                             }
                         }
                         rename_borrower(instance, Root::Temp(*operand), Root::Temp(*dest));
+                    }
+                    if enters_endless_loop(ir, &endless, block_id, *ok) {
+                        self.enter_endless(&mut state, *ok, &path, &used_in_endless);
                     }
                     if admit(&mut reached, *ok, &mut state) {
                         queue.push_back((*ok, state, path));
