@@ -56,6 +56,11 @@
 //!   lowering and proc-macro2's span table after each file, and bodies that
 //!   cannot reach a connection keep no IR; the per-phase cost is printed by
 //!   `--timings` (see BENCHMARKS.md).
+//! - **Every input's cost is bounded** ([`bounds`]): a file's size, the
+//!   steps of its flow analysis, and both over the run, counted in units of
+//!   work so that the cut is the same on any machine and thread count. A
+//!   file over a bound has its findings withheld and an error naming it and
+//!   the bound; nothing is cut silently.
 //! - **Selecting bodies changes no result.** The selection only skips work:
 //!   `--lower-all` gives byte-identical output, and a test holds it.
 
