@@ -23,6 +23,7 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, ValueEnum};
 use codespan_reporting::term::termcolor::{Ansi, ColorChoice, NoColor, StandardStream, WriteColor};
 
 use crate::baseline::{self, Baseline};
+use crate::bounds::Bound;
 use crate::changes::ChangedLines;
 use crate::discovery::{self, CargoTarget};
 use crate::findings::Level;
@@ -78,6 +79,22 @@ struct Args {
     /// repository; by default they are skipped
     #[arg(long)]
     follow_external_symlinks: bool,
+
+    /// Bytes of source in one file; a larger file is not checked (an error, exit 2) [default: 16 MiB]
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    max_file_size: Option<u64>,
+
+    /// Steps the flow analysis may take in one file (see `--timings`); past it the file's findings are withheld (an error, exit 2) [default: 500,000,000]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_file_steps: Option<u64>,
+
+    /// Bytes of source the whole run may read; the files after it are not checked (an error, exit 2) [default: 512 MiB]
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    max_run_size: Option<u64>,
+
+    /// Steps the flow analysis may take over the whole run; the files from where it is crossed are withheld (an error, exit 2) [default: 5,000,000,000]
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    max_run_steps: Option<u64>,
 
     /// Write the report to FILE instead of stdout
     #[arg(short = 'o', long, value_name = "FILE")]
@@ -309,6 +326,15 @@ pub fn main_with_args(mut args: Vec<OsString>) -> i32 {
         }),
         include_tests: parsed.include_tests,
         follow_external_symlinks: parsed.follow_external_symlinks,
+        bounds: [
+            (Bound::FileSize, parsed.max_file_size),
+            (Bound::FileSteps, parsed.max_file_steps),
+            (Bound::RunSize, parsed.max_run_size),
+            (Bound::RunSteps, parsed.max_run_steps),
+        ]
+        .into_iter()
+        .filter_map(|(bound, limit)| Some((bound, limit?)))
+        .collect(),
         timed: parsed.timings,
         parse_only: parsed.parse_only,
         lower_all: parsed.lower_all,
@@ -725,6 +751,19 @@ fn verbose_configuration(report: &Report) -> String {
     for note in &report.notes {
         text.push_str(&format!("connleak: {note}\n"));
     }
+    text.push_str(&format!(
+        "connleak: bounds: {}\n",
+        report
+            .bound_origins
+            .iter()
+            .map(|(bound, origin)| format!(
+                "{} = {} ({origin})",
+                bound.key(),
+                bound.of(&report.bounds)
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    ));
     text
 }
 
@@ -744,10 +783,28 @@ fn some_of(names: &[String]) -> String {
 /// `--verbose`: what was checked, and what the analysis had to let go.
 fn verbose_summary(report: &Report) -> String {
     let stats = &report.stats;
-    format!(
+    let mut text = format!(
         "connleak: reported on {} files ({} lines) of {} read, in {} ms; {} connection(s) moved where they could not be followed, not reported",
         stats.files, stats.lines, stats.files_read, stats.elapsed_ms, stats.untracked_connections
-    )
+    );
+    for (file, bound) in &report.over_bounds {
+        let name = report
+            .sources
+            .get(*file)
+            .map(|source| source.display.as_str())
+            .unwrap_or("<unknown>");
+        text.push_str(&format!(
+            "\nconnleak: {name} reached the bound {} = {} (`{}`): {}",
+            bound.key(),
+            bound.of(&report.bounds),
+            bound.flag(),
+            match bound {
+                Bound::FileSize | Bound::RunSize => "not checked",
+                Bound::FileSteps | Bound::RunSteps => "its findings are withheld",
+            }
+        ));
+    }
+    text
 }
 
 /// `--write-baseline`: records the findings and prints nothing on stdout.

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use toml::de::{DeTable, DeValue, ValueDeserializer};
 use toml::Spanned;
 
+use crate::bounds::Bound;
 use crate::findings::Level;
 
 use crate::packs::ResourceSpec;
@@ -36,6 +37,9 @@ pub struct Config {
     /// `test-code-fails = true | false`: whether findings in test code can
     /// fail the run (`true` also shows them).
     pub test_code_fails: Option<bool>,
+    /// `[limits]`: bounds on the work of a run (see [`crate::bounds`]); a
+    /// configuration can lower them, never raise them.
+    pub limits: BTreeMap<Bound, u64>,
 }
 
 /// What to do with findings in test code.
@@ -117,9 +121,10 @@ impl ConfigError {
 }
 
 /// The keys a configuration table may hold.
-const KNOWN_KEYS: [&str; 6] = [
+const KNOWN_KEYS: [&str; 7] = [
     "exclude",
     "fail-on",
+    "limits",
     "lints",
     "resource",
     "test-code",
@@ -238,6 +243,10 @@ fn read_key(
             "lints" => {
                 let lints = expect_table(file, text, value, "[lints]").map_err(|e| vec![e])?;
                 config.lints = read_lints(file, text, lints)?;
+            }
+            "limits" => {
+                let limits = expect_table(file, text, value, "[limits]").map_err(|e| vec![e])?;
+                config.limits = read_limits(file, text, limits)?;
             }
             "resource" => {
                 config.resources = read_resources(file, text, value).map_err(|e| vec![e])?
@@ -405,6 +414,58 @@ fn read_lints(
     }
     if errors.is_empty() {
         Ok(lints)
+    } else {
+        Err(errors)
+    }
+}
+
+fn read_limits(
+    file: &str,
+    text: &str,
+    table: &DeTable<'_>,
+) -> Result<BTreeMap<Bound, u64>, Vec<ConfigError>> {
+    let keys = Bound::ALL.map(Bound::key);
+    let mut limits = BTreeMap::new();
+    let mut errors = Vec::new();
+    for (key, value) in table.iter() {
+        let name: &str = key.get_ref().as_ref();
+        let Some(bound) = Bound::from_key(name) else {
+            let help = match spelling::closest(name, keys) {
+                Some(known) => format!("did you mean `{known}`?"),
+                None => format!("the limits are {}", keys.join(", ")),
+            };
+            errors.push(
+                ConfigError::at(
+                    file,
+                    text,
+                    key.span(),
+                    format!("unknown limit \"{name}\" in [limits]"),
+                )
+                .with_help(help),
+            );
+            continue;
+        };
+        let limit = match value.get_ref() {
+            DeValue::Integer(number) => u64::from_str_radix(number.as_str(), number.radix()).ok(),
+            _ => None,
+        };
+        match limit {
+            Some(limit) if limit > 0 => {
+                limits.insert(bound, limit);
+            }
+            _ => errors.push(ConfigError::at(
+                file,
+                text,
+                value.span(),
+                format!(
+                    "invalid value {} for \"{name}\" in [limits]: expected a whole number above 0",
+                    text.get(value.span()).unwrap_or_default().trim()
+                ),
+            )),
+        }
+    }
+    if errors.is_empty() {
+        Ok(limits)
     } else {
         Err(errors)
     }

@@ -86,6 +86,9 @@ pub struct Stats {
     /// Connections whose path could not be followed (moved into something
     /// opaque); counted, not reported.
     pub untracked_connections: usize,
+    /// Files not checked, or whose findings are withheld, because they
+    /// reached a bound on the work of a run (each also has an error).
+    pub over_bounds: usize,
     /// Where the time went, for `--timings`. Not in the JSON document: it
     /// differs from run to run, and the document must not.
     pub timings: Timings,
@@ -123,4 +126,7 @@ pub struct Timings {
     pub bodies_lowered_late: usize,
     /// Blocks the flow analysis walked, over all bodies.
     pub blocks_walked: usize,
+    /// Its steps: each block walked counted as its operations and
+    /// terminator times one plus the connection states it carried (what the bounds count, see [`crate::bounds`]).
+    pub analysis_steps: u64,
 }

@@ -56,10 +56,16 @@
 //!   lowering and proc-macro2's span table after each file, and bodies that
 //!   cannot reach a connection keep no IR; the per-phase cost is printed by
 //!   `--timings` (see BENCHMARKS.md).
+//! - **Every input's cost is bounded** ([`bounds`]): a file's size, the
+//!   steps of its flow analysis, and both over the run, counted in units of
+//!   work so that the cut is the same on any machine and thread count. A
+//!   file over a bound has its findings withheld and an error naming it and
+//!   the bound; nothing is cut silently.
 //! - **Selecting bodies changes no result.** The selection only skips work:
 //!   `--lower-all` gives byte-identical output, and a test holds it.
 
 pub mod baseline;
+pub mod bounds;
 pub mod changes;
 pub mod cli;
 pub mod config;
@@ -119,6 +125,9 @@ pub struct Options {
     /// `--follow-external-symlinks`: read files a symlink or a `path`
     /// dependency places outside the repository.
     pub follow_external_symlinks: bool,
+    /// `--max-file-size` and the other bounds (see [`bounds`]) given on the
+    /// command line: they replace the defaults and any configuration.
+    pub bounds: Vec<(bounds::Bound, u64)>,
     /// `--timings`: the run is timed, and the JSON document says how long it
     /// took (without it the document is the same bytes run after run).
     pub timed: bool,
@@ -206,6 +215,12 @@ pub struct Report {
     /// For `-v`: the configuration in force, and what discovery left out.
     pub configuration: Vec<ScopeSummary>,
     pub notes: Vec<String>,
+    /// The bounds in force, and the files withheld for reaching one.
+    pub bounds: bounds::Bounds,
+    /// Where each bound in force was set: `default`, a configuration
+    /// file, or `command line`.
+    pub bound_origins: Vec<(bounds::Bound, String)>,
+    pub over_bounds: Vec<(source::FileId, bounds::Bound)>,
 }
 
 /// The configuration of a set of files, as `-v` shows it.
@@ -372,13 +387,25 @@ fn run_on_current_pool(options: &Options) -> Report {
         workspace: discovered.workspace.clone(),
     };
 
+    // Sizes are measured before anything is read, in file order, so that
+    // which files a bound refuses does not depend on the thread count.
+    let sizes: Vec<u64> = discovered
+        .files
+        .iter()
+        .map(|file| std::fs::metadata(&file.path).map_or(0, |meta| meta.len()))
+        .collect();
+    let refused = bounds::refuse_by_size(&sizes, &settings.bounds);
+    let read_bounds = parsing::ReadBounds {
+        refused: &refused,
+        bounds: &settings.bounds,
+    };
     let phase = Instant::now();
     let mut report = if options.parse_only {
-        let parsed = parsing::read_and_parse(&discovered.files);
+        let parsed = parsing::read_and_parse(&discovered.files, read_bounds);
         timings.read_parse_lower = phase.elapsed();
         parse_report(parsed, errors, timings, &layout)
     } else {
-        let parsed = parsing::read_parse_lower(&discovered.files, settings.lowering());
+        let parsed = parsing::read_parse_lower(&discovered.files, settings.lowering(), read_bounds);
         timings.read_parse_lower = phase.elapsed();
         check_parsed(parsed, errors, &settings, timings, &layout)
     };
@@ -387,6 +414,8 @@ fn run_on_current_pool(options: &Options) -> Report {
     report.repository_root = discovered.repository_root;
     report.notes = discovered.notes;
     report.configuration = settings.summaries.clone();
+    report.bounds = settings.bounds;
+    report.bound_origins = settings.bound_origins.clone();
     report.workspace = discovered.workspace;
     report.file_packages = layout.packages;
     report
@@ -470,6 +499,8 @@ struct Settings {
     packs: flow::PackTable,
     /// The words a body must mention to be lowered; `None`: lower all.
     vocabulary: Option<Vocabulary>,
+    bounds: bounds::Bounds,
+    bound_origins: Vec<(bounds::Bound, String)>,
 }
 
 struct ScopeSettings {
@@ -491,6 +522,14 @@ impl Settings {
         let mut seen_sources = std::collections::BTreeSet::new();
         let mut per_scope = Vec::new();
         let mut summaries = Vec::new();
+        // A configuration can lower a bound, never raise it: checked code
+        // must not be able to lift the guard against itself. The command
+        // line sets a bound to anything.
+        let mut run_bounds = bounds::Bounds::default();
+        let mut bound_origins: BTreeMap<bounds::Bound, String> = bounds::Bound::ALL
+            .into_iter()
+            .map(|bound| (bound, String::from("default")))
+            .collect();
         let defaults = rules::default_levels();
         for scope in scopes {
             let mut levels = defaults.clone();
@@ -517,6 +556,12 @@ impl Settings {
                         .iter()
                         .map(|glob| format!("{glob} ({})", layer.source)),
                 );
+                for (bound, limit) in &config.limits {
+                    if *limit < bound.of(&run_bounds) {
+                        bound.set(&mut run_bounds, *limit);
+                        bound_origins.insert(*bound, layer.source.clone());
+                    }
+                }
                 policy.fail_on = config.fail_on.unwrap_or(policy.fail_on);
                 policy.test_code_fails = config.test_code_fails.unwrap_or(policy.test_code_fails);
                 test_code = config.test_code.or(test_code);
@@ -578,12 +623,18 @@ impl Settings {
                 flow::PackTable::default()
             }
         };
+        for (bound, limit) in &options.bounds {
+            bound.set(&mut run_bounds, *limit);
+            bound_origins.insert(*bound, String::from("command line"));
+        }
         let vocabulary = (!options.lower_all).then(|| packs.vocabulary());
         Settings {
             scopes: per_scope,
             summaries,
             packs,
             vocabulary,
+            bounds: run_bounds,
+            bound_origins: bound_origins.into_iter().collect(),
         }
     }
 
@@ -607,10 +658,14 @@ fn parse_report(
     layout: &Layout,
 ) -> Report {
     let mut sources = SourceMap::default();
-    for outcome in parsed {
+    let mut over_bounds = Vec::new();
+    for (id, outcome) in parsed.into_iter().enumerate() {
         timings.read_summed += outcome.read_time;
         timings.parse_lower_summed += outcome.parse_time;
         sources.files.push(outcome.source);
+        if let Some(bound) = outcome.over_bound {
+            over_bounds.push((id, bound));
+        }
         if let Err(error) = outcome.result {
             errors.push(error);
         }
@@ -621,6 +676,7 @@ fn parse_report(
         files: count_reported(&layout.reported, &sources, |_| 1),
         lines: count_reported(&layout.reported, &sources, |file| file.line_count()),
         files_read: sources.files.len(),
+        over_bounds: over_bounds.len(),
         timings,
         ..Stats::default()
     };
@@ -629,6 +685,7 @@ fn parse_report(
         errors,
         stats,
         file_scopes: layout.scopes.clone(),
+        over_bounds,
         ..Report::default()
     }
 }
@@ -660,10 +717,14 @@ fn check_parsed(
 ) -> Report {
     let mut sources = SourceMap::default();
     let mut files = Vec::new();
-    for outcome in parsed {
+    let mut over_bounds = Vec::new();
+    for (id, outcome) in parsed.into_iter().enumerate() {
         timings.read_summed += outcome.read_time;
         timings.parse_lower_summed += outcome.parse_time;
         sources.files.push(outcome.source);
+        if let Some(bound) = outcome.over_bound {
+            over_bounds.push((id, bound));
+        }
         match outcome.result {
             Ok(ir) => files.push(ir),
             Err(error) => errors.push(error),
@@ -692,13 +753,34 @@ fn check_parsed(
     }
     timings.summaries = phase.elapsed();
     let phase = Instant::now();
-    let analysis = flow::analyse_all(&files, &semantics, &settings.packs, &summaries);
+    let analysis = flow::analyse_all(
+        &files,
+        &semantics,
+        &settings.packs,
+        &summaries,
+        &settings.bounds,
+    );
+    // A file whose walk reached a bound has incomplete facts: none of its
+    // findings is shown (not even its suppressions' verdicts), and an
+    // error names it and the bound.
+    let withheld: std::collections::BTreeSet<source::FileId> =
+        analysis.withheld.iter().map(|(file, _)| *file).collect();
+    for (file, bound) in &analysis.withheld {
+        let display = sources
+            .get(*file)
+            .map(|source| source.display.as_str())
+            .unwrap_or("<unknown>");
+        errors.push(bound.error(display, bound.of(&settings.bounds)));
+    }
+    over_bounds.extend(analysis.withheld.iter().copied());
+    over_bounds.sort();
     // Every lint on: each file's own configuration sets its levels below.
     let every_lint_on: BTreeMap<String, Level> = rules::default_levels()
         .into_keys()
         .map(|lint| (lint, Level::Warn))
         .collect();
     let mut findings = rules::check_all(&analysis.facts, &files, &every_lint_on);
+    findings.retain(|finding| !withheld.contains(&finding.primary.file));
     let scope_of = |file: source::FileId| layout.scopes.get(file).copied().unwrap_or(0);
     findings.retain_mut(|finding| {
         let levels = &settings.scope(scope_of(finding.primary.file)).levels;
@@ -710,13 +792,14 @@ fn check_parsed(
     });
     rules::parameters::word_received_connections(&mut findings, &files);
     timings.blocks_walked = analysis.blocks_walked;
+    timings.analysis_steps = analysis.steps;
     timings.analyse = phase.elapsed();
     let phase = Instant::now();
 
     // Comments are read from the text, items from the model: both exist
     // only for files that parsed, which are the only ones with findings.
     let mut suppressions = Vec::new();
-    for file in &files {
+    for file in files.iter().filter(|file| !withheld.contains(&file.file)) {
         if let Some(source) = sources.get(file.file) {
             suppressions.extend(suppressions::scan(file.file, &source.text, &file.items));
         }
@@ -776,6 +859,7 @@ fn check_parsed(
         elapsed_ms: 0,
         timed: false,
         untracked_connections: analysis.untracked,
+        over_bounds: over_bounds.len(),
         timings,
     };
     Report {
@@ -786,6 +870,9 @@ fn check_parsed(
         policy: settings.scope(0).policy,
         file_scopes: layout.scopes.clone(),
         scope_policies: settings.scopes.iter().map(|scope| scope.policy).collect(),
+        bounds: settings.bounds,
+        bound_origins: settings.bound_origins.clone(),
+        over_bounds,
         ..Report::default()
     }
 }

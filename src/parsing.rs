@@ -7,6 +7,7 @@ use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 
+use crate::bounds::{Bound, Bounds};
 use crate::discovery::DiscoveredFile;
 use crate::model::lower::lower_file;
 use crate::model::relevance::Vocabulary;
@@ -24,6 +25,9 @@ pub const WORKER_STACK_BYTES: usize = 256 * 1024 * 1024;
 pub struct ParseOutcome {
     pub source: SourceFile,
     pub result: Result<FileIr, FileError>,
+    /// The file was not checked because it is over a bound (the error
+    /// says which).
+    pub over_bound: Option<Bound>,
     /// Time spent reading the file.
     pub read_time: Duration,
     /// Time spent parsing and lowering it.
@@ -41,23 +45,36 @@ pub enum Lowering<'a> {
     },
 }
 
+/// What may be read: the files refused before reading (by
+/// [`crate::bounds::refuse_by_size`], by [`FileId`]), and the bounds, of
+/// which a file that grew past `file_size` since is refused too.
+#[derive(Clone, Copy)]
+pub struct ReadBounds<'a> {
+    pub refused: &'a [Option<Bound>],
+    pub bounds: &'a Bounds,
+}
+
 /// Reads, parses and lowers every file, in parallel, results in file order.
-pub fn read_parse_lower(files: &[DiscoveredFile], lowering: Lowering) -> Vec<ParseOutcome> {
+pub fn read_parse_lower(
+    files: &[DiscoveredFile],
+    lowering: Lowering,
+    bounds: ReadBounds,
+) -> Vec<ParseOutcome> {
     files
         .par_iter()
         .enumerate()
-        .map(|(id, file)| process(id, file, lowering))
+        .map(|(id, file)| process(id, file, lowering, bounds))
         .collect()
 }
 
 /// Reads and parses every file like [`read_parse_lower`] but does not lower:
 /// each tree is dropped at once and the IR is left empty. The baseline the
 /// benchmarks compare a whole run with (`--parse-only`).
-pub fn read_and_parse(files: &[DiscoveredFile]) -> Vec<ParseOutcome> {
+pub fn read_and_parse(files: &[DiscoveredFile], bounds: ReadBounds) -> Vec<ParseOutcome> {
     files
         .par_iter()
         .enumerate()
-        .map(|(id, file)| process(id, file, Lowering::None))
+        .map(|(id, file)| process(id, file, Lowering::None, bounds))
         .collect()
 }
 
@@ -75,12 +92,40 @@ pub fn parse_lower_texts(texts: &[(String, Vec<u8>)], lowering: Lowering) -> Vec
         .collect()
 }
 
-fn process(id: FileId, file: &DiscoveredFile, lowering: Lowering) -> ParseOutcome {
+fn process(
+    id: FileId,
+    file: &DiscoveredFile,
+    lowering: Lowering,
+    bounds: ReadBounds,
+) -> ParseOutcome {
     let started = Instant::now();
-    let text = std::fs::read(&file.path)
-        .map_err(|error| format!("cannot read the file: {error}"))
-        .and_then(text_of);
-    check_text(id, &file.display, text, started.elapsed(), lowering)
+    let size_bound = |bound: Bound| bound.error(&file.display, bound.of(bounds.bounds)).message;
+    // A file that grew past the bound after it was measured is refused
+    // while it is read.
+    let (text, over_bound) = match bounds.refused.get(id).copied().flatten() {
+        Some(bound) => (Err(size_bound(bound)), Some(bound)),
+        None => match read_at_most(&file.path, bounds.bounds.file_size) {
+            Ok(Some(bytes)) => (text_of(bytes), None),
+            Ok(None) => (Err(size_bound(Bound::FileSize)), Some(Bound::FileSize)),
+            Err(message) => (Err(message), None),
+        },
+    };
+    let mut outcome = check_text(id, &file.display, text, started.elapsed(), lowering);
+    outcome.over_bound = over_bound;
+    outcome
+}
+
+/// The bytes of a file, or `None` when it holds more than `limit`: never
+/// more than `limit + 1` bytes are read.
+fn read_at_most(path: &std::path::Path, limit: u64) -> Result<Option<Vec<u8>>, String> {
+    use std::io::Read;
+    let file =
+        std::fs::File::open(path).map_err(|error| format!("cannot read the file: {error}"))?;
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|error| format!("cannot read the file: {error}"))?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 fn check_text(
@@ -114,6 +159,7 @@ fn check_text(
     ParseOutcome {
         source,
         result,
+        over_bound: None,
         read_time,
         parse_time: started.elapsed(),
     }

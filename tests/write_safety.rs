@@ -1,6 +1,6 @@
 //! What connleak writes stays in the repository: each test builds the hole
 //! a pull request could dig (a symbolic link where a file is expected) and
-//! shows that `--fix` and `--write-baseline` refuse it, leaving the target
+//! shows that `--fix`, `--write-baseline` and `--output` refuse it, leaving the target
 //! outside untouched. (`--fix` on a file changed since it was checked is in
 //! `tests/fixes.rs`; the HTML page's embedding in `tests/html_report.rs`.)
 
@@ -192,4 +192,57 @@ fn write_baseline_refuses_links_and_the_outside() {
     let output = connleak_in(repo.path(), &["--write-baseline", "baseline.json"]);
     assert_eq!(code(&output), 0, "{}", stderr(&output));
     assert!(repo.path().join("baseline.json").is_file());
+}
+
+/// `--output FILE`, the HTML report included, obeys the same rules as the
+/// baseline: never through a link, never outside the repository.
+#[test]
+fn output_refuses_links_and_the_outside() {
+    let outside = tempfile::tempdir().expect("temporary folder");
+    let precious = outside.path().join("precious");
+    fs::write(&precious, "keep me\n").expect("write");
+    let repo = tempfile::tempdir().expect("temporary folder");
+    fs::create_dir_all(repo.path().join("src")).expect("src");
+    fs::write(repo.path().join("Cargo.toml"), MANIFEST).expect("manifest");
+    fs::write(repo.path().join("src/lib.rs"), FIXABLE).expect("lib");
+    git(repo.path(), &["init", "-q"]);
+    symlink(&precious, repo.path().join("connleak.html")).expect("file link");
+    symlink(outside.path(), repo.path().join("reports")).expect("folder link");
+    let outside_path = outside.path().join("report.html");
+
+    for format in ["html", "json", "sarif"] {
+        for (target, why) in [
+            ("connleak.html", "symbolic link"),
+            ("reports/report.html", "symbolic link"),
+            (
+                outside_path.to_str().expect("UTF-8"),
+                "outside the repository",
+            ),
+        ] {
+            let output = connleak_in(repo.path(), &["--format", format, "--output", target]);
+            assert_eq!(code(&output), 2, "{format} {target}: {}", stderr(&output));
+            assert!(
+                stderr(&output).contains(why),
+                "{format} {target}: {}",
+                stderr(&output)
+            );
+        }
+    }
+    assert_eq!(fs::read_to_string(&precious).expect("read"), "keep me\n");
+    assert!(!outside_path.exists());
+    assert_eq!(
+        fs::read_dir(outside.path()).expect("list").count(),
+        1,
+        "nothing new outside"
+    );
+
+    // A plain file inside the repository is written.
+    let output = connleak_in(
+        repo.path(),
+        &["--format", "html", "--output", "report.html"],
+    );
+    assert_eq!(code(&output), 0, "{}", stderr(&output));
+    assert!(fs::read_to_string(repo.path().join("report.html"))
+        .expect("written")
+        .contains("<html"));
 }

@@ -141,6 +141,16 @@ pub struct Analysis {
     /// Blocks walked by the exploration, over all bodies: the measure of its
     /// cost, which follows the size of the code (see `engine`).
     pub blocks_walked: usize,
+    /// The blocks walked, each counted as its operations (and terminator)
+    /// times the connection states it carries plus one: the work of the
+    /// exploration, which bounds its time and
+    /// memory (see [`crate::bounds`]).
+    pub steps: u64,
+    /// The walk of a file stopped at its budget of steps (see `engine`).
+    pub over_budget: bool,
+    /// Files whose walk reached a bound, in file order: their facts are
+    /// left out, and the caller reports them (see [`crate::bounds`]).
+    pub withheld: Vec<(crate::source::FileId, crate::bounds::Bound)>,
     /// Unrelated awaits in a function while it holds a connection parameter
     /// that only its callers can say is pooled.
     pub param_awaits: Vec<ParamAwait>,
@@ -245,24 +255,59 @@ fn splice(caller: &[PathStep], callee: &[PathStep]) -> Vec<PathStep> {
         .collect()
 }
 
-/// Analyses every body of every file, in parallel, in file order.
+/// Files analysed between two checks of the run's bound: the same for any
+/// thread count, so that where the run stops does not depend on it.
+const RUN_BOUND_CHUNK: usize = 256;
+
+/// Analyses every body of every file, in parallel, in file order. Each file
+/// may take `bounds.file_steps` steps, and the files in order
+/// `bounds.run_steps` together: a file over either is withheld whole (its
+/// facts left out, named in `withheld`), and once the run's bound is
+/// crossed, so is every later file, which is then not analysed at all.
 pub fn analyse_all(
     files: &[FileIr],
     semantics: &Semantics,
     packs: &PackTable,
     summaries: &summaries::Summaries,
+    bounds: &crate::bounds::Bounds,
 ) -> Analysis {
-    let per_file: Vec<Analysis> = files
-        .par_iter()
-        .map(|file| engine::analyse_file(file, semantics, packs, summaries))
-        .collect();
+    use crate::bounds::{first_over, Bound};
+    let mut per_file: Vec<Analysis> = Vec::with_capacity(files.len());
+    let mut cut = None;
+    for chunk in files.chunks(RUN_BOUND_CHUNK) {
+        per_file.extend(
+            chunk
+                .par_iter()
+                .map(|file| {
+                    engine::analyse_file(file, semantics, packs, summaries, bounds.file_steps)
+                })
+                .collect::<Vec<_>>(),
+        );
+        cut = first_over(per_file.iter().map(|file| file.steps), bounds.run_steps);
+        if cut.is_some() {
+            break;
+        }
+    }
     let mut analysis = Analysis::default();
-    for file in per_file {
-        analysis.facts.extend(file.facts);
-        analysis.untracked += file.untracked;
-        analysis.blocks_walked += file.blocks_walked;
-        analysis.param_awaits.extend(file.param_awaits);
-        analysis.passes.extend(file.passes);
+    for (index, file) in files.iter().enumerate() {
+        let Some(walked) = per_file
+            .get_mut(index)
+            .filter(|_| cut.is_none_or(|at| index < at))
+        else {
+            analysis.withheld.push((file.file, Bound::RunSteps));
+            continue;
+        };
+        let walked = std::mem::take(walked);
+        analysis.blocks_walked += walked.blocks_walked;
+        analysis.steps += walked.steps;
+        if walked.over_budget {
+            analysis.withheld.push((file.file, Bound::FileSteps));
+            continue;
+        }
+        analysis.facts.extend(walked.facts);
+        analysis.untracked += walked.untracked;
+        analysis.param_awaits.extend(walked.param_awaits);
+        analysis.passes.extend(walked.passes);
     }
     join_awaits_to_callers(&mut analysis);
     analysis

@@ -45,6 +45,13 @@ pub fn render(report: &Report, out: &mut dyn io::Write) -> io::Result<()> {
             writeln!(out, "  {count:>width$}  {name}")?;
         }
     }
+    if report.stats.over_bounds > 0 {
+        writeln!(
+            out,
+            "files over a bound (not checked, or their findings withheld): {}",
+            report.stats.over_bounds
+        )?;
+    }
     for error in &report.errors {
         match error.line {
             Some(line) => writeln!(out, "error: {}:{line}: {}", error.file, error.message)?,

@@ -45,9 +45,15 @@ pub fn render(stats: &Stats) -> String {
         timings.bodies_lowered, timings.bodies, timings.bodies_lowered_late
     ));
     text.push_str(&format!(
-        "blocks walked by the flow analysis: {}\n",
-        timings.blocks_walked
+        "blocks walked by the flow analysis: {} ({} steps: operations times connection states)\n",
+        timings.blocks_walked, timings.analysis_steps
     ));
+    if stats.over_bounds > 0 {
+        text.push_str(&format!(
+            "files over a bound (not checked, or their findings withheld): {}\n",
+            stats.over_bounds
+        ));
+    }
     text
 }
 
@@ -79,7 +85,9 @@ mod tests {
                 bodies_lowered: 5,
                 bodies_lowered_late: 1,
                 blocks_walked: 340,
+                analysis_steps: 512,
             },
+            over_bounds: 1,
             ..Stats::default()
         };
         let text = render(&stats);
@@ -98,7 +106,8 @@ analyse                     2.0 ms
 report                      3.0 ms
 total                      18.0 ms
 function bodies lowered: 5 of 12 (1 of them late)
-blocks walked by the flow analysis: 340
+blocks walked by the flow analysis: 340 (512 steps: operations times connection states)
+files over a bound (not checked, or their findings withheld): 1
 "
         );
     }

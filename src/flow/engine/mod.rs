@@ -43,12 +43,17 @@ use state::*;
 /// Steps kept in a witness path (the acquire and the last ones).
 const MAX_PATH_STEPS: usize = 14;
 
-/// Analyses every body of one file.
+/// Analyses every body of one file, in at most `budget` steps (a block
+/// walked costs its operations and its terminator, each once plus once per
+/// connection state it carries: the work of applying them). Past the budget the walk stops and the
+/// analysis says so (`over_budget`), so that no file can take unbounded time
+/// or memory; its facts are then incomplete and the caller withholds them.
 pub fn analyse_file(
     file: &FileIr,
     semantics: &Semantics,
     table: &PackTable,
     summaries: &Summaries,
+    budget: u64,
 ) -> Analysis {
     let context = FileContext::new(file, semantics, table, summaries);
     let mut analysis = Analysis::default();
@@ -67,12 +72,18 @@ pub fn analyse_file(
         seen_facts: HashSet::new(),
         untracked: 0,
         blocks_walked: 0,
+        steps: 0,
+        budget,
+        over_budget: false,
         param_awaits: Vec::new(),
         passes: Vec::new(),
     };
     // Types of the bodies explored so far, for what closures capture.
     let mut body_types: HashMap<FnId, BodyTypes> = HashMap::new();
     for (_, body) in order {
+        if shared.over_budget {
+            break;
+        }
         let seeds = shared.seeds.remove(&body).unwrap_or_default();
         let function = &file.functions[body as usize];
         if function.blocks.is_empty() {
@@ -98,6 +109,8 @@ pub fn analyse_file(
     analysis.facts = shared.facts;
     analysis.untracked = shared.untracked;
     analysis.blocks_walked = shared.blocks_walked;
+    analysis.steps = shared.steps;
+    analysis.over_budget = shared.over_budget;
     analysis.param_awaits = shared.param_awaits;
     analysis.passes = shared.passes;
     analysis
@@ -128,6 +141,12 @@ struct Shared {
     seen_facts: HashSet<(u8, u32, Span)>,
     untracked: usize,
     blocks_walked: usize,
+    /// Blocks walked, each counted as its operations (and terminator) times
+    /// the connection states it carries, plus one.
+    steps: u64,
+    /// The most steps the file may take; reaching it stops the walk.
+    budget: u64,
+    over_budget: bool,
     param_awaits: Vec<ParamAwait>,
     passes: Vec<Pass>,
 }
@@ -262,6 +281,16 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         reached[0].admit(&mut initial);
         queue.push_back((0, initial, root));
         while let Some((block_id, mut state, mut path)) = queue.pop_front() {
+            let ops = ir
+                .blocks
+                .get(block_id as usize)
+                .map_or(0, |block| block.ops.len());
+            let cost = (1 + ops as u64) * (1 + state.instances.len() as u64);
+            if self.shared.steps + cost > self.shared.budget {
+                self.shared.over_budget = true;
+                return;
+            }
+            self.shared.steps += cost;
             self.shared.blocks_walked += 1;
             let Some(block) = ir.blocks.get(block_id as usize) else {
                 continue;
