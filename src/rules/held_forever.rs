@@ -74,7 +74,7 @@ pub fn check(facts: &[Fact], findings: &mut Vec<Finding>) {
             ),
             FactKind::HeldInEndlessLoop => (
                 format!("{name} is held by a path that never ends"),
-                String::from("from here no path returns, and nothing here uses it"),
+                String::from("no path returns from here, and it is still held"),
                 String::from(
                     "release it before the endless loop, or acquire one for each unit of \
                      work inside it",

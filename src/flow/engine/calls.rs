@@ -545,6 +545,10 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 } else if release {
                     // given back explicitly
                 } else {
+                    if instance.in_closure.is_some() && self.rooted_in_local(receiver) {
+                        let step = push_step(path, span, String::from("kept by this job"));
+                        self.stored_jobs.push((instance.clone(), step));
+                    }
                     self.hand_over(instance);
                 }
             }
@@ -611,6 +615,33 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 path,
             );
         }
+    }
+
+    /// A receiver that is, or is made by calls on, a local of this body
+    /// (`scheduler.every(h).run(..)`).
+    fn rooted_in_local(&self, receiver: &Operand) -> bool {
+        let mut cursor = receiver.clone();
+        for _ in 0..8 {
+            match cursor {
+                Operand::Place {
+                    place:
+                        Place {
+                            root: PlaceRoot::Local(local),
+                            ..
+                        },
+                    ..
+                } => return self.ir().local_name(local) != "self",
+                Operand::Temp(temp) => match self.fcx.def_of(temp) {
+                    Some(OpKind::Call {
+                        callee: Callee::Method { receiver, .. },
+                        ..
+                    }) => cursor = receiver.clone(),
+                    _ => return false,
+                },
+                _ => return false,
+            }
+        }
+        false
     }
 
     /// `conn.transaction(|tx| ..)`: a call given a closure scopes what it

@@ -162,6 +162,25 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 true
             }
         });
+        // What a job kept by a value of this body holds is held as long.
+        for (instance, job_path) in std::mem::take(&mut self.stored_jobs) {
+            let tracked = &self.shared.tracked[instance.tracked as usize];
+            if matches!(
+                tracked.connection,
+                ConnectionKind::Resource(
+                    ResourceKind::Pooled | ResourceKind::Transaction | ResourceKind::Raw
+                )
+            ) {
+                let step = push_step(&job_path, span, String::from("this loop never ends"));
+                self.fact(
+                    FactKind::HeldInEndlessLoop,
+                    &instance,
+                    span,
+                    &step,
+                    String::from("this loop never ends, and the job that holds it lives as long"),
+                );
+            }
+        }
         for instance in held {
             self.fact(
                 FactKind::HeldInEndlessLoop,

@@ -99,6 +99,7 @@ pub fn analyse_file(
             database_temps: HashSet::new(),
             read_only_temps: HashSet::new(),
             work_results: HashMap::new(),
+            stored_jobs: Vec::new(),
         };
         explorer.explore(seeds);
         let types = explorer.fcx.types;
@@ -231,6 +232,10 @@ struct Explorer<'s, 'f, 'a> {
     /// Results of statements that may write, with the connections they ran
     /// on: an `Err` of one aborts its transaction.
     work_results: HashMap<TempId, Vec<u32>>,
+    /// Connections captured by closures handed to a value of this body
+    /// (`scheduler.every(h).run(move || .. conn ..)`): the value keeps the
+    /// closure, and the connection with it, for as long as it lives.
+    stored_jobs: Vec<(Instance, Rc<PathNode>)>,
 }
 
 impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
