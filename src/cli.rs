@@ -744,10 +744,17 @@ fn some_of(names: &[String]) -> String {
 /// `--verbose`: what was checked, and what the analysis had to let go.
 fn verbose_summary(report: &Report) -> String {
     let stats = &report.stats;
-    format!(
+    let mut summary = format!(
         "connleak: reported on {} files ({} lines) of {} read, in {} ms; {} connection(s) moved where they could not be followed, not reported",
         stats.files, stats.lines, stats.files_read, stats.elapsed_ms, stats.untracked_connections
-    )
+    );
+    if stats.summary_rounds_cut > 0 {
+        summary.push_str(&format!(
+            "; {} fixpoint(s) of the function summaries stopped at their round limit: call chains deeper than that were not followed",
+            stats.summary_rounds_cut
+        ));
+    }
+    summary
 }
 
 /// `--write-baseline`: records the findings and prints nothing on stdout.

@@ -86,6 +86,10 @@ pub struct Stats {
     /// Connections whose path could not be followed (moved into something
     /// opaque); counted, not reported.
     pub untracked_connections: usize,
+    /// Fixpoints of the function summaries stopped by their round limit
+    /// while still changing (`flow::summaries`): call chains deeper than
+    /// the limit may not have been followed. Named by `-v`.
+    pub summary_rounds_cut: usize,
     /// Where the time went, for `--timings`. Not in the JSON document: it
     /// differs from run to run, and the document must not.
     pub timings: Timings,

@@ -776,6 +776,7 @@ fn check_parsed(
         elapsed_ms: 0,
         timed: false,
         untracked_connections: analysis.untracked,
+        summary_rounds_cut: summaries.rounds_cut,
         timings,
     };
     Report {
