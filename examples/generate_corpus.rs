@@ -3,6 +3,13 @@
 //! ten functions touching a database and a few of them leaking. The same
 //! arguments always give the same bytes.
 //!
+//! Each crate (one per hundred files) also gets `src/shapes.rs`, the shapes
+//! that once made the cost blow up: long chains of `if` and `match` with
+//! connections live across them (a number of paths exponential in their
+//! length), closures nested deep with a connection moved through them, and
+//! names every crate shares (`Store`, `get`, a blanket extension trait), so
+//! that a lookup by name across the workspace grows with the crate count.
+//!
 //!     cargo run --release --example generate_corpus -- OUT_DIR [FILES]
 //!
 //! The corpus is generated, never committed: `scripts/bench.sh` makes it.
@@ -64,6 +71,9 @@ fn generate(out: &Path, files: usize) -> std::io::Result<()> {
             crate_dir.join(format!("src/{name}.rs")),
             source_file(index, &mut random),
         )?;
+        if index % 100 == 0 {
+            fs::write(crate_dir.join("src/shapes.rs"), shapes_file())?;
+        }
     }
     Ok(())
 }
@@ -293,4 +303,62 @@ where
 "#
         ),
     }
+}
+
+/// Chains and nesting that are exponential in paths, and names shared by
+/// every crate of the workspace; the same text in every crate.
+fn shapes_file() -> String {
+    let mut text = String::from(
+        "//! Generated shapes.\n\nuse sqlx::PgPool;\n\n\
+pub struct Store {\n    pool: PgPool,\n}\n\n\
+impl Store {\n    pub async fn get(&self, id: i64) -> sqlx::Result<i64> {\n        \
+let mut conn = self.pool.acquire().await?;\n        \
+let (n,): (i64,) = sqlx::query_as(\"SELECT n FROM t WHERE id = $1\").bind(id).fetch_one(&mut *conn).await?;\n        \
+Ok(n)\n    }\n}\n\n\
+pub trait Ext {\n    fn tidy(self) -> Self;\n}\n\n\
+impl<T: Clone> Ext for T {\n    fn tidy(self) -> Self {\n        self\n    }\n}\n\n",
+    );
+    // Independent branches: 2^12 combinations of which transaction wrote.
+    text.push_str("pub async fn branches(pool: &PgPool, flags: &[bool]) -> sqlx::Result<()> {\n");
+    for n in 0..12 {
+        let _ = writeln!(text, "    let mut t{n} = pool.begin().await?;");
+    }
+    for n in 0..12 {
+        let _ = writeln!(
+            text,
+            "    if flags[{n}] {{\n        sqlx::query(\"UPDATE jobs SET n = {n}\").execute(&mut *t{n}).await?;\n    }}"
+        );
+    }
+    for n in 0..12 {
+        let _ = writeln!(text, "    t{n}.commit().await?;");
+    }
+    text.push_str("    Ok(())\n}\n\n");
+    // A chain of matches with one connection live: 3^30 paths.
+    text.push_str(
+        "pub async fn chain(pool: &PgPool, picks: &[u8]) -> sqlx::Result<()> {\n    let mut conn = pool.acquire().await?;\n",
+    );
+    for n in 0..30 {
+        let _ = writeln!(
+            text,
+            "    let kept{n} = match picks[{n}] {{\n        0 => {{ sqlx::query(\"DELETE FROM t\").execute(&mut *conn).await?; 0 }}\n        1 => {{ tokio::time::sleep(std::time::Duration::from_millis({n})).await; 1 }}\n        _ => usize::from(picks[{n}]).tidy(),\n    }};"
+        );
+    }
+    text.push_str("    drop(conn);\n    Ok(())\n}\n\n");
+    // Closures nested 12 deep, the connection moved through each.
+    text.push_str(
+        "pub async fn nest(pool: &PgPool) -> sqlx::Result<()> {\n    let conn = pool.acquire().await?;\n    let f0 = move || {\n        let c = conn;\n",
+    );
+    for n in 1..12 {
+        let _ = writeln!(text, "        let f{n} = move || {{\n        let c = c;");
+    }
+    text.push_str("        drop(c);\n");
+    for n in (1..12).rev() {
+        let _ = writeln!(text, "        }};\n        f{n}();");
+    }
+    text.push_str("    };\n    f0();\n    Ok(())\n}\n\n");
+    // Callers of the shared names, resolved per crate.
+    text.push_str(
+        "pub async fn use_store(store: &Store, ids: &[i64]) -> sqlx::Result<i64> {\n    let mut total = 0;\n    for id in ids {\n        total += store.get(*id).await?.tidy();\n    }\n    Ok(total)\n}\n",
+    );
+    text
 }

@@ -6,7 +6,14 @@
 #
 #   scripts/bench.sh                # a generated corpus of $FILES files (1000)
 #   scripts/bench.sh corpus DIR...  # the corpus, then crates or workspaces on disk
+#   BENCH_TREES="DIR..." scripts/bench.sh
+#                                   # the corpus, then every DIR that exists
 #
+# BENCH_TREES names real trees kept outside the repository (the ones
+# BENCHMARKS.md measures: corrosion, rustc-perf, NVIDIA ncx-infra-controller-
+# core, graph-node, atuin); those missing are skipped with a note. A DIR may
+# be several paths joined with `+` (rustc-perf and its benchmark crates:
+# "rustc-perf+rustc-perf/collector/compile-benchmarks/*/", globs expanded).
 # RUNS sets hyperfine's runs per command (5). The corpus is generated in a
 # temporary folder and removed afterwards; it is never committed.
 set -euo pipefail
@@ -16,14 +23,24 @@ bin="$PWD/target/release/cargo-connleak"
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 [ $# -eq 0 ] && set -- corpus
+for tree in ${BENCH_TREES:-}; do
+  if [ -e "${tree%%+*}" ]; then
+    set -- "$@" "$tree"
+  else
+    echo "note: ${tree%%+*} is not there, skipped"
+  fi
+done
 
 for dir in "$@"; do
   if [ "$dir" = corpus ]; then
     dir="$work/corpus"
     target/release/examples/generate_corpus "$dir" "${FILES:-1000}"
   fi
-  files=$(find "$dir" -name '*.rs' -not -path '*/target/*' | wc -l)
-  bytes=$(find "$dir" -name '*.rs' -not -path '*/target/*' -print0 | du -cb --files0-from=- | tail -1 | cut -f1)
+  # `a+b/*/` is several paths, checked as one run.
+  dir=$(for part in ${dir//+/ }; do printf '%s ' $part; done)
+  dir=${dir% }
+  files=$(find $dir -name '*.rs' -not -path '*/target/*' | sort -u | wc -l)
+  bytes=$(find $dir -name '*.rs' -not -path '*/target/*' -print0 | sort -zu | du -cb --files0-from=- | tail -1 | cut -f1)
   echo "== $dir: $files .rs files, $((bytes / 1024)) KiB"
   # connleak exits 1 on findings and 2 on files it cannot parse: not failures here.
   hyperfine --warmup 1 --runs "${RUNS:-5}" --ignore-failure --shell=none \
@@ -43,10 +60,10 @@ PY
   for mode in "--parse-only" ""; do
     peak=0
     for _ in 1 2 3; do
-      kb=$(/usr/bin/time -f '%M' "$bin" $mode -j2 "$dir" 2>&1 >/dev/null | tail -1) || true
+      kb=$(/usr/bin/time -f '%M' "$bin" $mode -j2 $dir 2>&1 >/dev/null | tail -1) || true
       [ "$kb" -gt "$peak" ] && peak=$kb
     done
     echo "peak RSS ${mode:-whole run} -j2: $((peak / 1024)) MiB"
   done
-  { "$bin" -j2 --timings "$dir" 2>&1 >/dev/null || true; } | sed "s/^/  /"
+  { "$bin" -j2 --timings $dir 2>&1 >/dev/null || true; } | sed "s/^/  /"
 done

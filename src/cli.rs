@@ -787,6 +787,12 @@ fn verbose_summary(report: &Report) -> String {
         "connleak: reported on {} files ({} lines) of {} read, in {} ms; {} connection(s) moved where they could not be followed, not reported",
         stats.files, stats.lines, stats.files_read, stats.elapsed_ms, stats.untracked_connections
     );
+    if stats.summary_rounds_cut > 0 {
+        text.push_str(&format!(
+            "; {} fixpoint(s) of the function summaries stopped at their round limit: call chains deeper than that were not followed",
+            stats.summary_rounds_cut
+        ));
+    }
     for (file, bound) in &report.over_bounds {
         let name = report
             .sources

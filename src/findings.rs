@@ -89,6 +89,10 @@ pub struct Stats {
     /// Files not checked, or whose findings are withheld, because they
     /// reached a bound on the work of a run (each also has an error).
     pub over_bounds: usize,
+    /// Fixpoints of the function summaries stopped by their round limit
+    /// while still changing (`flow::summaries`): call chains deeper than
+    /// the limit may not have been followed. Named by `-v`.
+    pub summary_rounds_cut: usize,
     /// Where the time went, for `--timings`. Not in the JSON document: it
     /// differs from run to run, and the document must not.
     pub timings: Timings,

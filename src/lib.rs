@@ -860,6 +860,7 @@ fn check_parsed(
         timed: false,
         untracked_connections: analysis.untracked,
         over_bounds: over_bounds.len(),
+        summary_rounds_cut: summaries.rounds_cut,
         timings,
     };
     Report {

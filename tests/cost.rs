@@ -1,7 +1,8 @@
 //! The flow analysis is bounded by design: shapes whose number of paths grows
 //! exponentially with their size cost it a number of block walks that grows
 //! with the size only. Counted in blocks walked (`--timings` prints it), never
-//! timed.
+//! timed. The one bound left, the rounds of the function summaries'
+//! fixpoints, is counted in the stats when it stops one.
 
 use std::fs;
 
@@ -9,6 +10,12 @@ use connleak::{run, Options};
 
 /// Blocks walked, and findings, for one file in a crate that uses sqlx.
 fn walk(source: &str) -> (usize, usize) {
+    let report = check(source);
+    (report.stats.timings.blocks_walked, report.findings.len())
+}
+
+/// The report on one file in a crate that uses sqlx.
+fn check(source: &str) -> connleak::Report {
     let dir = tempfile::tempdir().expect("temporary folder");
     fs::create_dir(dir.path().join("src")).expect("folder");
     fs::write(
@@ -23,7 +30,23 @@ fn walk(source: &str) -> (usize, usize) {
         ..Options::default()
     });
     assert!(report.errors.is_empty(), "{:?}", report.errors);
-    (report.stats.timings.blocks_walked, report.findings.len())
+    report
+}
+
+/// A handler calling down a chain of `depth` functions, the last of which
+/// acquires from the pool it is handed.
+fn call_chain(depth: usize) -> String {
+    let mut text = String::from("use sqlx::PgPool;\n\n");
+    text.push_str(&format!(
+        "pub async fn step{depth}(pool: &PgPool) -> sqlx::Result<()> {{\n    let mut conn = pool.acquire().await?;\n    sqlx::query(\"SELECT 1\").execute(&mut *conn).await?;\n    Ok(())\n}}\n\n"
+    ));
+    for n in (0..depth).rev() {
+        let next = n + 1;
+        text.push_str(&format!(
+            "pub async fn step{n}(pool: &PgPool) -> sqlx::Result<()> {{\n    step{next}(pool).await\n}}\n\n"
+        ));
+    }
+    text
 }
 
 /// `count` transactions open at once, then one `if` per transaction that
@@ -106,4 +129,11 @@ fn deep_closures_cost_their_depth() {
     let (small, _) = walk(&deep_closures(8));
     let (large, _) = walk(&deep_closures(16));
     assert!(large < 5 * small, "{small} blocks walked, then {large}");
+}
+
+#[test]
+fn summary_rounds_stopped_by_their_limit_are_counted() {
+    // Each round of propagation carries the acquire one call up.
+    assert_eq!(check(&call_chain(4)).stats.summary_rounds_cut, 0);
+    assert!(check(&call_chain(40)).stats.summary_rounds_cut > 0);
 }

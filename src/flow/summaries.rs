@@ -101,6 +101,11 @@ pub struct FnSummary {
 #[derive(Debug, Default)]
 pub struct Summaries {
     by_function: HashMap<FuncLoc, FnSummary>,
+    /// Fixpoints over the calls stopped by their round limit
+    /// ([`MAX_ROUNDS`]) while their last round still changed something:
+    /// what lies deeper in a call chain may not have been followed.
+    /// Counted in the stats and named by `-v`.
+    pub rounds_cut: usize,
 }
 
 /// A call from one summarised function to another, with the caller's
@@ -254,7 +259,11 @@ impl Summaries {
     /// What each function waits on: its own awaits, and through the
     /// workspace functions it awaits, to a fixpoint (waits only grow).
     fn settle_waits(&mut self, awaits: &[&(FuncLoc, Vec<AwaitItem>)]) {
-        for _ in 0..MAX_ROUNDS {
+        for round in 0..=MAX_ROUNDS {
+            if round == MAX_ROUNDS {
+                self.rounds_cut += 1;
+                break;
+            }
             let mut changed = false;
             for (func, items) in awaits {
                 let mut wait = Wait::Nothing;
@@ -290,7 +299,8 @@ impl Summaries {
     /// A parameter reads only if every function it is passed to reads only
     /// through it (a greatest fixpoint: recursion alone writes nothing).
     fn settle_reads(&mut self, passes: &[&ParamPass]) {
-        for _ in 0..=passes.len().min(MAX_ROUNDS * 4) {
+        let rounds = passes.len().min(MAX_ROUNDS * 4);
+        for round in 0..=rounds {
             let mut changed = false;
             for &&((caller, position), (callee, at)) in passes {
                 let callee_reads = self
@@ -311,13 +321,16 @@ impl Summaries {
             if !changed {
                 break;
             }
+            if round == rounds {
+                self.rounds_cut += 1;
+            }
         }
     }
 
     /// Which functions open what they return, through calls; a function
     /// that opens nothing returns no connection of its own.
     fn settle_returns(&mut self, edges: &[&CallEdge]) {
-        for _ in 0..MAX_ROUNDS {
+        for round in 0..MAX_ROUNDS {
             let mut opened = Vec::new();
             for edge in edges {
                 let callee_opens = self
@@ -330,6 +343,9 @@ impl Summaries {
             }
             if opened.is_empty() {
                 break;
+            }
+            if round + 1 == MAX_ROUNDS {
+                self.rounds_cut += 1;
             }
             for caller in opened {
                 if let Some(summary) = self.by_function.get_mut(&caller) {
@@ -387,7 +403,7 @@ impl Summaries {
     }
 
     fn propagate(&mut self, edges: &[&CallEdge]) {
-        for _ in 0..MAX_ROUNDS {
+        for round in 0..=MAX_ROUNDS {
             let mut added = Vec::new();
             for edge in edges {
                 let Some(callee) = self.get(edge.callee) else {
@@ -426,6 +442,11 @@ impl Summaries {
                 }
             }
             if added.is_empty() {
+                return;
+            }
+            if round == MAX_ROUNDS {
+                // Not applied: the rounds are spent.
+                self.rounds_cut += 1;
                 return;
             }
             for (caller, derived) in added {

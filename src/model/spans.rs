@@ -9,6 +9,8 @@
 //! keep their own spans), which gives the same span in constant time for
 //! each level. Rare forms fall back to syn.
 
+use std::cell::Cell;
+
 use proc_macro2::Span as TokenSpan;
 use syn::spanned::Spanned;
 use syn::{Attribute, Block, Expr, Local, Member, RangeLimits, Stmt, StmtMacro};
@@ -31,12 +33,32 @@ pub fn of(node: &impl Ends) -> Span {
 }
 
 /// A proc-macro2 position (1-based line, 0-based char column) as the model
-/// stores it.
+/// stores it, moved to where the parsed text sits in its file (see
+/// [`placed_at`]).
 pub fn pos(at: proc_macro2::LineColumn) -> Pos {
+    let (lines_before, columns_before) = PLACE.with(Cell::get);
+    let line = at.line as u32;
     Pos {
-        line: at.line as u32,
-        column: at.column as u32,
+        line: line + lines_before,
+        column: at.column as u32 + if line == 1 { columns_before } else { 0 },
     }
+}
+
+thread_local! {
+    /// Lines before the text being lowered, and characters before it on
+    /// its first line: zero for a whole file.
+    static PLACE: Cell<(u32, u32)> = const { Cell::new((0, 0)) };
+}
+
+/// Runs `lower` with positions read as those of a text that starts at
+/// `start` of its file: an item parsed alone, from its own text, gets the
+/// spans a parse of the whole file gives, without parsing (or even
+/// building) the text before it.
+pub fn placed_at<T>(start: Pos, columns_before: u32, lower: impl FnOnce() -> T) -> T {
+    let before = PLACE.with(|place| place.replace((start.line.saturating_sub(1), columns_before)));
+    let result = lower();
+    PLACE.with(|place| place.set(before));
+    result
 }
 
 /// The first outer attribute: inner ones (`#![..]`) sit inside the body.

@@ -9,6 +9,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use rustc_hash::FxHashMap;
+
 use super::scopes::{Def, Ns};
 use super::types::{function_scope, Ty, TypeScope};
 use super::{FuncLoc, Item, ItemLoc, Semantics};
@@ -31,7 +33,21 @@ pub struct ImplIndex {
     /// `impl<T: Bound> Trait for T`: methods any type may have.
     blanket: Vec<usize>,
     derefs: HashMap<ItemLoc, Deref>,
+    /// What [`Semantics::method_in`] finds, by method name, for each list
+    /// of `by_adt` and `by_external`: a lookup costs one hash, however many
+    /// impls the workspace writes for a type (every crate of a large
+    /// workspace may implement a trait for `String`).
+    adt_methods: HashMap<ItemLoc, MethodTable>,
+    external_methods: HashMap<String, MethodTable>,
+    /// [`Semantics::extension_method`] by name, settled once: `None` where
+    /// two impls disagree.
+    extension: FxHashMap<String, Option<FuncLoc>>,
+    /// Each workspace trait's methods by name (the first declared wins).
+    trait_methods: HashMap<ItemLoc, MethodTable>,
 }
+
+/// Methods by name.
+type MethodTable = FxHashMap<String, FuncLoc>;
 
 #[derive(Debug)]
 struct ImplData {
@@ -153,7 +169,108 @@ impl ImplIndex {
                 });
             }
         }
+        index.settle_tables(semantics);
         index
+    }
+
+    /// The name tables: each gives, for every name, what a scan of the
+    /// impls in their order would find first.
+    fn settle_tables(&mut self, semantics: &Semantics) {
+        for items in &semantics.items {
+            for trait_index in 0..items.traits.len() {
+                let trait_loc = ItemLoc {
+                    file: items.file,
+                    index: trait_index as u32,
+                };
+                let Some(definition) = semantics.trait_def(trait_loc) else {
+                    continue;
+                };
+                let mut table = MethodTable::default();
+                for &method in &definition.methods {
+                    let loc = ItemLoc {
+                        file: items.file,
+                        index: method,
+                    };
+                    if let Some(function) = semantics.function(loc) {
+                        table
+                            .entry(method_name(&function.name).to_string())
+                            .or_insert(loc);
+                    }
+                }
+                self.trait_methods.insert(trait_loc, table);
+            }
+        }
+        self.adt_methods = self
+            .by_adt
+            .iter()
+            .map(|(adt, slots)| (*adt, self.method_table(slots)))
+            .collect();
+        self.external_methods = self
+            .by_external
+            .iter()
+            .map(|(key, slots)| (key.clone(), self.method_table(slots)))
+            .collect();
+        // Every impl for `Result`, `Option` or any `T`: a name is that
+        // method's when all of them that have it agree.
+        let slots: Vec<usize> = ["Result", "Option"]
+            .iter()
+            .filter_map(|key| self.by_external.get(*key))
+            .flatten()
+            .chain(&self.blanket)
+            .copied()
+            .collect();
+        let mut extension: FxHashMap<String, Option<FuncLoc>> = FxHashMap::default();
+        for slot in slots {
+            let data = &self.impls[slot];
+            // Per name, the impl's own method, else its trait's.
+            let mut candidates: FxHashMap<&str, FuncLoc> = FxHashMap::default();
+            for (name, func) in &data.methods {
+                candidates.entry(name.as_str()).or_insert(*func);
+            }
+            if let Some(table) = data.local_trait.and_then(|t| self.trait_methods.get(&t)) {
+                for (name, func) in table {
+                    candidates.entry(name.as_str()).or_insert(*func);
+                }
+            }
+            for (name, func) in candidates {
+                extension
+                    .entry(name.to_string())
+                    .and_modify(|known| {
+                        if *known != Some(func) {
+                            *known = None;
+                        }
+                    })
+                    .or_insert(Some(func));
+            }
+        }
+        self.extension = extension;
+    }
+
+    /// The methods of a list of impls by name: inherent methods win over
+    /// trait methods, and the methods an impl writes over its trait's
+    /// default ones; among equals, the first impl.
+    fn method_table(&self, slots: &[usize]) -> MethodTable {
+        let mut table = MethodTable::default();
+        let inherent = slots
+            .iter()
+            .filter(|&&i| self.impls[i].local_trait.is_none());
+        let of_traits = slots
+            .iter()
+            .filter(|&&i| self.impls[i].local_trait.is_some());
+        for &i in inherent.chain(of_traits.clone()) {
+            for (name, func) in &self.impls[i].methods {
+                table.entry(name.clone()).or_insert(*func);
+            }
+        }
+        for &i in of_traits {
+            let trait_table = self.impls[i]
+                .local_trait
+                .and_then(|t| self.trait_methods.get(&t));
+            for (name, func) in trait_table.into_iter().flatten() {
+                table.entry(name.clone()).or_insert(*func);
+            }
+        }
+        table
     }
 }
 
@@ -286,10 +403,10 @@ impl Semantics {
         let mut via = Vec::new();
         for _ in 0..DEREF_STEPS {
             let found = match &current {
-                Ty::Adt(adt, _) => self.method_in(self.impls.by_adt.get(adt), name),
+                Ty::Adt(adt, _) => self.method_in(self.impls.adt_methods.get(adt), name),
                 Ty::External(path, _) if external => {
                     let key = path.last().map(String::as_str).unwrap_or("");
-                    self.method_in(self.impls.by_external.get(key), name)
+                    self.method_in(self.impls.external_methods.get(key), name)
                 }
                 Ty::Opaque(traits) => traits
                     .iter()
@@ -314,30 +431,7 @@ impl Semantics {
     /// `Option`, or any `T`) called on a value whose type is not known:
     /// when exactly one such method has the name, it is the one.
     pub fn extension_method(&self, name: &str) -> Option<FuncLoc> {
-        let mut found = None;
-        let slots = ["Result", "Option"]
-            .iter()
-            .filter_map(|key| self.impls.by_external.get(*key))
-            .flatten()
-            .chain(&self.impls.blanket);
-        for &slot in slots {
-            let data = &self.impls.impls[slot];
-            let candidate = data
-                .methods
-                .iter()
-                .find(|(method, _)| method == name)
-                .map(|(_, func)| *func)
-                .or_else(|| {
-                    data.local_trait
-                        .and_then(|trait_loc| self.trait_method(trait_loc, name))
-                });
-            match (candidate, found) {
-                (Some(func), None) => found = Some(func),
-                (Some(func), Some(known)) if func != known => return None,
-                _ => {}
-            }
-        }
-        found
+        self.impls.extension.get(name).copied().flatten()
     }
 
     /// The parameter whose value a function hands back: its result (a
@@ -367,43 +461,13 @@ impl Semantics {
             })
     }
 
-    fn method_in(&self, impls: Option<&Vec<usize>>, name: &str) -> Option<FuncLoc> {
-        let impls = impls?;
-        // Inherent methods win over trait methods.
-        let ordered = impls
-            .iter()
-            .filter(|&&i| self.impls.impls[i].local_trait.is_none())
-            .chain(
-                impls
-                    .iter()
-                    .filter(|&&i| self.impls.impls[i].local_trait.is_some()),
-            );
-        let mut from_traits = Vec::new();
-        for &i in ordered {
-            let data = &self.impls.impls[i];
-            if let Some((_, func)) = data.methods.iter().find(|(method, _)| method == name) {
-                return Some(*func);
-            }
-            if let Some(trait_loc) = data.local_trait {
-                from_traits.push(trait_loc);
-            }
-        }
-        from_traits
-            .into_iter()
-            .find_map(|trait_loc| self.trait_method(trait_loc, name))
+    fn method_in(&self, table: Option<&MethodTable>, name: &str) -> Option<FuncLoc> {
+        table?.get(name).copied()
     }
 
     /// A trait's method (with or without a default body).
     pub fn trait_method(&self, trait_loc: ItemLoc, name: &str) -> Option<FuncLoc> {
-        let definition = self.trait_def(trait_loc)?;
-        definition.methods.iter().find_map(|&method| {
-            let loc = ItemLoc {
-                file: trait_loc.file,
-                index: method,
-            };
-            let function = self.function(loc)?;
-            (method_name(&function.name) == name).then_some(loc)
-        })
+        self.impls.trait_methods.get(&trait_loc)?.get(name).copied()
     }
 
     /// What a call of `func` on a receiver of type `receiver` gives: the

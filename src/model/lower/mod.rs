@@ -101,8 +101,8 @@ pub fn lower_file(
 
 /// Lowers bodies a first lowering skipped (`wanted`: their ids), once the
 /// workspace shows they matter (see [`crate::model::relevance`]). Only each
-/// function's own text is parsed, laid out at its place in the file so that
-/// every span is the one a whole-file parse gives. Their closures and async
+/// function's own text is parsed, its positions moved to its place in the
+/// file so that every span is the one a whole-file parse gives. Their closures and async
 /// blocks are added at the end of the file's functions.
 pub fn lower_skipped_bodies(
     ir: &mut FileIr,
@@ -132,8 +132,11 @@ pub fn lower_skipped_bodies(
             self_type: function.self_type.clone(),
             generics: function.generics.clone(),
         };
-        let text = text_in_place(source, extent.span);
-        if let Ok(item) = syn::parse_str::<syn::ImplItemFn>(&text) {
+        let (text, columns_before) = text_in_place(source, extent.span);
+        let parsed = spans::placed_at(extent.span.start, columns_before, || {
+            syn::parse_str::<syn::ImplItemFn>(text).map(|item| (item.sig.ident.span(), item))
+        });
+        if let Ok((name_span, item)) = parsed {
             let mut lowerer = FileLowerer {
                 core,
                 selection: BodySelection {
@@ -152,16 +155,17 @@ pub fn lower_skipped_bodies(
                 },
                 modules_seen: 0,
             };
-            let name_span = item.sig.ident.span();
-            lowerer.function(
-                Some(id),
-                name,
-                place,
-                &item.sig,
-                Some(&item.block),
-                role,
-                name_span,
-            );
+            spans::placed_at(extent.span.start, columns_before, || {
+                lowerer.function(
+                    Some(id),
+                    name,
+                    place,
+                    &item.sig,
+                    Some(&item.block),
+                    role,
+                    name_span,
+                )
+            });
             ir.functions = lowerer.ir.functions;
             ir.impls = lowerer.ir.impls;
             ir.traits = lowerer.ir.traits;
@@ -173,26 +177,20 @@ pub fn lower_skipped_bodies(
     }
 }
 
-/// The text of `span` preceded by blank lines and spaces up to where it
-/// starts in the file: parsed alone, it gets the positions it has there.
-fn text_in_place(source: &SourceFile, span: Span) -> String {
+/// The text of `span`, and the characters before it on its first line:
+/// parsed alone under [`spans::placed_at`], it gets the positions it has in
+/// the file (no padding is built or tokenized, whatever its place).
+fn text_in_place(source: &SourceFile, span: Span) -> (&str, u32) {
     let line_start = source.offset(crate::source::Pos {
         line: span.start.line,
         column: 0,
     });
     let start = source.offset(span.start);
     let end = source.offset(span.end).max(start);
-    let lines_before = span.start.line.saturating_sub(1) as usize;
-    let columns_before = source.text[line_start..start].chars().count();
-    let mut text = String::with_capacity(lines_before + columns_before + end - start);
-    text.extend(std::iter::repeat_n('\n', lines_before));
-    text.extend(std::iter::repeat_n(' ', columns_before));
-    text.push_str(&source.text[start..end]);
-    text
+    let columns_before = source.text[line_start..start].chars().count() as u32;
+    (&source.text[start..end], columns_before)
 }
 
-/// The IR of every file stays alive until the end of the run, while vectors
-/// grown by pushing keep up to half their capacity unused: give it back.
 fn release_spare_capacity(ir: &mut FileIr) {
     for function in &mut ir.functions {
         for block in &mut function.blocks {
