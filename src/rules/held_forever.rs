@@ -1,5 +1,5 @@
-//! `held-forever`: a pooled connection pinned in static storage or in a task
-//! that never ends.
+//! `held-forever`: a connection pinned in static storage, in a task that
+//! never ends, or on a path that never ends.
 
 use crate::findings::Finding;
 use crate::flow::{Fact, FactKind};
@@ -10,7 +10,12 @@ declare_lint! {
     /// Finds pooled connections stored in static storage (`static`,
     /// `OnceCell`, `OnceLock`, `LazyLock`, `lazy_static!`, `thread_local!`),
     /// and pooled connections moved into a spawned task or thread whose body
-    /// loops with no normal way out.
+    /// loops with no normal way out. Also a connection a path still holds
+    /// when it enters a loop with no way out at all (no `break`, `return` or
+    /// `?`) that does not use it; one captured by a job handed to a local
+    /// value (a scheduler's `every(..).run(move || ..)`) that such a loop then
+    /// keeps alive; and one a closure that may never return runs on
+    /// (`conn.transaction(|c| .. loop { .. } ..)`).
     ///
     /// ## Why is this bad?
     /// The connection never goes back: its slot is taken for the life of the
@@ -46,10 +51,15 @@ declare_lint! {
     /// Only `loop`s with no normal exit count as never ending; a
     /// `while let Some(job) = rx.recv().await` loop ends when the channel
     /// closes and is not reported here (held-across-await may still fire).
+    /// A loop that uses the connection it holds is taken as its own (a
+    /// listener, a worker's dedicated connection) and is not reported. A
+    /// function that never returns because a callee loops forever is not
+    /// followed into the callee. Several connections held into the same
+    /// endless loop give one finding.
     pub static HELD_FOREVER = {
         name: "held-forever",
         level: Deny,
-        summary: "a pooled connection is stored in a static or moved into a task that never ends",
+        summary: "a connection is stored in a static, moved into a task that never ends, or held into an endless loop",
     }
 }
 

@@ -8,7 +8,11 @@ declare_lint! {
     /// ## What it does
     /// Finds pools (and pooling clients) built inside a loop, or built and
     /// dropped within one call of a function that is not `main`, a test, or
-    /// an initialiser that returns or stores the pool.
+    /// an initialiser that returns or stores the pool. A helper that builds a
+    /// pool in its own body and returns it makes a new pool at every call, so
+    /// the finding is at each caller that drops it; `main`, a
+    /// `OnceCell`/`LazyLock` initialiser, a constructor that keeps the pool,
+    /// and a pool closed with `close()` before it goes are not reported.
     ///
     /// ## Why is this bad?
     /// Every call opens fresh server connections and background tasks, and
@@ -34,7 +38,9 @@ declare_lint! {
     /// Build the pool once at start-up and share it: pools are cheap to clone.
     ///
     /// ## Known limits
-    /// A pool handed to an unknown function by value counts as kept.
+    /// A pool handed to an unknown function by value counts as kept. A
+    /// helper whose pool is built in a closure it runs (a cache's
+    /// `get_or_init`) counts as building none.
     pub static TEMPORARY_POOL = {
         name: "temporary-pool",
         level: Warn,
