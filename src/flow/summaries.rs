@@ -646,20 +646,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
 /// getter (`self.pool.clone()`) builds none, and one built in a closure
 /// (`OnceCell::get_or_init`) is built once, not per call.
 fn built_and_returned_pool(func: FuncLoc, fcx: &FnContext, file: &FileContext) -> Option<PoolId> {
-    let mut declared = file.semantics.signature(func)?.ret.clone();
-    for _ in 0..6 {
-        if let Some(output) = declared.future_output() {
-            declared = output;
-            continue;
-        }
-        match declared.external_name() {
-            Some("Result" | "Option") => declared = declared.args().first()?.clone(),
-            _ => break,
-        }
-    }
-    if matches!(declared, Ty::Ref(..)) {
-        return None;
-    }
+    let declared = owned_return(&file.semantics.signature(func)?.ret)?;
     let (returned, via) = file.pool_of(&declared)?;
     if !via.is_empty() {
         return None;
@@ -789,7 +776,9 @@ fn collect_edges(caller: FuncLoc, ir: &FnIr, fcx: &FnContext, edges: &mut Vec<Ca
 /// one, a workspace alias of one, a workspace struct that owns or derefs to
 /// one. Pools and drivers are not connections to follow; a reference lends
 /// a connection and opens none.
-fn returned_resource(ty: &Ty, file: &FileContext) -> Option<ResourceId> {
+/// What a declared return hands over by value: the output of a future,
+/// inside `Result`/`Option`; `None` for a reference.
+fn owned_return(ty: &Ty) -> Option<Ty> {
     let mut ty = ty.clone();
     for _ in 0..6 {
         if let Some(output) = ty.future_output() {
@@ -803,9 +792,11 @@ fn returned_resource(ty: &Ty, file: &FileContext) -> Option<ResourceId> {
             _ => break,
         }
     }
-    if matches!(ty, Ty::Ref(..)) {
-        return None;
-    }
+    (!matches!(ty, Ty::Ref(..))).then_some(ty)
+}
+
+fn returned_resource(ty: &Ty, file: &FileContext) -> Option<ResourceId> {
+    let ty = owned_return(ty)?;
     let resource = file.resource_type(&ty)?;
     match file.table.resource(resource).kind {
         ResourceKind::Driver => None,

@@ -139,12 +139,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         let mut held = Vec::new();
         state.instances.retain(|instance| {
             let tracked = &self.shared.tracked[instance.tracked as usize];
-            let connection = matches!(
-                tracked.connection,
-                ConnectionKind::Resource(
-                    ResourceKind::Pooled | ResourceKind::Transaction | ResourceKind::Raw
-                )
-            );
+            let connection = holds_a_session(tracked);
             let idle = match instance.holder {
                 Root::Local(local) => {
                     !used.contains(&local)
@@ -165,12 +160,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         // What a job kept by a value of this body holds is held as long.
         for (instance, job_path) in std::mem::take(&mut self.stored_jobs) {
             let tracked = &self.shared.tracked[instance.tracked as usize];
-            if matches!(
-                tracked.connection,
-                ConnectionKind::Resource(
-                    ResourceKind::Pooled | ResourceKind::Transaction | ResourceKind::Raw
-                )
-            ) {
+            if holds_a_session(tracked) {
                 let step = push_step(&job_path, span, String::from("this loop never ends"));
                 self.fact(
                     FactKind::HeldInEndlessLoop,
@@ -392,4 +382,15 @@ pub(super) fn locals_used_in(body: &FnIr, blocks: &[bool]) -> HashSet<LocalId> {
         }
     }
     used
+}
+
+/// A connection that keeps a server session while it is held (not a pool,
+/// not a driver half).
+fn holds_a_session(tracked: &Tracked) -> bool {
+    matches!(
+        tracked.connection,
+        ConnectionKind::Resource(
+            ResourceKind::Pooled | ResourceKind::Transaction | ResourceKind::Raw
+        )
+    )
 }
