@@ -301,6 +301,19 @@ pub struct FnIr {
     pub captures: Vec<Capture>,
     /// The closing brace of the body: where fall-through drops happen.
     pub end_span: Span,
+    /// The arms of its `if`s and `match`es, sorted by entry block.
+    pub arms: Vec<ArmExtent>,
+}
+
+/// The blocks of one arm of an `if` or a `match`: its entry block (an edge's
+/// target) and the blocks made while lowering it, `inner.0..inner.1`. What
+/// an arm does, a commit say, is in those blocks and in no others; `join`
+/// is where the arms meet again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArmExtent {
+    pub entry: BlockId,
+    pub inner: (BlockId, BlockId),
+    pub join: BlockId,
 }
 
 #[derive(Debug, Clone)]
@@ -562,6 +575,12 @@ impl FileIr {
 }
 
 impl FnIr {
+    /// The arm entered at `entry`, if it is an arm's entry.
+    pub fn arm(&self, entry: BlockId) -> Option<&ArmExtent> {
+        let at = self.arms.binary_search_by_key(&entry, |arm| arm.entry).ok()?;
+        self.arms.get(at)
+    }
+
     /// A readable name for a local, for messages.
     pub fn local_name(&self, local: LocalId) -> &str {
         self.locals

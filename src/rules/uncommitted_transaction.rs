@@ -45,7 +45,15 @@ declare_lint! {
     /// ## Known limits
     /// Error exits (`?`, `return Err(..)`) are not reported for transaction
     /// guards: their rollback is usually what is wanted. A success path that
-    /// did nothing in the transaction yet is not reported either.
+    /// did nothing in the transaction yet is not reported either, nor one
+    /// that only read. A commit written inside a branch that then goes on
+    /// with the code after it (`if ok { tx.commit().await?; }`, one arm of a
+    /// `match`) is a decision: the path that skips that branch and does no
+    /// more work in the transaction rolls back on purpose. An arm that
+    /// commits and returns decides nothing for the code after the branch,
+    /// which is still reported if it ends without commit. The analysis does not correlate conditions, so a
+    /// path that no input can take (`if done { commit } else if !done {
+    /// rollback }`) is judged like any other.
     pub static UNCOMMITTED_TRANSACTION = {
         name: "uncommitted-transaction",
         level: Deny,

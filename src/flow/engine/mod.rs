@@ -32,6 +32,7 @@ use crate::source::{Location, Span};
 
 mod awaits;
 mod calls;
+mod decisions;
 mod escapes;
 mod exits;
 mod nested;
@@ -100,6 +101,7 @@ pub fn analyse_file(
             read_only_temps: HashSet::new(),
             work_results: HashMap::new(),
             stored_jobs: Vec::new(),
+            local_calls: None,
         };
         explorer.explore(seeds);
         let types = explorer.fcx.types;
@@ -236,6 +238,8 @@ struct Explorer<'s, 'f, 'a> {
     /// (`scheduler.every(h).run(move || .. conn ..)`): the value keeps the
     /// closure, and the connection with it, for as long as it lives.
     stored_jobs: Vec<(Instance, Rc<PathNode>)>,
+    /// Method calls on locals, made when a branch first needs them.
+    local_calls: Option<decisions::LocalCalls<'a>>,
 }
 
 impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
@@ -305,7 +309,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             }
             match &block.term {
                 Terminator::Jump(edges) => {
-                    for edge in edges {
+                    for (taken, edge) in edges.iter().enumerate() {
                         let next_path = match &edge.step {
                             Some((span, note)) => push_step(&path, *span, note.clone()),
                             None if edge.kind == EdgeKind::LoopBack => {
@@ -314,6 +318,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                             None => path.clone(),
                         };
                         let mut next = state.clone();
+                        self.decline(&mut next, edges, taken);
                         let into_endless = enters_endless_loop(ir, &endless, block_id, edge.target);
                         if into_endless {
                             self.enter_endless(

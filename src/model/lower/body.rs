@@ -130,8 +130,23 @@ impl<'c> BodyBuilder<'c> {
         }
     }
 
-    pub(super) fn finish(self) -> FnIr {
+    pub(super) fn finish(mut self) -> FnIr {
+        self.ir.arms.sort_by_key(|arm| arm.entry);
         self.ir
+    }
+
+    /// The next block to be made: arms record the range lowered for them.
+    pub(super) fn next_block(&self) -> BlockId {
+        self.ir.blocks.len() as BlockId
+    }
+
+    pub(super) fn arm(&mut self, entry: BlockId, start: BlockId, join: BlockId) {
+        let end = self.next_block();
+        self.ir.arms.push(crate::model::ArmExtent {
+            entry,
+            inner: (start, end),
+            join,
+        });
     }
 
     // ----- building blocks ----------------------------------------------

@@ -107,6 +107,7 @@ impl<'c> BodyBuilder<'c> {
         );
 
         let (empty_when_true, empty_when_false) = self.tested_emptiness(&if_expr.cond);
+        let then_start = self.next_block();
         self.switch_to(then_block);
         for local in empty_when_true {
             self.op(OpKind::VanishLocal(local), condition_span);
@@ -140,7 +141,9 @@ impl<'c> BodyBuilder<'c> {
         );
         self.pop_scope(span_of(if_expr.then_branch.brace_token.span.close()));
         self.jump(join, EdgeKind::Normal, None, span);
+        self.arm(then_block, then_start, join);
 
+        let else_start = self.next_block();
         self.switch_to(else_block);
         for local in empty_when_false {
             self.op(OpKind::VanishLocal(local), condition_span);
@@ -171,6 +174,7 @@ impl<'c> BodyBuilder<'c> {
             );
         }
         self.jump(join, EdgeKind::Normal, None, span);
+        self.arm(else_block, else_start, join);
         self.switch_to(join);
         Operand::Temp(result)
     }
@@ -201,6 +205,7 @@ impl<'c> BodyBuilder<'c> {
             .collect();
         self.terminate(Terminator::Jump(edges), spans::of(&*match_expr.expr));
         for (arm, &block) in match_expr.arms.iter().zip(&arm_blocks) {
+            let start = self.next_block();
             self.switch_to(block);
             self.push_scope();
             if is_error_pattern(&arm.pat) {
@@ -252,6 +257,7 @@ impl<'c> BodyBuilder<'c> {
             );
             self.pop_scope(spans::of(&*arm.body));
             self.jump(join, EdgeKind::Normal, None, span);
+            self.arm(block, start, join);
         }
         self.switch_to(join);
         Operand::Temp(result)

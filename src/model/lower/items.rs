@@ -525,6 +525,7 @@ pub(super) fn placeholder() -> FnIr {
         generics: Vec::new(),
         has_body: true,
         returns_field: None,
+        arms: Vec::new(),
     }
 }
 
