@@ -925,8 +925,7 @@ fn lower_on_demand(
                     model::lower::lower_skipped_bodies(file, source, &settings.packs.core, ids);
                 }
             });
-        let changed: Vec<bool> = wanted.iter().map(|ids| !ids.is_empty()).collect();
-        parts.redo(files, semantics, &settings.packs, &changed);
+        parts.redo(files, semantics, &settings.packs, &wanted);
         summaries = parts.summaries(&settings.packs);
     }
 }

@@ -21,6 +21,7 @@
 //! methods by the receiver's type, through `Deref` and traits): a summary
 //! belongs to one function, never to every function sharing a name.
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::HashMap;
 
 use rayon::prelude::*;
@@ -29,7 +30,7 @@ use super::resolve::{is_executor_method, FileContext, FnContext, TempFact};
 use super::table::{PackTable, PoolId, ResourceId};
 use super::waits::{self, AwaitItem, Wait};
 use super::writes;
-use crate::model::{BodyKind, Callee, FileIr, FnIr, OpKind, Operand, Place, PlaceRoot};
+use crate::model::{BodyKind, Callee, FileIr, FnId, FnIr, OpKind, Operand, Place, PlaceRoot};
 use crate::packs::ResourceKind;
 use crate::semantics::infer::CallTarget;
 use crate::semantics::{FuncLoc, Semantics, Ty};
@@ -100,7 +101,7 @@ pub struct FnSummary {
 /// Summaries by function.
 #[derive(Debug, Default)]
 pub struct Summaries {
-    by_function: HashMap<FuncLoc, FnSummary>,
+    by_function: FxHashMap<FuncLoc, FnSummary>,
     /// Fixpoints over the calls stopped by their round limit
     /// ([`MAX_ROUNDS`]) while their last round still changed something:
     /// what lies deeper in a call chain may not have been followed.
@@ -118,21 +119,27 @@ struct CallEdge {
 
 /// What each file contributes to the summaries: its functions' own
 /// summaries and calls. Kept between builds, so that lowering a few more
-/// bodies redoes only their files.
+/// bodies redoes only theirs.
 #[derive(Default)]
 pub struct SummaryParts {
     per_file: Vec<FileParts>,
 }
 
-/// One file's functions' own summaries, its calls, and the parameters its
-/// functions pass on.
+/// One file's parts, by function index (`None` for closures, async blocks
+/// and functions not summarised).
 #[derive(Default)]
 struct FileParts {
-    direct: Vec<(FuncLoc, FnSummary)>,
+    functions: Vec<Option<FnParts>>,
+}
+
+/// One function's own summary, its calls, the parameters it passes on, and
+/// its awaits. What it holds depends on its own body (and the closures
+/// written in it) alone, so lowering another body leaves it as it is.
+struct FnParts {
+    direct: (FuncLoc, FnSummary),
     edges: Vec<CallEdge>,
     passes: Vec<ParamPass>,
-    /// The awaits of each function, for what it waits on.
-    awaits: Vec<(FuncLoc, Vec<AwaitItem>)>,
+    awaits: (FuncLoc, Vec<AwaitItem>),
 }
 
 /// A parameter of one function passed on to another's.
@@ -142,24 +149,29 @@ impl SummaryParts {
     pub fn new(files: &[FileIr], semantics: &Semantics, table: &PackTable) -> SummaryParts {
         let per_file = files
             .par_iter()
-            .map(|file| file_parts(file, semantics, table))
+            .map(|file| {
+                let mut parts = FileParts::default();
+                parts.redo(file, semantics, table, None);
+                parts
+            })
             .collect();
         SummaryParts { per_file }
     }
 
-    /// Redoes the parts of the files `changed` says (by position).
+    /// Redoes the parts of the functions `lowered` names in each file (by
+    /// position): the bodies lowered since the parts were made.
     pub fn redo(
         &mut self,
         files: &[FileIr],
         semantics: &Semantics,
         table: &PackTable,
-        changed: &[bool],
+        lowered: &[Vec<FnId>],
     ) {
         self.per_file
             .par_iter_mut()
-            .zip(files.par_iter().zip(changed.par_iter()))
-            .filter(|(_, (_, changed))| **changed)
-            .for_each(|(parts, (file, _))| *parts = file_parts(file, semantics, table));
+            .zip(files.par_iter().zip(lowered.par_iter()))
+            .filter(|(_, (_, ids))| !ids.is_empty())
+            .for_each(|(parts, (file, ids))| parts.redo(file, semantics, table, Some(ids)));
     }
 
     /// The summaries, propagated over the calls.
@@ -168,11 +180,14 @@ impl SummaryParts {
         let mut edges = Vec::new();
         let mut passes = Vec::new();
         let mut awaits = Vec::new();
-        for parts in &self.per_file {
-            awaits.extend(&parts.awaits);
-            for (func, summary) in &parts.direct {
-                summaries.by_function.insert(*func, summary.clone());
-            }
+        for parts in self
+            .per_file
+            .iter()
+            .flat_map(|file| file.functions.iter().flatten())
+        {
+            awaits.push(&parts.awaits);
+            let (func, summary) = &parts.direct;
+            summaries.by_function.insert(*func, summary.clone());
             edges.extend(&parts.edges);
             passes.extend(&parts.passes);
         }
@@ -187,63 +202,86 @@ impl SummaryParts {
     }
 }
 
-fn file_parts(file: &FileIr, semantics: &Semantics, table: &PackTable) -> FileParts {
-    let empty = Summaries::default();
-    let context = FileContext::new(file, semantics, table, &empty);
-    let mut direct = Vec::new();
-    let mut edges = Vec::new();
-    let mut passes = Vec::new();
-    let mut awaits = Vec::new();
-    // Closures and async blocks, by the body they are written in.
-    let mut nested: HashMap<u32, Vec<u32>> = HashMap::new();
-    for (index, ir) in file.functions.iter().enumerate() {
-        if let Some(parent) = ir.parent {
-            nested.entry(parent).or_default().push(index as u32);
-        }
-    }
-    for (index, ir) in file.functions.iter().enumerate() {
-        if ir.kind != BodyKind::Fn {
-            continue;
-        }
-        let func = FuncLoc {
-            file: file.file,
-            index: index as u32,
-        };
-        let fcx = FnContext::new(index as u32, &context, None);
-        let mut summary = direct_summary(ir, &fcx, &context);
-        // A body not lowered may await anything.
-        let items = if !ir.has_body {
-            // A trait method without a body: an implementation may wait on
-            // anything.
-            vec![AwaitItem::Known(Wait::Unknown)]
-        } else if ir.blocks.is_empty() {
-            waits::sketched_awaits(&context, func, &ir.await_sketches)
-        } else {
-            waits::body_awaits(&fcx, &context)
-        };
-        awaits.push((func, items));
-        let uses = writes::params_reading(&fcx, &context);
-        // A body left unlowered cannot be read: it may write.
-        let lowered = !ir.has_body || !ir.blocks.is_empty();
-        summary.reads_only = uses.iter().map(|u| lowered && !u.writes).collect();
-        for (position, param_use) in uses.into_iter().enumerate() {
-            for target in param_use.passed_to {
-                passes.push(((func, position), target));
+impl FileParts {
+    /// Makes the parts of every function of `file`, or of those in `only`.
+    fn redo(
+        &mut self,
+        file: &FileIr,
+        semantics: &Semantics,
+        table: &PackTable,
+        only: Option<&[FnId]>,
+    ) {
+        let empty = Summaries::default();
+        let context = FileContext::new(file, semantics, table, &empty);
+        // Closures and async blocks, by the body they are written in.
+        let mut nested: HashMap<u32, Vec<u32>> = HashMap::new();
+        for (index, ir) in file.functions.iter().enumerate() {
+            if let Some(parent) = ir.parent {
+                nested.entry(parent).or_default().push(index as u32);
             }
         }
-        // What its closures and async blocks open, it opens (a pool's
-        // `get` run on a blocking thread, in a retry closure).
-        if !summary.opens {
-            summary.opens = nested_bodies_open(index as u32, &fcx, &nested, file, &context);
+        self.functions.resize_with(file.functions.len(), || None);
+        let indices: Vec<u32> = match only {
+            Some(ids) => ids.to_vec(),
+            None => (0..file.functions.len() as u32).collect(),
+        };
+        for index in indices {
+            let Some(ir) = file.functions.get(index as usize) else {
+                continue;
+            };
+            if ir.kind != BodyKind::Fn {
+                continue;
+            }
+            self.functions[index as usize] = Some(fn_parts(file, index, ir, &context, &nested));
         }
-        direct.push((func, summary));
-        collect_edges(func, ir, &fcx, &mut edges);
     }
-    FileParts {
-        direct,
+}
+
+fn fn_parts(
+    file: &FileIr,
+    index: u32,
+    ir: &FnIr,
+    context: &FileContext,
+    nested: &HashMap<u32, Vec<u32>>,
+) -> FnParts {
+    let func = FuncLoc {
+        file: file.file,
+        index,
+    };
+    let fcx = FnContext::new(index, context, None);
+    let mut summary = direct_summary(ir, &fcx, context);
+    // A body not lowered may await anything.
+    let items = if !ir.has_body {
+        // A trait method without a body: an implementation may wait on
+        // anything.
+        vec![AwaitItem::Known(Wait::Unknown)]
+    } else if ir.blocks.is_empty() {
+        waits::sketched_awaits(context, func, &ir.await_sketches)
+    } else {
+        waits::body_awaits(&fcx, context)
+    };
+    let uses = writes::params_reading(&fcx, context);
+    // A body left unlowered cannot be read: it may write.
+    let lowered = !ir.has_body || !ir.blocks.is_empty();
+    summary.reads_only = uses.iter().map(|u| lowered && !u.writes).collect();
+    let mut passes = Vec::new();
+    for (position, param_use) in uses.into_iter().enumerate() {
+        for target in param_use.passed_to {
+            passes.push(((func, position), target));
+        }
+    }
+    // What its closures and async blocks open, it opens (a pool's `get` run
+    // on a blocking thread, in a retry closure).
+    if !summary.opens {
+        summary.opens = nested_bodies_open(index, &fcx, nested, file, context);
+    }
+    let mut edges = Vec::new();
+    collect_edges(func, ir, &fcx, &mut edges);
+    FnParts {
+        direct: (func, summary),
         edges,
         passes,
-        awaits,
+        awaits: (func, items),
     }
 }
 
@@ -403,9 +441,20 @@ impl Summaries {
     }
 
     fn propagate(&mut self, edges: &[&CallEdge]) {
+        // An edge whose callee gained nothing in the last round derives
+        // nothing new: all it could derive is known to its caller by now.
+        // So after the first round only the edges of changed callees are
+        // walked, in the same order.
+        let mut changed: Option<FxHashSet<FuncLoc>> = None;
         for round in 0..=MAX_ROUNDS {
             let mut added = Vec::new();
             for edge in edges {
+                if changed
+                    .as_ref()
+                    .is_some_and(|changed| !changed.contains(&edge.callee))
+                {
+                    continue;
+                }
                 let Some(callee) = self.get(edge.callee) else {
                     continue;
                 };
@@ -413,14 +462,25 @@ impl Summaries {
                     continue;
                 };
                 for acquire in &callee.acquires {
-                    let Some(Some((param, fields))) = edge.operands.get(acquire.param) else {
+                    let Some(Some((param, prefix))) = edge.operands.get(acquire.param) else {
                         continue;
                     };
-                    let mut fields = fields.clone();
-                    fields.extend(acquire.fields.iter().cloned());
-                    if fields.len() > MAX_FIELDS || acquire.via.contains(&caller.name) {
+                    let length = prefix.len() + acquire.fields.len();
+                    if length > MAX_FIELDS || acquire.via.contains(&caller.name) {
                         continue;
                     }
+                    let known = caller.acquires.iter().any(|a| {
+                        a.param == *param
+                            && a.pool == acquire.pool
+                            && a.fields.len() == length
+                            && a.fields[..prefix.len()] == prefix[..]
+                            && a.fields[prefix.len()..] == acquire.fields[..]
+                    });
+                    if known {
+                        continue;
+                    }
+                    let mut fields = prefix.clone();
+                    fields.extend(acquire.fields.iter().cloned());
                     let derived = SummaryAcquire {
                         param: *param,
                         fields,
@@ -431,14 +491,7 @@ impl Summaries {
                             .chain(acquire.via.iter().cloned())
                             .collect(),
                     };
-                    let known = caller.acquires.iter().any(|a| {
-                        a.param == derived.param
-                            && a.fields == derived.fields
-                            && a.pool == derived.pool
-                    });
-                    if !known {
-                        added.push((edge.caller, derived));
-                    }
+                    added.push((edge.caller, derived));
                 }
             }
             if added.is_empty() {
@@ -449,6 +502,7 @@ impl Summaries {
                 self.rounds_cut += 1;
                 return;
             }
+            let mut now_changed = FxHashSet::default();
             for (caller, derived) in added {
                 if let Some(summary) = self.by_function.get_mut(&caller) {
                     let known = summary.acquires.iter().any(|a| {
@@ -458,9 +512,11 @@ impl Summaries {
                     });
                     if !known {
                         summary.acquires.push(derived);
+                        now_changed.insert(caller);
                     }
                 }
             }
+            changed = Some(now_changed);
         }
     }
 }

@@ -577,7 +577,10 @@ impl FileIr {
 impl FnIr {
     /// The arm entered at `entry`, if it is an arm's entry.
     pub fn arm(&self, entry: BlockId) -> Option<&ArmExtent> {
-        let at = self.arms.binary_search_by_key(&entry, |arm| arm.entry).ok()?;
+        let at = self
+            .arms
+            .binary_search_by_key(&entry, |arm| arm.entry)
+            .ok()?;
         self.arms.get(at)
     }
 

@@ -31,7 +31,8 @@ impl<'a> LocalCalls<'a> {
                     continue;
                 };
                 if let Operand::Place { place, .. } = receiver {
-                    if let (PlaceRoot::Local(local), true) = (&place.root, place.fields.is_empty()) {
+                    if let (PlaceRoot::Local(local), true) = (&place.root, place.fields.is_empty())
+                    {
                         calls.push((*local, block_id as BlockId, name.as_str()));
                     }
                 }
@@ -129,9 +130,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 continue;
             };
             let release = &self.table().resource(resource).release;
-            let calls = self
-                .local_calls
-                .get_or_insert_with(|| LocalCalls::of(ir));
+            let calls = self.local_calls.get_or_insert_with(|| LocalCalls::of(ir));
             if calls.in_arm(ir, edges[taken].target, local, release) {
                 continue;
             }
