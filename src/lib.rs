@@ -847,7 +847,15 @@ fn check_parsed(
         (a.primary, a.lint.name(), &a.message).cmp(&(b.primary, b.lint.name(), &b.message))
     });
     findings.dedup_by(|a, b| a.primary == b.primary && a.lint == b.lint);
-    fixes::suggest_all(&mut findings, &sources);
+    // Findings in test code that will be left out need no fix: finding one
+    // parses the file again.
+    fixes::suggest_all(&mut findings, &sources, |finding| {
+        !finding.in_test_code
+            || settings
+                .scope(scope_of(finding.primary.file))
+                .policy
+                .show_test_code
+    });
     errors.sort();
     errors.dedup();
     timings.report = phase.elapsed();

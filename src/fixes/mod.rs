@@ -93,12 +93,17 @@ pub struct Fix {
     pub edits: Vec<Edit>,
 }
 
-/// Works out the fix of every finding that has a remedy, in parallel over
-/// files. Each file is parsed once, on a worker of the current pool.
-pub fn suggest_all(findings: &mut [Finding], sources: &SourceMap) {
+/// Works out the fix of every finding that has a remedy and is `wanted`, in
+/// parallel over files. Each file is parsed once, on a worker of the current
+/// pool.
+pub fn suggest_all(
+    findings: &mut [Finding],
+    sources: &SourceMap,
+    wanted: impl Fn(&Finding) -> bool,
+) {
     let mut by_file: BTreeMap<FileId, Vec<usize>> = BTreeMap::new();
     for (index, finding) in findings.iter().enumerate() {
-        if finding.remedy.is_some() {
+        if finding.remedy.is_some() && wanted(finding) {
             by_file.entry(finding.primary.file).or_default().push(index);
         }
     }
