@@ -836,15 +836,25 @@ fn check_parsed(
             .copied()
             .unwrap_or(true)
     });
+    let in_test_file = |file: source::FileId| test_files.get(file).copied().unwrap_or(false);
     for finding in &mut findings {
         finding.fingerprint = reporting::fingerprint(finding, &sources);
-        finding.in_test_code |= test_files
-            .get(finding.primary.file)
-            .copied()
-            .unwrap_or(false);
+        // A connection a test acquired, held wrong in a helper, is the
+        // test's finding.
+        finding.in_test_code |= in_test_file(finding.primary.file)
+            || finding
+                .acquired_at
+                .is_some_and(|acquired| in_test_file(acquired.file));
     }
+    // Of the findings at one place, the one kept is outside test code when
+    // there is one: production code reaches the helper too.
     findings.sort_by(|a, b| {
-        (a.primary, a.lint.name(), &a.message).cmp(&(b.primary, b.lint.name(), &b.message))
+        (a.primary, a.lint.name(), a.in_test_code, &a.message).cmp(&(
+            b.primary,
+            b.lint.name(),
+            b.in_test_code,
+            &b.message,
+        ))
     });
     findings.dedup_by(|a, b| a.primary == b.primary && a.lint == b.lint);
     // Findings in test code that will be left out need no fix: finding one

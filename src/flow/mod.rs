@@ -210,6 +210,7 @@ fn join_awaits_to_callers(analysis: &mut Analysis) {
                 }
                 let mut joined = fact.clone();
                 joined.path = splice(&pass.fact.path, &fact.path);
+                joined.in_test |= pass.fact.in_test;
                 entry.push(joined);
                 grown = true;
             }
@@ -237,7 +238,9 @@ fn join_awaits_to_callers(analysis: &mut Analysis) {
                 at: fact.at,
                 path: splice(&pass.fact.path, &fact.path),
                 function: fact.function.clone(),
-                in_test: fact.in_test,
+                // A test's connection, held in a helper: it happens only when
+                // the test runs.
+                in_test: fact.in_test || pass.fact.in_test,
                 // The connection is the caller's: no local of this body holds it.
                 holder: None,
             });

@@ -47,6 +47,14 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             }
             OpKind::Field { dest, base, field } => {
                 for instance in &mut state.instances {
+                    // A part of a value that borrows the connection (the
+                    // stream of `let (sql, rows) = (q, query.fetch(tx))`) may
+                    // borrow it too.
+                    if instance.borrowers.contains(&Root::Temp(*base))
+                        && !instance.borrowers.contains(&Root::Temp(*dest))
+                    {
+                        instance.borrowers.push(Root::Temp(*dest));
+                    }
                     if instance.holder != Root::Temp(*base) {
                         continue;
                     }
