@@ -216,12 +216,19 @@ impl<'a> FileContext<'a> {
         if let Some(known) = self.resource_types.borrow().get(ty) {
             return *known;
         }
-        let found = self.resource_within(ty, 3);
+        let found = self.resource_within(ty, 3, false);
         self.resource_types.borrow_mut().insert(ty.clone(), found);
         found
     }
 
-    fn resource_within(&self, ty: &Ty, depth: u32) -> Option<ResourceId> {
+    /// Whether a value of type `ty` surely holds its connection: a workspace
+    /// type that only may carry one, in an `Option` field (an outcome with
+    /// `txn: Option<Transaction>`), does not.
+    pub fn surely_holds(&self, ty: &Ty) -> bool {
+        self.resource_within(ty, 3, true).is_some()
+    }
+
+    fn resource_within(&self, ty: &Ty, depth: u32, surely: bool) -> Option<ResourceId> {
         let mut current = ty.strip_refs().clone();
         for _ in 0..8 {
             if let Some(path) = current.external_path() {
@@ -249,7 +256,8 @@ impl<'a> FileContext<'a> {
                     .fields_of(*adt, args)
                     .into_iter()
                     .filter(|(_, field)| !matches!(field, Ty::Ref(..)))
-                    .find_map(|(_, field)| self.resource_within(&field, depth - 1));
+                    .filter(|(_, field)| !(surely && field.external_name() == Some("Option")))
+                    .find_map(|(_, field)| self.resource_within(&field, depth - 1, surely));
                 if owned.is_some() {
                     return owned;
                 }

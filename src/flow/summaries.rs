@@ -30,7 +30,9 @@ use super::resolve::{is_executor_method, FileContext, FnContext, TempFact};
 use super::table::{PackTable, PoolId, ResourceId};
 use super::waits::{self, AwaitItem, Wait};
 use super::writes;
-use crate::model::{BodyKind, Callee, FileIr, FnId, FnIr, OpKind, Operand, Place, PlaceRoot};
+use crate::model::{
+    BodyKind, Callee, FileIr, FnId, FnIr, OpKind, Operand, Place, PlaceRoot, TypeRef,
+};
 use crate::packs::ResourceKind;
 use crate::semantics::infer::CallTarget;
 use crate::semantics::{FuncLoc, Semantics, Ty};
@@ -90,6 +92,13 @@ pub struct FnSummary {
     /// held (`outcome.take_transaction()`, `Wrapper::into_inner(w)`), which
     /// the caller now holds in the result.
     pub hands_out: bool,
+    /// A method taking `self` by value whose result is `Self` (in a
+    /// `Result`, `Option` or future): `fn in_txn(mut self, ..) ->
+    /// Result<Self>`. What the receiver holds goes on in the result,
+    /// whatever the method opens for it.
+    pub returns_receiver: bool,
+    /// A method taking `self` by value: a value it is called on is its.
+    pub takes_self: bool,
     /// It builds a new pool and returns it (`async fn open_pool() ->
     /// Result<PgPool>` around `PgPoolOptions::new()..connect(..)`): each
     /// call is a new pool, the caller's to keep or to close.
@@ -573,6 +582,47 @@ fn canonical_fields(fcx: &FnContext, local: u32, fields: &[String]) -> Vec<Strin
     canonical
 }
 
+/// Whether `ir` takes `self` by value and gives back `Self`: its declared
+/// result, through `Result`, `Option` and `impl Future<Output = ..>`, is
+/// `Self` or the impl's type.
+fn returns_receiver(ir: &FnIr) -> bool {
+    if !takes_self_by_value(ir) {
+        return false;
+    }
+    let mut ty = ir.ret.as_ref();
+    for _ in 0..4 {
+        ty = match ty {
+            Some(TypeRef::Path { segments, args }) => {
+                let last = segments.last().map(String::as_str);
+                if last == Some("Self") || (last.is_some() && last == ir.self_type.as_deref()) {
+                    return true;
+                }
+                if !matches!(last, Some("Result" | "Option")) {
+                    return false;
+                }
+                args.first()
+            }
+            Some(TypeRef::Bounds(bounds)) => bounds
+                .iter()
+                .find(|bound| bound.path.last().map(String::as_str) == Some("Future"))
+                .and_then(|bound| bound.bindings.iter().find(|(name, _)| name == "Output"))
+                .map(|(_, output)| output),
+            _ => return false,
+        };
+    }
+    false
+}
+
+/// Whether `ir` is a method taking `self` by value (`self`, `mut self`).
+fn takes_self_by_value(ir: &FnIr) -> bool {
+    ir.params.first().is_some_and(|&p| {
+        ir.locals.get(p as usize).is_some_and(|local| {
+            local.name == "self"
+                && matches!(&local.ty, Some(TypeRef::Path { segments, .. }) if segments == &["Self"])
+        })
+    })
+}
+
 fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
     let has_self = ir
         .params
@@ -597,6 +647,8 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
         waits: Wait::Nothing,
         unread: ir.has_body && ir.blocks.is_empty(),
         hands_out: false,
+        returns_receiver: returns_receiver(ir),
+        takes_self: takes_self_by_value(ir),
         builds_pool: None,
         site: Some(Location {
             file: file.file.file,

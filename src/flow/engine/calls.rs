@@ -211,7 +211,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     .file
                     .summaries
                     .get(*func)
-                    .is_some_and(|summary| summary.hands_out);
+                    .is_some_and(|summary| summary.hands_out || summary.returns_receiver);
         }
         if !matches!(name, "map" | "and_then" | "map_or_else" | "then") {
             return false;
@@ -360,14 +360,37 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             // project's own error conversions pass it on too.
             let pool_in_temporary =
                 tracked.connection == ConnectionKind::Pool && matches!(receiver, Operand::Temp(_));
+            let callee = match self.fcx.call_target(dest) {
+                Some(CallTarget::Func(func, _)) => self.file.summaries.get(*func),
+                _ => None,
+            };
             if owns && (pool_in_temporary || self.passes_on(dest, name, args)) {
+                // A workspace method that works in the value on its way
+                // through (`note.add(text)` giving back `Self`) did work.
+                let worked = callee
+                    .is_some_and(|summary| !summary.reads_only.first().copied().unwrap_or(false));
                 // Every connection the value holds goes along (both halves
                 // of `connect(..).await.map_err(..)`).
                 let from = operand_root(receiver);
                 for instance in &mut state.instances {
                     if from.is_some_and(|root| instance.held_by(root)) {
                         instance.holder = Root::Temp(dest);
+                        instance.used |= worked;
                     }
+                }
+                return;
+            }
+            // A workspace method that takes the value by `self` and gives
+            // back something else consumes it (`unit.finish()` commits
+            // inside): what happens to it is the method's.
+            if owns && callee.is_some_and(|summary| summary.takes_self) {
+                let from = operand_root(receiver);
+                let moved: Vec<usize> = (0..state.instances.len())
+                    .filter(|&m| from.is_some_and(|root| state.instances[m].held_by(root)))
+                    .collect();
+                for m in moved.into_iter().rev() {
+                    let instance = state.instances.remove(m);
+                    self.hand_over(instance);
                 }
                 return;
             }

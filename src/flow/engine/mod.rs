@@ -408,6 +408,11 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             let Some(resource) = self.file.resource_type(&ty) else {
                 continue;
             };
+            // A value that only may carry a connection (an outcome with an
+            // optional transaction) is not known to hold one when it comes in.
+            if !self.file.surely_holds(&ty) {
+                continue;
+            }
             let spec = self.table().resource(resource);
             let borrowed = matches!(ty, crate::semantics::Ty::Ref(..));
             // Pooled connections and transactions are held by whoever calls;

@@ -240,6 +240,13 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         let Some(from) = operand_root(operand) else {
             return;
         };
+        // A field that holds no connection is copied or moved out alone
+        // (`Ok(unit.count)`): the value and its connection stay.
+        if matches!(operand, Operand::Place { place, .. } if !place.fields.is_empty())
+            && !self.moves_a_connection(operand)
+        {
+            return;
+        }
         for instance in &mut state.instances {
             if by_value && instance.holder == from {
                 instance.holder = to;
