@@ -914,21 +914,35 @@ fn lower_on_demand(
     let Some(mut vocabulary) = settings.vocabulary.clone() else {
         return (summaries, lowered_late);
     };
+    let mut tried_for_waits: std::collections::HashSet<(usize, model::FnId)> =
+        std::collections::HashSet::new();
     loop {
         let wider = flow::demand::workspace_words(files, &settings.packs, &summaries, &vocabulary);
         let grown = wider.size() > vocabulary.size();
         vocabulary = wider;
-        if !grown {
-            return (summaries, lowered_late);
+        // Bodies whose waits only they can tell, called from lowered ones;
+        // each is tried once (a body whose text does not parse stays
+        // unlowered).
+        let mut wanted = parts.bodies_for_waits(&summaries, files);
+        for (at, ids) in wanted.iter_mut().enumerate() {
+            ids.retain(|&id| tried_for_waits.insert((at, id)));
         }
-        // Every skipped body was not wanted before: those wanted now are new.
-        let wanted: Vec<Vec<model::FnId>> = files
-            .par_iter()
-            .map(|file| match sources.get(file.file) {
-                Some(source) => skipped_bodies_mentioning(file, source, &vocabulary),
-                None => Vec::new(),
-            })
-            .collect();
+        if grown {
+            // Every skipped body was not wanted before: those wanted now
+            // are new.
+            let mentioning: Vec<Vec<model::FnId>> = files
+                .par_iter()
+                .map(|file| match sources.get(file.file) {
+                    Some(source) => skipped_bodies_mentioning(file, source, &vocabulary),
+                    None => Vec::new(),
+                })
+                .collect();
+            for (ids, more) in wanted.iter_mut().zip(mentioning) {
+                ids.extend(more);
+                ids.sort_unstable();
+                ids.dedup();
+            }
+        }
         let count: usize = wanted.iter().map(Vec::len).sum();
         if count == 0 {
             return (summaries, lowered_late);

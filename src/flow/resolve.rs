@@ -464,7 +464,8 @@ impl<'a> FnContext<'a> {
             }
             OpKind::Aggregate { dest, .. }
             | OpKind::Field { dest, .. }
-            | OpKind::Closure { dest, .. } => {
+            | OpKind::Closure { dest, .. }
+            | OpKind::Element { dest, .. } => {
                 self.record_def(*dest, block, op_index);
             }
             OpKind::Let { local, value } => {

@@ -22,7 +22,7 @@
 //! belongs to one function, never to every function sharing a name.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet, VecDeque};
 
 use rayon::prelude::*;
 
@@ -99,6 +99,10 @@ pub struct FnSummary {
     pub returns_receiver: bool,
     /// A method taking `self` by value: a value it is called on is its.
     pub takes_self: bool,
+    /// Left unlowered, it awaits something whose type only its body can
+    /// tell (a method on a loop variable): what it waits on is unknown
+    /// until the body is lowered.
+    pub wait_needs_body: bool,
     /// It builds a new pool and returns it (`async fn open_pool() ->
     /// Result<PgPool>` around `PgPoolOptions::new()..connect(..)`): each
     /// call is a new pool, the caller's to keep or to close.
@@ -183,6 +187,62 @@ impl SummaryParts {
             .for_each(|(parts, (file, ids))| parts.redo(file, semantics, table, Some(ids)));
     }
 
+    /// The unlowered functions that lowered bodies call, or sketched ones
+    /// await, and whose waits only their bodies can tell, by file position:
+    /// lowering them says whether awaiting them is slow.
+    pub fn bodies_for_waits(&self, summaries: &Summaries, files: &[FileIr]) -> Vec<Vec<FnId>> {
+        let position: HashMap<_, usize> = files
+            .iter()
+            .enumerate()
+            .map(|(at, file)| (file.file, at))
+            .collect();
+        let parts_of = |func: FuncLoc| {
+            let at = *position.get(&func.file)?;
+            self.per_file
+                .get(at)?
+                .functions
+                .get(func.index as usize)?
+                .as_ref()
+        };
+        // From the calls of lowered bodies, through what sketched bodies
+        // await, in order.
+        let mut queue: VecDeque<FuncLoc> = self
+            .per_file
+            .iter()
+            .flat_map(|file| file.functions.iter().flatten())
+            .flat_map(|parts| parts.edges.iter().map(|edge| edge.callee))
+            .collect();
+        let mut seen: HashSet<FuncLoc> = HashSet::new();
+        let mut wanted: Vec<Vec<FnId>> = vec![Vec::new(); files.len()];
+        while let Some(func) = queue.pop_front() {
+            if !seen.insert(func) {
+                continue;
+            }
+            let Some(summary) = summaries.get(func) else {
+                continue;
+            };
+            if !summary.unread {
+                continue;
+            }
+            if summary.wait_needs_body {
+                if let Some(ids) = position.get(&func.file).and_then(|&at| wanted.get_mut(at)) {
+                    ids.push(func.index);
+                }
+            }
+            if let Some(parts) = parts_of(func) {
+                queue.extend(parts.awaits.1.iter().filter_map(|item| match item {
+                    AwaitItem::Calls(callee, _) => Some(*callee),
+                    AwaitItem::Known(_) => None,
+                }));
+            }
+        }
+        for ids in &mut wanted {
+            ids.sort_unstable();
+            ids.dedup();
+        }
+        wanted
+    }
+
     /// The summaries, propagated over the calls.
     pub fn summaries(&self, table: &PackTable) -> Summaries {
         let mut summaries = Summaries::default();
@@ -265,7 +325,9 @@ fn fn_parts(
         // anything.
         vec![AwaitItem::Known(Wait::Unknown)]
     } else if ir.blocks.is_empty() {
-        waits::sketched_awaits(context, func, &ir.await_sketches)
+        let (items, needs_body) = waits::sketched_awaits(context, func, &ir.await_sketches);
+        summary.wait_needs_body = needs_body;
+        items
     } else {
         waits::body_awaits(&fcx, context)
     };
@@ -649,6 +711,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
         hands_out: false,
         returns_receiver: returns_receiver(ir),
         takes_self: takes_self_by_value(ir),
+        wait_needs_body: false,
         builds_pool: None,
         site: Some(Location {
             file: file.file.file,

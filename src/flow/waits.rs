@@ -316,11 +316,15 @@ pub fn body_awaits(fcx: &FnContext, file: &FileContext) -> Vec<AwaitItem> {
 /// The awaits of a function whose body was not lowered, from its sketches:
 /// a path call resolved in the function's scope, a chain on `self` or a
 /// parameter typed by the signature and fields.
+/// The awaits of a body left unlowered, from its sketches, and whether one
+/// of them starts at a local binding (`for sender in &senders {
+/// sender.send(..).await }`) and so cannot be told without the body: its
+/// type comes from code the sketch does not keep.
 pub fn sketched_awaits(
     file: &FileContext,
     func: crate::semantics::FuncLoc,
     sketches: &[crate::model::AwaitSketch],
-) -> Vec<AwaitItem> {
+) -> (Vec<AwaitItem>, bool) {
     use crate::model::SketchStart;
     let semantics = file.semantics;
     let scope = semantics.scope_of(func);
@@ -329,6 +333,7 @@ pub fn sketched_awaits(
         scope: scope.clone(),
     };
     let mut items = Vec::new();
+    let mut needs_body = false;
     for sketch in sketches {
         let item = match &sketch.start {
             SketchStart::Call(path) => {
@@ -351,14 +356,18 @@ pub fn sketched_awaits(
                 let Some((root, fields)) = segments.split_first() else {
                     continue;
                 };
-                let mut ty = semantics.param_type(func, root).unwrap_or_default();
+                let param = semantics.param_type(func, root);
+                let local = param.is_none() && root != "self";
+                let mut ty = param.unwrap_or_default();
                 for field in fields {
                     ty = semantics
                         .field_type(&ty, field)
                         .map(|(next, _)| next)
                         .unwrap_or_default();
                 }
-                place_wait(file, &ty, &sketch.methods)
+                let item = place_wait(file, &ty, &sketch.methods);
+                needs_body |= local && item == AwaitItem::Known(Wait::Unknown);
+                item
             }
             SketchStart::Other => AwaitItem::Known(Wait::Unknown),
         };
@@ -366,7 +375,7 @@ pub fn sketched_awaits(
             items.push(item);
         }
     }
-    items
+    (items, needs_body)
 }
 
 /// Methods called on a value of type `ty`, the last one awaited.

@@ -469,6 +469,9 @@ pub enum OpKind {
     StoreThrough { target: TempId, value: Operand },
     /// `dest = |..| body` / `dest = async { body }`.
     Closure { dest: TempId, body: FnId },
+    /// `dest` is an item of `of`: what a `for` loop binds on each turn. It
+    /// gives a type, nothing else: the loop's use of `of` is its own `Use`.
+    Element { dest: TempId, of: Operand },
     /// Operands evaluated for their uses only (macro arguments that did not
     /// parse, binary operators, conditions...).
     Use { operands: Vec<Operand> },

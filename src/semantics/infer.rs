@@ -11,7 +11,8 @@ use super::scopes::{Def, Ns};
 use super::types::{Ty, TypeScope};
 use super::{FuncLoc, Item, ItemLoc, Semantics};
 use crate::model::{
-    AggregateKind, Callee, FileIr, FnId, FnIr, OpKind, Operand, Place, PlaceRoot, Terminator,
+    AggregateKind, Callee, ExitKind, FileIr, FnId, FnIr, OpKind, Operand, Place, PlaceRoot,
+    Terminator,
 };
 
 /// Types of a body's locals and temporaries, by id.
@@ -39,6 +40,9 @@ pub enum CallTarget {
 /// Rounds over the body: a value typed late (in a loop, through a local
 /// typed later) is picked up in the next round.
 const ROUNDS: usize = 2;
+
+/// Closures typed inside closures, for `.map(..)`, at most this deep.
+const CLOSURE_DEPTH: usize = 4;
 
 /// Methods of the standard library that hand back their receiver, or what
 /// it holds by reference.
@@ -161,11 +165,12 @@ impl Inference<'_> {
                 }
             }
         }
-        let _ = (file, body);
+        let _ = body;
+        let closures = Closures::of(file, ir, 0);
         for _ in 0..ROUNDS {
             for block in &ir.blocks {
                 for op in &block.ops {
-                    self.op(&op.kind, &mut types);
+                    self.op(&op.kind, &mut types, &closures);
                 }
                 if let Terminator::Try { operand, dest, .. } = &block.term {
                     let unwrapped = temp_type(&types, *operand).try_output();
@@ -176,10 +181,18 @@ impl Inference<'_> {
         types
     }
 
-    fn op(&self, op: &OpKind, types: &mut BodyTypes) {
+    fn op(&self, op: &OpKind, types: &mut BodyTypes, closures: &Closures) {
         match op {
             OpKind::Call { dest, callee, args } => {
                 let (target, ty) = self.call(callee, args, types);
+                // `option.map(|v| v.clone())`: what the closure makes of
+                // the payload.
+                let ty = match (ty.is_unknown(), callee) {
+                    (true, Callee::Method { receiver, name }) => self
+                        .mapped(receiver, name, args, types, closures)
+                        .unwrap_or(ty),
+                    _ => ty,
+                };
                 if let Some(slot) = types.calls.get_mut(*dest as usize) {
                     if slot.is_none() {
                         *slot = target;
@@ -229,6 +242,10 @@ impl Inference<'_> {
                 let ty = awaited.future_output().unwrap_or(awaited);
                 set_temp(types, *dest, ty);
             }
+            OpKind::Element { dest, of } => {
+                let ty = element_of(&self.operand(of, types));
+                set_temp(types, *dest, ty);
+            }
             OpKind::Let { local, value } => {
                 let ty = self.operand(value, types);
                 if let Some(slot) = types.locals.get_mut(*local as usize) {
@@ -239,6 +256,110 @@ impl Inference<'_> {
             }
             _ => {}
         }
+    }
+
+    /// `receiver.map(closure)` / `.and_then(closure)` on an `Option` or a
+    /// `Result`: the closure's result, given the payload, wrapped again
+    /// (`map`) or as it is (`and_then`).
+    fn mapped(
+        &self,
+        receiver: &Operand,
+        name: &str,
+        args: &[Operand],
+        types: &BodyTypes,
+        closures: &Closures,
+    ) -> Option<Ty> {
+        if !matches!(name, "map" | "and_then") {
+            return None;
+        }
+        let Some(Operand::Temp(closure)) = args.first() else {
+            return None;
+        };
+        let body = closures.body_of(*closure)?;
+        let receiver_ty = self.operand(receiver, types);
+        let wrapper = receiver_ty.strip_refs().clone();
+        if !matches!(wrapper.external_name(), Some("Option" | "Result")) {
+            return None;
+        }
+        let payload = wrapper.args().first()?.clone();
+        let result = self.closure_result(closures, body, payload, types)?;
+        Some(match name {
+            "map" => match &wrapper {
+                Ty::External(path, wrapped) => {
+                    let mut wrapped = wrapped.clone();
+                    wrapped[0] = result;
+                    Ty::External(path.clone(), wrapped)
+                }
+                _ => return None,
+            },
+            _ => result,
+        })
+    }
+
+    /// What a closure returns when its first parameter is `param`: the
+    /// type of what its normal exits give.
+    fn closure_result(
+        &self,
+        closures: &Closures,
+        body: FnId,
+        param: Ty,
+        outer: &BodyTypes,
+    ) -> Option<Ty> {
+        if closures.depth >= CLOSURE_DEPTH {
+            return None;
+        }
+        let file = closures.file;
+        let ir = file.functions.get(body as usize)?;
+        let mut types = BodyTypes {
+            locals: ir
+                .locals
+                .iter()
+                .map(|local| match &local.ty {
+                    Some(written) => self.lower(written),
+                    None => Ty::Unknown,
+                })
+                .collect(),
+            temps: vec![Ty::Unknown; ir.temps as usize],
+            calls: vec![None; ir.temps as usize],
+        };
+        if let Some(&first) = ir.params.first() {
+            if let Some(slot) = types.locals.get_mut(first as usize) {
+                if slot.is_unknown() {
+                    *slot = param;
+                }
+            }
+        }
+        for capture in &ir.captures {
+            let known = outer
+                .locals
+                .get(capture.outer as usize)
+                .cloned()
+                .unwrap_or(Ty::Unknown);
+            if let Some(slot) = types.locals.get_mut(capture.inner as usize) {
+                if slot.is_unknown() {
+                    *slot = known;
+                }
+            }
+        }
+        let inner = Closures::of(file, ir, closures.depth + 1);
+        for _ in 0..ROUNDS {
+            for block in &ir.blocks {
+                for op in &block.ops {
+                    self.op(&op.kind, &mut types, &inner);
+                }
+                if let Terminator::Try { operand, dest, .. } = &block.term {
+                    let unwrapped = temp_type(&types, *operand).try_output();
+                    set_temp(&mut types, *dest, unwrapped);
+                }
+            }
+        }
+        ir.blocks.iter().find_map(|block| match &block.term {
+            Terminator::Exit {
+                kind: ExitKind::Normal,
+                value: Some(value),
+            } => Some(self.operand(value, &types)).filter(|ty| !ty.is_unknown()),
+            _ => None,
+        })
     }
 
     /// The type of an operand: a place's, through its fields.
@@ -457,6 +578,15 @@ impl Inference<'_> {
             }
         }
         let stripped = receiver.strip_refs().clone();
+        // A container behind `Arc`/`Box`/`Rc` answers its own methods
+        // (`self.map.get(k)` on an `Arc<DashMap<..>>`).
+        let mut container = stripped.clone();
+        for _ in 0..4 {
+            match container.smart_pointee() {
+                Some(inner) => container = inner.strip_refs().clone(),
+                None => break,
+            }
+        }
         let target = stripped.external_path().map(|path| {
             CallTarget::External(path.iter().cloned().chain([name.to_string()]).collect())
         });
@@ -477,12 +607,12 @@ impl Inference<'_> {
                     .map(|inner| std_type("MutexGuard", vec![inner]))
                     .unwrap_or(Ty::Unknown),
                 "get" | "get_mut" | "first" | "last" | "remove" => {
-                    let held = match stripped.external_name() {
+                    let held = match container.external_name() {
                         Some("HashMap" | "BTreeMap" | "IndexMap" | "DashMap") => {
-                            stripped.args().get(1).cloned()
+                            container.args().get(1).cloned()
                         }
-                        Some("Vec" | "VecDeque") => stripped.args().first().cloned(),
-                        _ => match &stripped {
+                        Some("Vec" | "VecDeque") => container.args().first().cloned(),
+                        _ => match &container {
                             Ty::Slice(inner) => Some((**inner).clone()),
                             _ => None,
                         },
@@ -517,6 +647,77 @@ fn set_temp(types: &mut BodyTypes, temp: u32, ty: Ty) {
         if slot.is_unknown() {
             *slot = ty;
         }
+    }
+}
+
+/// Closures and async blocks made in a body, by the temporary they are
+/// made into: what `.map(closure)` runs.
+struct Closures<'f> {
+    file: &'f FileIr,
+    by_temp: Vec<(u32, FnId)>,
+    /// How many closures deep the body being typed is.
+    depth: usize,
+}
+
+impl<'f> Closures<'f> {
+    fn of(file: &'f FileIr, ir: &FnIr, depth: usize) -> Closures<'f> {
+        let mut by_temp: Vec<(u32, FnId)> = ir
+            .blocks
+            .iter()
+            .flat_map(|block| &block.ops)
+            .filter_map(|op| match &op.kind {
+                OpKind::Closure { dest, body } => Some((*dest, *body)),
+                _ => None,
+            })
+            .collect();
+        by_temp.sort_unstable();
+        Closures {
+            file,
+            by_temp,
+            depth,
+        }
+    }
+
+    fn body_of(&self, temp: u32) -> Option<FnId> {
+        let at = self.by_temp.binary_search_by_key(&temp, |c| c.0).ok()?;
+        Some(self.by_temp[at].1)
+    }
+}
+
+/// What a `for` loop over a value of type `ty` binds: a collection's
+/// element (`&Vec<T>` gives `&T`), a map's `(key, value)`, an option's
+/// payload.
+fn element_of(ty: &Ty) -> Ty {
+    let borrowed = matches!(ty, Ty::Ref(..));
+    let mut collection = ty.strip_refs().clone();
+    for _ in 0..4 {
+        match collection.smart_pointee() {
+            Some(inner) => collection = inner.strip_refs().clone(),
+            None => break,
+        }
+    }
+    let element = match (&collection, collection.external_name()) {
+        (Ty::Slice(inner), _) => (**inner).clone(),
+        (
+            _,
+            Some(
+                "Vec" | "VecDeque" | "HashSet" | "BTreeSet" | "IndexSet" | "Option" | "LinkedList"
+                | "BinaryHeap",
+            ),
+        ) => match collection.args().first() {
+            Some(inner) => inner.clone(),
+            None => return Ty::Unknown,
+        },
+        (_, Some("HashMap" | "BTreeMap" | "IndexMap" | "DashMap")) => match collection.args() {
+            [key, value, ..] => Ty::Tuple(vec![key.clone(), value.clone()]),
+            _ => return Ty::Unknown,
+        },
+        _ => return Ty::Unknown,
+    };
+    if borrowed {
+        Ty::Ref(false, Box::new(element))
+    } else {
+        element
     }
 }
 

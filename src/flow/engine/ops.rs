@@ -118,6 +118,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 self.escape(state, value);
             }
             OpKind::Closure { dest, body } => self.capture(state, *dest, *body),
+            // A loop item: typed for the semantic layer, holding nothing the
+            // analysis follows (the loop's use of the iterable is a `Use`).
+            OpKind::Element { .. } => {}
             OpKind::Use { operands } => {
                 for operand in operands {
                     self.mark_used(state, operand);

@@ -374,6 +374,7 @@ impl<'c> BodyBuilder<'c> {
     ) -> Operand {
         let span = spans::of(for_loop);
         let iterable = self.expr(&for_loop.expr, functions);
+        let iterable_copy = iterable.clone();
         // The iterator is consumed by the loop: its items are not followed.
         self.use_operands(vec![by_ref(iterable)], spans::of(&*for_loop.expr));
         let (head, exit, _) = self.enter_loop(for_loop.label.as_ref(), span);
@@ -396,7 +397,15 @@ impl<'c> BodyBuilder<'c> {
         );
         self.switch_to(body);
         self.push_scope();
-        self.bind_pattern(&for_loop.pat, None, None, Operand::Other, functions);
+        let item = self.temp();
+        self.op(
+            OpKind::Element {
+                dest: item,
+                of: iterable_copy,
+            },
+            pattern_span,
+        );
+        self.bind_pattern(&for_loop.pat, None, None, Operand::Temp(item), functions);
         let value = self.scoped_block(&for_loop.body, functions);
         self.use_operands(vec![value], span);
         let close = span_of(for_loop.body.brace_token.span.close());
