@@ -313,10 +313,9 @@ pub fn body_awaits(fcx: &FnContext, file: &FileContext) -> Vec<AwaitItem> {
     items
 }
 
-/// The awaits of a function whose body was not lowered, from its sketches:
-/// a path call resolved in the function's scope, a chain on `self` or a
-/// parameter typed by the signature and fields.
-/// The awaits of a body left unlowered, from its sketches, and whether one
+/// The awaits of a function whose body was not lowered, from its sketches
+/// (a path call resolved in the function's scope, a chain on `self` or a
+/// parameter typed by the signature and fields), and whether one
 /// of them starts at a local binding (`for sender in &senders {
 /// sender.send(..).await }`) and so cannot be told without the body: its
 /// type comes from code the sketch does not keep.
