@@ -69,6 +69,9 @@ pub struct Finding {
     /// The suggested edits, when the text allows them; filled in by the
     /// pipeline.
     pub fix: Option<Fix>,
+    /// The most this finding is reported at, whatever its lint's level: a
+    /// connection detached from its pool is a warning.
+    pub at_most: Option<Level>,
 }
 
 /// Counters for the closing summary and `stats` in JSON.

@@ -788,6 +788,9 @@ fn check_parsed(
             .get(finding.lint.name())
             .copied()
             .unwrap_or(finding.lint.info().default_level);
+        if let Some(at_most) = finding.at_most {
+            finding.level = finding.level.min(at_most);
+        }
         finding.level != Level::Allow
     });
     rules::parameters::word_received_connections(&mut findings, &files);

@@ -135,6 +135,13 @@ pub struct ResourceSpec {
     /// Calls that take it out of its pool for good (`leak`, `detach`).
     #[serde(default)]
     pub leak: Vec<String>,
+    /// Of `leak`, the calls that free the pool's slot as they take the
+    /// connection out (`detach`, deadpool's `Object::take`): the pool may
+    /// open another, so the process can hold more connections than the pool
+    /// allows. Reported at warn, and not at all when the connection is kept
+    /// to `LISTEN` for notifications.
+    #[serde(default)]
+    pub detach: Vec<String>,
     /// Whether dropping it releases it. `false`: it must be released on every path.
     #[serde(default = "default_true")]
     pub drop_releases: bool,

@@ -552,6 +552,7 @@ fn b() {
             in_test_code: false,
             remedy: None,
             fix: None,
+            at_most: None,
         }
     }
 

@@ -326,6 +326,33 @@ fn findings_at_deny_exit_1() {
 }
 
 #[test]
+fn a_detached_connection_is_a_warning_and_a_listener_is_silent() {
+    // Needs: the `detach` entries of the sqlx pack and the LISTEN check.
+    let dir = tree(&[
+        LEAKING_CRATE[0],
+        (
+            "src/lib.rs",
+            "use sqlx::PgPool;\n\n\
+             pub async fn export(pool: &PgPool) -> sqlx::Result<sqlx::PgConnection> {\n\
+             \x20   let conn = pool.acquire().await?;\n\
+             \x20   Ok(conn.detach())\n}\n\n\
+             pub async fn listener(pool: &PgPool) -> sqlx::Result<()> {\n\
+             \x20   let mut conn = pool.acquire().await?.detach();\n\
+             \x20   sqlx::query(\"LISTEN jobs\").execute(&mut conn).await?;\n\
+             \x20   Ok(())\n}\n",
+        ),
+    ]);
+    let output = run_in(dir.path(), &["--format", "json", "."]);
+    // A warning does not fail the run.
+    assert_eq!(code(&output), 0, "stdout: {}", stdout(&output));
+    let findings = json_of(&output)["findings"].as_array().cloned().unwrap();
+    assert_eq!(findings.len(), 1, "stdout: {}", stdout(&output));
+    assert_eq!(findings[0]["lint"], "leaked-connection");
+    assert_eq!(findings[0]["severity"], "warning");
+    assert_eq!(findings[0]["line"], 5);
+}
+
+#[test]
 fn level_flags_apply_in_order() {
     // Needs: the analysis (the first and last cases pass trivially before it).
     let dir = tree(LEAKING_CRATE);

@@ -159,6 +159,7 @@ fn held_across_await(jobs: &str) -> Finding {
         in_test_code: false,
         remedy: None,
         fix: None,
+        at_most: None,
     }
 }
 
@@ -244,6 +245,7 @@ fn leaked_connection(jobs: &str) -> Finding {
         in_test_code: false,
         remedy: None,
         fix: None,
+        at_most: None,
     }
 }
 

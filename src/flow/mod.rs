@@ -75,8 +75,10 @@ pub enum ExitHow {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FactKind {
-    /// `mem::forget`, `Box::leak`, `ManuallyDrop` never dropped, a pack leak call.
-    Leaked { how: String },
+    /// `mem::forget`, `Box::leak`, `ManuallyDrop` never dropped, a pack leak
+    /// call. `detached`: the call takes it out of its pool and frees the
+    /// slot (`detach`, `Object::take`): the pool may open another.
+    Leaked { how: String, detached: bool },
     /// Moved into static storage.
     StoredInStatic { target: String },
     /// Moved into a spawned task or thread whose body never ends normally.

@@ -1,6 +1,6 @@
 //! `leaked-connection`: a connection made never to go back to its pool.
 
-use crate::findings::Finding;
+use crate::findings::{Finding, Level};
 use crate::flow::{Fact, FactKind};
 use crate::rules::{connection_name, finding_from, Lint};
 
@@ -17,7 +17,10 @@ declare_lint! {
     /// leak shrinks the pool by one (sqlx `leak`), or lets the process open
     /// more server connections than the pool allows (`detach`). Under load the
     /// pool runs dry, requests wait for the acquire timeout and fail, and the
-    /// database reports "too many connections".
+    /// database reports "too many connections". A call that frees the slot
+    /// as it takes the connection out (`detach`, `Object::take`) is reported
+    /// at warn at most, and not at all in a function that runs `LISTEN` on
+    /// it: a connection kept apart for notifications is what they are for.
     ///
     /// ## Example
     /// ```rust,ignore
@@ -49,10 +52,26 @@ declare_lint! {
 
 pub fn check(facts: &[Fact], findings: &mut Vec<Finding>) {
     for fact in facts {
-        let FactKind::Leaked { how } = &fact.kind else {
+        let FactKind::Leaked { how, detached } = &fact.kind else {
             continue;
         };
         let name = connection_name(fact);
+        if *detached {
+            let mut finding = finding_from(
+                fact,
+                Lint::LeakedConnection,
+                format!("{name} is taken out of its pool, which may open another in its place"),
+                format!("{how} frees its pool slot here"),
+                String::from(
+                    "keep the connection in the pool and let it drop; the process can now hold \
+                     more connections than the pool allows, so open a dedicated one if it must \
+                     live for good",
+                ),
+            );
+            finding.at_most = Some(Level::Warn);
+            findings.push(finding);
+            continue;
+        }
         findings.push(finding_from(
             fact,
             Lint::LeakedConnection,

@@ -207,6 +207,7 @@ pub(crate) fn finding_from(
         in_test_code: fact.in_test,
         remedy: None,
         fix: None,
+        at_most: None,
     }
 }
 
@@ -234,6 +235,7 @@ pub(crate) fn suppression_finding(
         in_test_code: false,
         remedy: None,
         fix: None,
+        at_most: None,
     }
 }
 

@@ -115,7 +115,8 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 let spec = self.table().resource(resource);
                 if spec.leak.iter().any(|e| name_matches(resolved, e, false)) {
                     let instance = state.instances.remove(n);
-                    self.leak(&instance, &format!("`{name}`"), span, path);
+                    let method = resolved.last().cloned().unwrap_or_else(|| name.to_string());
+                    self.leak_by_call(&instance, &method, &format!("`{name}`"), span, path);
                     handled = true;
                 } else if spec
                     .release
@@ -328,7 +329,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 let spec = self.table().resource(resource);
                 if method_listed(&spec.leak, name) {
                     let instance = state.instances.remove(n);
-                    self.leak(&instance, &format!("`.{name}()`"), span, path);
+                    self.leak_by_call(&instance, name, &format!("`.{name}()`"), span, path);
                     return;
                 }
                 if method_listed(&spec.release, name) {
@@ -564,7 +565,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                         format!("kept in `{collection}`, which outlives the loop"),
                     );
                 } else if leak {
-                    self.leak(&instance, &format!("`.{name}()`"), span, path);
+                    self.leak_by_call(&instance, name, &format!("`.{name}()`"), span, path);
                 } else if release {
                     // given back explicitly
                 } else {

@@ -229,12 +229,69 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         self.fact(
             FactKind::Leaked {
                 how: how.to_string(),
+                detached: false,
             },
             instance,
             span,
             path,
             format!("{how} keeps it from ever going back"),
         );
+    }
+
+    /// A pack's leak call `name` on `instance`: one its resource lists as
+    /// detaching frees the pool's slot (said at warn), and a connection
+    /// taken out to LISTEN for notifications is what detaching is for.
+    pub(super) fn leak_by_call(
+        &mut self,
+        instance: &Instance,
+        name: &str,
+        how: &str,
+        span: Span,
+        path: &Rc<PathNode>,
+    ) {
+        let tracked = &self.shared.tracked[instance.tracked as usize];
+        let detaches = tracked.resource.is_some_and(|resource| {
+            let spec = self.table().resource(resource);
+            spec.detach
+                .iter()
+                .any(|entry| entry.rsplit("::").next() == Some(name))
+        });
+        if !detaches {
+            self.leak(instance, how, span, path);
+            return;
+        }
+        if self.listens() {
+            return;
+        }
+        self.fact(
+            FactKind::Leaked {
+                how: how.to_string(),
+                detached: true,
+            },
+            instance,
+            span,
+            path,
+            format!("{how} takes it out of its pool, which may open another in its place"),
+        );
+    }
+
+    /// Whether this body runs `LISTEN` (a statement, or a `format!`
+    /// template, that starts with it): a connection kept for notifications.
+    fn listens(&self) -> bool {
+        let listen = |operand: &Operand| {
+            matches!(operand, Operand::Str(text)
+                if text.trim_start().get(..6).is_some_and(|head| head.eq_ignore_ascii_case("LISTEN")))
+        };
+        self.ir()
+            .blocks
+            .iter()
+            .flat_map(|block| &block.ops)
+            .any(|op| match &op.kind {
+                OpKind::Call { args, .. } => args.iter().any(listen),
+                OpKind::Use { operands } => operands.iter().any(listen),
+                OpKind::Move { value, .. } | OpKind::Let { value, .. } => listen(value),
+                _ => false,
+            })
     }
 }
 

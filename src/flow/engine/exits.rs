@@ -80,6 +80,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             self.fact(
                 FactKind::Leaked {
                     how: String::from("`ManuallyDrop`"),
+                    detached: false,
                 },
                 instance,
                 site,

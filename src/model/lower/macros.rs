@@ -125,9 +125,23 @@ impl<'c> BodyBuilder<'c> {
             MacroShape::Select => self.opaque_await(mac, span),
             MacroShape::Format | MacroShape::Matches => {
                 let operands = self.read_arguments(arguments.as_deref(), functions);
+                // A format string is kept for what it says (`format!("LISTEN
+                // {channel}")` is a LISTEN statement), not as a value.
+                let template = operands
+                    .first()
+                    .filter(|first| matches!(first, Operand::Str(_)))
+                    .cloned();
                 match operands.is_empty() && arguments.is_none() {
                     true => self.mention_tokens(&mac.tokens, span),
                     false => self.use_operands(operands, span),
+                }
+                if let Some(template) = template {
+                    self.op(
+                        OpKind::Use {
+                            operands: vec![template],
+                        },
+                        span,
+                    );
                 }
                 Operand::Other
             }
