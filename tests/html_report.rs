@@ -204,6 +204,7 @@ fn large_report(count: usize) -> (Report, BTreeMap<String, String>) {
             in_test_code: false,
             remedy: None,
             fix: None,
+            at_most: None,
         });
     }
     let report = Report {

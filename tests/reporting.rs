@@ -219,6 +219,7 @@ fn uncommitted_transaction(jobs: &str) -> Finding {
                 replacement: "            tx.commit().await?;\n".to_string(),
             }],
         }),
+        at_most: None,
     }
 }
 
