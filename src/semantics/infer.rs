@@ -4,6 +4,8 @@
 //! `.clone()` and the like, and for closures and async blocks the types of
 //! what they capture. Also which function a call calls.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::impls::MethodMatch;
@@ -40,9 +42,6 @@ pub enum CallTarget {
 /// Rounds over the body: a value typed late (in a loop, through a local
 /// typed later) is picked up in the next round.
 const ROUNDS: usize = 2;
-
-/// Closures typed inside closures, for `.map(..)`, at most this deep.
-const CLOSURE_DEPTH: usize = 4;
 
 /// Methods of the standard library that hand back their receiver, or what
 /// it holds by reference.
@@ -166,7 +165,8 @@ impl Inference<'_> {
             }
         }
         let _ = body;
-        let closures = Closures::of(file, ir, 0);
+        let typed = RefCell::new(HashMap::new());
+        let closures = Closures::of(file, ir, &typed);
         for _ in 0..ROUNDS {
             for block in &ir.blocks {
                 for op in &block.ops {
@@ -305,9 +305,13 @@ impl Inference<'_> {
         param: Ty,
         outer: &BodyTypes,
     ) -> Option<Ty> {
-        if closures.depth >= CLOSURE_DEPTH {
-            return None;
+        // Each closure is typed once, the first time a call asks: its body
+        // is nested in the one asking, so this ends, and a closure asked
+        // about on every round of every enclosing body costs nothing more.
+        if let Some(known) = closures.typed.borrow().get(&body) {
+            return known.clone();
         }
+        closures.typed.borrow_mut().insert(body, None);
         let file = closures.file;
         let ir = file.functions.get(body as usize)?;
         let mut types = BodyTypes {
@@ -341,7 +345,7 @@ impl Inference<'_> {
                 }
             }
         }
-        let inner = Closures::of(file, ir, closures.depth + 1);
+        let inner = Closures::of(file, ir, closures.typed);
         for _ in 0..ROUNDS {
             for block in &ir.blocks {
                 for op in &block.ops {
@@ -353,13 +357,15 @@ impl Inference<'_> {
                 }
             }
         }
-        ir.blocks.iter().find_map(|block| match &block.term {
+        let result = ir.blocks.iter().find_map(|block| match &block.term {
             Terminator::Exit {
                 kind: ExitKind::Normal,
                 value: Some(value),
             } => Some(self.operand(value, &types)).filter(|ty| !ty.is_unknown()),
             _ => None,
-        })
+        });
+        closures.typed.borrow_mut().insert(body, result.clone());
+        result
     }
 
     /// The type of an operand: a place's, through its fields.
@@ -655,12 +661,17 @@ fn set_temp(types: &mut BodyTypes, temp: u32, ty: Ty) {
 struct Closures<'f> {
     file: &'f FileIr,
     by_temp: Vec<(u32, FnId)>,
-    /// How many closures deep the body being typed is.
-    depth: usize,
+    /// What each closure of the body being typed, at any depth, returns,
+    /// once asked (`None` while it is being typed, or when nothing says).
+    typed: &'f RefCell<HashMap<FnId, Option<Ty>>>,
 }
 
 impl<'f> Closures<'f> {
-    fn of(file: &'f FileIr, ir: &FnIr, depth: usize) -> Closures<'f> {
+    fn of(
+        file: &'f FileIr,
+        ir: &FnIr,
+        typed: &'f RefCell<HashMap<FnId, Option<Ty>>>,
+    ) -> Closures<'f> {
         let mut by_temp: Vec<(u32, FnId)> = ir
             .blocks
             .iter()
@@ -674,7 +685,7 @@ impl<'f> Closures<'f> {
         Closures {
             file,
             by_temp,
-            depth,
+            typed,
         }
     }
 
