@@ -165,6 +165,11 @@ impl Default for FailPolicy {
 }
 
 impl FailPolicy {
+    /// Whether the finding is reported: one in test code only when asked.
+    pub fn shows(&self, finding: &Finding) -> bool {
+        !finding.in_test_code || self.show_test_code
+    }
+
     pub fn fails(&self, finding: &Finding) -> bool {
         finding.level != Level::Allow
             && finding.level >= self.fail_on
@@ -275,7 +280,7 @@ impl Report {
         let findings = std::mem::take(&mut self.findings);
         self.findings = findings
             .into_iter()
-            .filter(|finding| !finding.in_test_code || self.policy_of(finding).show_test_code)
+            .filter(|finding| self.policy_of(finding).shows(finding))
             .collect();
         self.hidden.in_test_code += before - self.findings.len();
     }
@@ -863,11 +868,10 @@ fn check_parsed(
     // Findings in test code that will be left out need no fix: finding one
     // parses the file again.
     fixes::suggest_all(&mut findings, &sources, |finding| {
-        !finding.in_test_code
-            || settings
-                .scope(scope_of(finding.primary.file))
-                .policy
-                .show_test_code
+        settings
+            .scope(scope_of(finding.primary.file))
+            .policy
+            .shows(finding)
     });
     errors.sort();
     errors.dedup();

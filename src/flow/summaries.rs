@@ -22,7 +22,7 @@
 //! belongs to one function, never to every function sharing a name.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::{HashMap, VecDeque};
 
 use rayon::prelude::*;
 
@@ -212,7 +212,7 @@ impl SummaryParts {
             .flat_map(|file| file.functions.iter().flatten())
             .flat_map(|parts| parts.edges.iter().map(|edge| edge.callee))
             .collect();
-        let mut seen: HashSet<FuncLoc> = HashSet::new();
+        let mut seen: FxHashSet<FuncLoc> = FxHashSet::default();
         let mut wanted: Vec<Vec<FnId>> = vec![Vec::new(); files.len()];
         while let Some(func) = queue.pop_front() {
             if !seen.insert(func) {

@@ -129,6 +129,21 @@ impl Inference<'_> {
         ir: &FnIr,
         captured: Option<&BodyTypes>,
     ) -> BodyTypes {
+        let _ = body;
+        let typed = RefCell::new(HashMap::new());
+        self.typed_body(file, ir, captured, None, &typed)
+    }
+
+    /// Types of `ir`, given what its enclosing body knows (`captured`) and,
+    /// for a closure run by a call, the type of its first parameter.
+    fn typed_body(
+        &self,
+        file: &FileIr,
+        ir: &FnIr,
+        captured: Option<&BodyTypes>,
+        first_param: Option<Ty>,
+        typed: &RefCell<HashMap<FnId, Option<Ty>>>,
+    ) -> BodyTypes {
         let mut types = BodyTypes {
             locals: ir
                 .locals
@@ -150,6 +165,13 @@ impl Inference<'_> {
                 types.locals[first as usize] = self_ty.clone();
             }
         }
+        if let (Some(&first), Some(given)) = (ir.params.first(), first_param) {
+            if let Some(slot) = types.locals.get_mut(first as usize) {
+                if slot.is_unknown() {
+                    *slot = given;
+                }
+            }
+        }
         if let Some(outer) = captured {
             for capture in &ir.captures {
                 let known = outer
@@ -164,9 +186,7 @@ impl Inference<'_> {
                 }
             }
         }
-        let _ = body;
-        let typed = RefCell::new(HashMap::new());
-        let closures = Closures::of(file, ir, &typed);
+        let closures = Closures::of(file, ir, typed);
         for _ in 0..ROUNDS {
             for block in &ir.blocks {
                 for op in &block.ops {
@@ -312,51 +332,8 @@ impl Inference<'_> {
             return known.clone();
         }
         closures.typed.borrow_mut().insert(body, None);
-        let file = closures.file;
-        let ir = file.functions.get(body as usize)?;
-        let mut types = BodyTypes {
-            locals: ir
-                .locals
-                .iter()
-                .map(|local| match &local.ty {
-                    Some(written) => self.lower(written),
-                    None => Ty::Unknown,
-                })
-                .collect(),
-            temps: vec![Ty::Unknown; ir.temps as usize],
-            calls: vec![None; ir.temps as usize],
-        };
-        if let Some(&first) = ir.params.first() {
-            if let Some(slot) = types.locals.get_mut(first as usize) {
-                if slot.is_unknown() {
-                    *slot = param;
-                }
-            }
-        }
-        for capture in &ir.captures {
-            let known = outer
-                .locals
-                .get(capture.outer as usize)
-                .cloned()
-                .unwrap_or(Ty::Unknown);
-            if let Some(slot) = types.locals.get_mut(capture.inner as usize) {
-                if slot.is_unknown() {
-                    *slot = known;
-                }
-            }
-        }
-        let inner = Closures::of(file, ir, closures.typed);
-        for _ in 0..ROUNDS {
-            for block in &ir.blocks {
-                for op in &block.ops {
-                    self.op(&op.kind, &mut types, &inner);
-                }
-                if let Terminator::Try { operand, dest, .. } = &block.term {
-                    let unwrapped = temp_type(&types, *operand).try_output();
-                    set_temp(&mut types, *dest, unwrapped);
-                }
-            }
-        }
+        let ir = closures.file.functions.get(body as usize)?;
+        let types = self.typed_body(closures.file, ir, Some(outer), Some(param), closures.typed);
         let result = ir.blocks.iter().find_map(|block| match &block.term {
             Terminator::Exit {
                 kind: ExitKind::Normal,
@@ -586,13 +563,7 @@ impl Inference<'_> {
         let stripped = receiver.strip_refs().clone();
         // A container behind `Arc`/`Box`/`Rc` answers its own methods
         // (`self.map.get(k)` on an `Arc<DashMap<..>>`).
-        let mut container = stripped.clone();
-        for _ in 0..4 {
-            match container.smart_pointee() {
-                Some(inner) => container = inner.strip_refs().clone(),
-                None => break,
-            }
-        }
+        let container = stripped.behind_pointers();
         let target = stripped.external_path().map(|path| {
             CallTarget::External(path.iter().cloned().chain([name.to_string()]).collect())
         });
@@ -618,7 +589,7 @@ impl Inference<'_> {
                             container.args().get(1).cloned()
                         }
                         Some("Vec" | "VecDeque") => container.args().first().cloned(),
-                        _ => match &container {
+                        _ => match container {
                             Ty::Slice(inner) => Some((**inner).clone()),
                             _ => None,
                         },
@@ -700,14 +671,8 @@ impl<'f> Closures<'f> {
 /// payload.
 fn element_of(ty: &Ty) -> Ty {
     let borrowed = matches!(ty, Ty::Ref(..));
-    let mut collection = ty.strip_refs().clone();
-    for _ in 0..4 {
-        match collection.smart_pointee() {
-            Some(inner) => collection = inner.strip_refs().clone(),
-            None => break,
-        }
-    }
-    let element = match (&collection, collection.external_name()) {
+    let collection = ty.behind_pointers();
+    let element = match (collection, collection.external_name()) {
         (Ty::Slice(inner), _) => (**inner).clone(),
         (
             _,

@@ -114,6 +114,16 @@ impl Ty {
         }
     }
 
+    /// The value behind references, smart pointers and guards:
+    /// `&Arc<Vec<T>>` gives `Vec<T>`.
+    pub fn behind_pointers(&self) -> &Ty {
+        let mut ty = self.strip_refs();
+        while let Some(inner) = ty.smart_pointee() {
+            ty = inner.strip_refs();
+        }
+        ty
+    }
+
     /// What a smart pointer, a guard or an extractor derefs to.
     pub fn smart_pointee(&self) -> Option<&Ty> {
         let name = self.external_name()?;

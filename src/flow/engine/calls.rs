@@ -385,14 +385,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             // back something else consumes it (`unit.finish()` commits
             // inside): what happens to it is the method's.
             if owns && callee.is_some_and(|summary| summary.takes_self) {
-                let from = operand_root(receiver);
-                let moved: Vec<usize> = (0..state.instances.len())
-                    .filter(|&m| from.is_some_and(|root| state.instances[m].held_by(root)))
-                    .collect();
-                for m in moved.into_iter().rev() {
-                    let instance = state.instances.remove(m);
-                    self.hand_over(instance);
-                }
+                self.escape(state, receiver);
                 return;
             }
             if is_executor_method(self.file, name) {
