@@ -965,6 +965,8 @@ fn lower_on_demand(
                 }
             });
         parts.redo(files, semantics, &settings.packs, &wanted);
+        // The old summaries go before the new ones are built: never two at once.
+        drop(summaries);
         summaries = parts.summaries(&settings.packs);
     }
 }

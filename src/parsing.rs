@@ -121,7 +121,13 @@ fn read_at_most(path: &std::path::Path, limit: u64) -> Result<Option<Vec<u8>>, S
     use std::io::Read;
     let file =
         std::fs::File::open(path).map_err(|error| format!("cannot read the file: {error}"))?;
-    let mut bytes = Vec::new();
+    // Sized from the file's length, so that the text kept for the whole run
+    // has no spare capacity; the bound applies all the same.
+    let expected = file
+        .metadata()
+        .map(|metadata| metadata.len().min(limit).saturating_add(1))
+        .unwrap_or(0);
+    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
     file.take(limit.saturating_add(1))
         .read_to_end(&mut bytes)
         .map_err(|error| format!("cannot read the file: {error}"))?;

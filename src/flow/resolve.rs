@@ -62,6 +62,70 @@ pub struct FileContext<'a> {
 }
 
 impl<'a> FileContext<'a> {
+    /// The text of the string static or constant a one-segment path names
+    /// (`sqlx::query(&QUERY)`): one declared in the body's function wins
+    /// (each function may have its own `lazy_static! { static ref query .. }`),
+    /// else the file's, when all of that name agree. A `format!` template
+    /// gets the texts of the file's statics it puts in, where known.
+    pub fn static_text(&self, body: &FnIr, operand: &Operand) -> Option<String> {
+        let Operand::Place { place, .. } = operand else {
+            return None;
+        };
+        let (PlaceRoot::Path(segments), true) = (&place.root, place.fields.is_empty()) else {
+            return None;
+        };
+        let [name] = segments.as_slice() else {
+            return None;
+        };
+        self.named_text(Some(body), name, 0)
+    }
+
+    fn named_text(&self, body: Option<&FnIr>, name: &str, depth: usize) -> Option<String> {
+        if depth > 4 {
+            return None;
+        }
+        let named = || {
+            self.file
+                .statics
+                .iter()
+                .filter(move |item| item.name == name)
+        };
+        let own = body.and_then(|body| {
+            let (start, end) = (body.span.start, body.end_span.end);
+            named().find(|item| item.span.start >= start && item.span.end <= end)
+        });
+        let found = match own {
+            Some(item) => item,
+            None => {
+                let mut all = named();
+                let first = all.next()?;
+                if !all.all(|item| item.text == first.text && item.arguments == first.arguments) {
+                    return None;
+                }
+                first
+            }
+        };
+        let template = found.text.as_ref()?;
+        if found.arguments.is_empty() {
+            return Some(template.clone());
+        }
+        // `{}` placeholders in order; a `{` doubled is text.
+        let mut text = String::with_capacity(template.len());
+        let mut arguments = found.arguments.iter();
+        let mut rest = template.as_str();
+        while let Some(at) = rest.find("{}") {
+            text.push_str(&rest[..at]);
+            let put = arguments
+                .next()
+                .and_then(|argument| argument.as_deref())
+                .and_then(|argument| self.named_text(None, argument, depth + 1));
+            text.push_str(put.as_deref().unwrap_or("{}"));
+            rest = &rest[at + 2..];
+        }
+        text.push_str(rest);
+        Some(text)
+    }
+
     pub fn new(
         file: &'a FileIr,
         semantics: &'a Semantics,

@@ -31,7 +31,7 @@ use super::table::{PackTable, PoolId, ResourceId};
 use super::waits::{self, AwaitItem, Wait};
 use super::writes;
 use crate::model::{
-    BodyKind, Callee, FileIr, FnId, FnIr, OpKind, Operand, Place, PlaceRoot, TypeRef,
+    BodyKind, Callee, FileIr, FnId, FnIr, OpKind, Operand, Place, PlaceRoot, TempId, TypeRef,
 };
 use crate::packs::ResourceKind;
 use crate::semantics::infer::CallTarget;
@@ -61,6 +61,10 @@ pub struct SummaryAcquire {
     pub implicit: bool,
     /// Functions the acquire is reached through, outermost first.
     pub via: Vec<String>,
+    /// The parameter whose connection the acquired one replaces (`db =
+    /// pool.acquire().await?` on a parameter `db`, a reconnect): a caller
+    /// that hands its connection over by value there holds no second one.
+    pub replaces: Option<usize>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -115,6 +119,9 @@ pub struct FnSummary {
 #[derive(Debug, Default)]
 pub struct Summaries {
     by_function: FxHashMap<FuncLoc, FnSummary>,
+    /// Functions that run once per run of the program: an entry point, and
+    /// what only such functions call, in line (see [`Summaries::one_shot`]).
+    one_shot: FxHashSet<FuncLoc>,
     /// Fixpoints over the calls stopped by their round limit
     /// ([`MAX_ROUNDS`]) while their last round still changed something:
     /// what lies deeper in a call chain may not have been followed.
@@ -128,6 +135,10 @@ struct CallEdge {
     caller: FuncLoc,
     callee: FuncLoc,
     operands: Vec<Option<(usize, Vec<String>)>>,
+    /// The caller runs the callee to its end before it goes on: the call's
+    /// result is awaited at once, or handed to nothing else (not spawned,
+    /// not kept in a value).
+    in_line: bool,
 }
 
 /// What each file contributes to the summaries: its functions' own
@@ -142,7 +153,8 @@ pub struct SummaryParts {
 /// and functions not summarised).
 #[derive(Default)]
 struct FileParts {
-    functions: Vec<Option<FnParts>>,
+    /// Boxed: most slots (closures, bodies not lowered yet) are empty.
+    functions: Vec<Option<Box<FnParts>>>,
 }
 
 /// One function's own summary, its calls, the parameters it passes on, and
@@ -150,6 +162,14 @@ struct FileParts {
 /// written in it) alone, so lowering another body leaves it as it is.
 struct FnParts {
     direct: (FuncLoc, FnSummary),
+    /// A program's entry point (`main`, `#[tokio::main]`), outside tests:
+    /// a test may call what production code reaches only as a value (a
+    /// handler given to a router).
+    entry: bool,
+    /// Names its closures and async blocks call, as a path's last segment
+    /// or a method (`true`): a function called there may run in a task or
+    /// per event, whatever its other callers.
+    nested_calls: Vec<(bool, String)>,
     edges: Vec<CallEdge>,
     passes: Vec<ParamPass>,
     awaits: (FuncLoc, Vec<AwaitItem>),
@@ -249,11 +269,22 @@ impl SummaryParts {
         let mut edges = Vec::new();
         let mut passes = Vec::new();
         let mut awaits = Vec::new();
+        let mut entries = Vec::new();
+        let mut nested_calls: FxHashSet<(bool, &str)> = FxHashSet::default();
         for parts in self
             .per_file
             .iter()
             .flat_map(|file| file.functions.iter().flatten())
         {
+            if parts.entry {
+                entries.push(parts.direct.0);
+            }
+            nested_calls.extend(
+                parts
+                    .nested_calls
+                    .iter()
+                    .map(|(method, name)| (*method, name.as_str())),
+            );
             awaits.push(&parts.awaits);
             let (func, summary) = &parts.direct;
             summaries.by_function.insert(*func, summary.clone());
@@ -267,6 +298,14 @@ impl SummaryParts {
         }
         summaries.settle_reads(&passes);
         summaries.settle_waits(&awaits);
+        summaries.one_shot = one_shot(&entries, &edges, |func| {
+            summaries.get(func).is_some_and(|summary| {
+                let name = summary.name.as_str();
+                // Only a method with a receiver is called as one.
+                let as_method = summary.has_self && nested_calls.contains(&(true, name));
+                !as_method && !nested_calls.contains(&(false, name))
+            })
+        });
         summaries
     }
 }
@@ -301,7 +340,8 @@ impl FileParts {
             if ir.kind != BodyKind::Fn {
                 continue;
             }
-            self.functions[index as usize] = Some(fn_parts(file, index, ir, &context, &nested));
+            self.functions[index as usize] =
+                Some(Box::new(fn_parts(file, index, ir, &context, &nested)));
         }
     }
 }
@@ -350,6 +390,8 @@ fn fn_parts(
     collect_edges(func, ir, &fcx, &mut edges);
     FnParts {
         direct: (func, summary),
+        entry: ir.role.is_main && !ir.role.is_test,
+        nested_calls: detached_names(index, nested, file),
         edges,
         passes,
         awaits: (func, items),
@@ -363,6 +405,14 @@ impl Summaries {
 
     pub fn get(&self, func: FuncLoc) -> Option<&FnSummary> {
         self.by_function.get(&func)
+    }
+
+    /// Whether `func` runs once per run of the program: it is an entry
+    /// point, or every call to it is from such a function and runs in line
+    /// (an operator command, start-up work). A connection held there across
+    /// a slow wait keeps no request waiting.
+    pub fn is_one_shot(&self, func: FuncLoc) -> bool {
+        self.one_shot.contains(&func)
     }
 
     /// What each function waits on: its own awaits, and through the
@@ -505,6 +555,7 @@ impl Summaries {
                 at,
                 implicit: false,
                 via: Vec::new(),
+                replaces: None,
             });
             added = true;
         }
@@ -561,6 +612,7 @@ impl Summaries {
                         via: std::iter::once(callee.name.clone())
                             .chain(acquire.via.iter().cloned())
                             .collect(),
+                        replaces: None,
                     };
                     added.push((edge.caller, derived));
                 }
@@ -720,7 +772,24 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
     };
     let mut opens = false;
     let mut keeps = Vec::new();
-    let mut record = |operand: &Operand, pool: Option<PoolId>, at: Location, implicit: bool| {
+    // Whether any parameter is assigned anew: only then can an acquire
+    // replace one.
+    let reassigns_param = ir.blocks.iter().flat_map(|block| &block.ops).any(|op| {
+        matches!(&op.kind, OpKind::Assign { place: Place { root: PlaceRoot::Local(local), .. }, .. }
+            if ir.params.contains(local))
+    });
+    let replaced_param = |dest: TempId| {
+        if !reassigns_param {
+            return None;
+        }
+        let assigned = ir.locals_assigned_from(dest);
+        ir.params.iter().position(|param| assigned.contains(param))
+    };
+    let mut record = |operand: &Operand,
+                      pool: Option<PoolId>,
+                      at: Location,
+                      implicit: bool,
+                      replaces: Option<usize>| {
         if let Some((param, mut fields)) = param_path(ir, fcx, operand) {
             // A pool reached through a wrapper's `Deref`: the wrapper's
             // field is the pool.
@@ -744,6 +813,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
                     at,
                     implicit,
                     via: Vec::new(),
+                    replaces,
                 });
             }
         }
@@ -771,19 +841,19 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
                     if let TempFact::Pool(info) = fcx.operand_fact(receiver, file) {
                         if file.acquire_from_pool(info.id, name).is_some() {
                             opens = true;
-                            record(receiver, Some(info.id), at, false);
+                            record(receiver, Some(info.id), at, false, replaced_param(*dest));
                         } else if file.table.pool(info.id).executor_methods.contains(name) {
-                            record(receiver, Some(info.id), at, true);
+                            record(receiver, Some(info.id), at, true, None);
                         }
                     }
                     if is_executor_method(file, name) {
                         for arg in args {
                             match fcx.operand_fact(arg, file) {
-                                TempFact::Pool(info) => record(arg, Some(info.id), at, true),
+                                TempFact::Pool(info) => record(arg, Some(info.id), at, true, None),
                                 // A parameter that is neither a pool nor a
                                 // connection by its type: a generic executor.
                                 _ if is_generic_executor(ir, fcx, file, arg) => {
-                                    record(arg, None, at, true)
+                                    record(arg, None, at, true, None)
                                 }
                                 _ => {}
                             }
@@ -798,7 +868,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
                     if acquires {
                         for arg in args {
                             if let TempFact::Pool(info) = fcx.operand_fact(arg, file) {
-                                record(arg, Some(info.id), at, false);
+                                record(arg, Some(info.id), at, false, replaced_param(*dest));
                             }
                         }
                     }
@@ -937,9 +1007,121 @@ fn collect_edges(caller: FuncLoc, ir: &FnIr, fcx: &FnContext, edges: &mut Vec<Ca
                 caller,
                 callee: target,
                 operands,
+                in_line: runs_in_line(ir, *dest),
             });
         }
     }
+}
+
+/// The entry points, then every function all of whose callers are known,
+/// one-shot and call it in line, to a fixpoint. `callable` says whether a
+/// function may be one-shot at all (no closure anywhere calls its name).
+fn one_shot(
+    entries: &[FuncLoc],
+    edges: &[&CallEdge],
+    callable: impl Fn(FuncLoc) -> bool,
+) -> FxHashSet<FuncLoc> {
+    let mut callers: FxHashMap<FuncLoc, Vec<&CallEdge>> = FxHashMap::default();
+    for edge in edges {
+        callers.entry(edge.callee).or_default().push(edge);
+    }
+    let mut found: FxHashSet<FuncLoc> = entries.iter().copied().collect();
+    let mut queue: Vec<FuncLoc> = entries.to_vec();
+    let mut callees_of: FxHashMap<FuncLoc, Vec<FuncLoc>> = FxHashMap::default();
+    for edge in edges {
+        callees_of.entry(edge.caller).or_default().push(edge.callee);
+    }
+    // Each function enters at most once; each time, only its callees are
+    // looked at again.
+    while let Some(func) = queue.pop() {
+        for &callee in callees_of.get(&func).into_iter().flatten() {
+            if found.contains(&callee) || !callable(callee) {
+                continue;
+            }
+            let all = callers.get(&callee).is_some_and(|incoming| {
+                incoming
+                    .iter()
+                    .all(|edge| edge.in_line && found.contains(&edge.caller))
+            });
+            if all {
+                found.insert(callee);
+                queue.push(callee);
+            }
+        }
+    }
+    found
+}
+
+/// Whether the value a call made into `dest` is handed to no other call
+/// or value: a future spawned, wrapped or stored may run apart from its
+/// caller; one awaited at once, or a plain call, runs in line.
+fn runs_in_line(ir: &FnIr, dest: TempId) -> bool {
+    let is_dest = |operand: &Operand| matches!(operand, Operand::Temp(t) if *t == dest);
+    !ir.blocks
+        .iter()
+        .flat_map(|block| &block.ops)
+        .any(|op| match &op.kind {
+            OpKind::Call { callee, args, .. } => {
+                let receiver = match callee {
+                    Callee::Method { receiver, .. } | Callee::Value(receiver) => Some(receiver),
+                    _ => None,
+                };
+                args.iter().chain(receiver).any(is_dest)
+            }
+            OpKind::Aggregate { fields, .. } => fields.iter().any(is_dest),
+            _ => false,
+        })
+}
+
+/// Names of functions that may run apart from `parent`'s own course: the
+/// last segment of every function or method its closures and async blocks
+/// call (a method: `true`), and of every path it or they hand on as a value
+/// (`.route("/", post(handler))`, `spawn(task)`).
+fn detached_names(
+    parent: u32,
+    nested: &HashMap<u32, Vec<u32>>,
+    file: &FileIr,
+) -> Vec<(bool, String)> {
+    let mut names = Vec::new();
+    let mut queue = vec![(parent, false)];
+    while let Some((body, in_closure)) = queue.pop() {
+        let Some(ir) = file.functions.get(body as usize) else {
+            continue;
+        };
+        for op in ir.blocks.iter().flat_map(|block| &block.ops) {
+            let (callee, values) = match &op.kind {
+                OpKind::Call { callee, args, .. } => (Some(callee), args),
+                OpKind::Aggregate { fields, .. } => (None, fields),
+                _ => continue,
+            };
+            for value in values {
+                if let Operand::Place { place, .. } = value {
+                    if let (PlaceRoot::Path(segments), true) =
+                        (&place.root, place.fields.is_empty())
+                    {
+                        names.extend(segments.last().map(|name| (false, name.clone())));
+                    }
+                }
+            }
+            match callee {
+                Some(Callee::Path(segments)) if in_closure => {
+                    names.extend(segments.last().map(|name| (false, name.clone())))
+                }
+                Some(Callee::Method { name, .. }) if in_closure => names.push((true, name.clone())),
+                _ => {}
+            }
+        }
+        queue.extend(
+            nested
+                .get(&body)
+                .into_iter()
+                .flatten()
+                .map(|&child| (child, true)),
+        );
+    }
+    names.sort_unstable();
+    names.dedup();
+    names
 }
 
 /// The connection a function's result holds: `PoolConnection<Postgres>`,

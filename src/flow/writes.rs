@@ -56,7 +56,10 @@ fn collect_call(
         return;
     };
     let effect = call_effect(fcx, file, temp, callee);
-    let text = args.iter().find_map(|arg| fcx.string_value(arg));
+    let text = args.iter().find_map(|arg| {
+        fcx.string_value(arg)
+            .or_else(|| file.static_text(fcx.ir, arg))
+    });
     // A chain's root gives the statement's text; so does a call the packs
     // say takes SQL text.
     let mut root = true;

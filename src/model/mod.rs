@@ -201,6 +201,12 @@ pub struct StaticDef {
     pub ty: Option<TypeRef>,
     pub thread_local: bool,
     pub span: Span,
+    /// The text a string `static`, `const` or `lazy_static!` is made of: a
+    /// literal, or a `format!` template (its `{}` stand for what is put in).
+    pub text: Option<String>,
+    /// For a `format!` template: what each argument names, in order, when
+    /// it is a path (`BASE`, `queries::BASE.as_str()`: `BASE`).
+    pub arguments: Vec<Option<String>>,
 }
 
 /// A type as written, with generic arguments kept so that wrappers such as
@@ -578,6 +584,76 @@ impl FileIr {
 }
 
 impl FnIr {
+    /// The locals that the value made into `start` is assigned back to
+    /// (`place = value`, not `let`): followed through moves, `.await`, `?`,
+    /// method calls on it (`.map_err(..)`), fields and pattern bindings
+    /// (`db = match pool.acquire().await { Ok(c) => c, .. }`). Order of
+    /// the code is not looked at.
+    pub fn locals_assigned_from(&self, start: TempId) -> Vec<LocalId> {
+        let mut temps: Vec<TempId> = vec![start];
+        let mut locals: Vec<LocalId> = Vec::new();
+        let mut assigned: Vec<LocalId> = Vec::new();
+        let holds = |operand: &Operand, temps: &[TempId], locals: &[LocalId]| match operand {
+            Operand::Temp(temp) => temps.contains(temp),
+            Operand::Place {
+                place:
+                    Place {
+                        root: PlaceRoot::Local(local),
+                        fields,
+                    },
+                mode: Mode::Value,
+            } => fields.is_empty() && locals.contains(local),
+            _ => false,
+        };
+        // Each round adds at least one value or stops; values are bounded
+        // by the body's temporaries and locals.
+        loop {
+            let before = temps.len() + locals.len() + assigned.len();
+            for block in &self.blocks {
+                for op in &block.ops {
+                    match &op.kind {
+                        OpKind::Move { dest, value } if holds(value, &temps, &locals) => {
+                            push_new(&mut temps, *dest)
+                        }
+                        OpKind::Await { dest, future, .. } if holds(future, &temps, &locals) => {
+                            push_new(&mut temps, *dest)
+                        }
+                        OpKind::Field { dest, base, .. } if temps.contains(base) => {
+                            push_new(&mut temps, *dest)
+                        }
+                        OpKind::Call {
+                            dest,
+                            callee: Callee::Method { receiver, .. },
+                            ..
+                        } if holds(receiver, &temps, &locals) => push_new(&mut temps, *dest),
+                        OpKind::Let { local, value } if holds(value, &temps, &locals) => {
+                            push_new(&mut locals, *local)
+                        }
+                        OpKind::Assign {
+                            place:
+                                Place {
+                                    root: PlaceRoot::Local(local),
+                                    fields,
+                                },
+                            value,
+                        } if fields.is_empty() && holds(value, &temps, &locals) => {
+                            push_new(&mut assigned, *local)
+                        }
+                        _ => {}
+                    }
+                }
+                if let Terminator::Try { operand, dest, .. } = &block.term {
+                    if temps.contains(operand) {
+                        push_new(&mut temps, *dest);
+                    }
+                }
+            }
+            if temps.len() + locals.len() + assigned.len() == before {
+                return assigned;
+            }
+        }
+    }
+
     /// The arm entered at `entry`, if it is an arm's entry.
     pub fn arm(&self, entry: BlockId) -> Option<&ArmExtent> {
         let at = self
@@ -653,5 +729,11 @@ impl TypeRef {
             TypeRef::Path { segments, .. } => segments.last().map(String::as_str),
             _ => None,
         }
+    }
+}
+
+fn push_new<T: PartialEq>(values: &mut Vec<T>, value: T) {
+    if !values.contains(&value) {
+        values.push(value);
     }
 }

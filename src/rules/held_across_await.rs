@@ -57,6 +57,14 @@ declare_lint! {
     /// PgConnection`) is followed for the callers that pass a pooled one in,
     /// and the finding lands at the callee's await with the call chain.
     /// Generic executors (`impl Executor`) are not followed.
+    ///
+    /// Code that runs once per run of the program is not reported: `main`,
+    /// and a function every caller of which is such code and runs it in
+    /// line (an operator command, start-up work), since no request waits
+    /// for the pool meanwhile. A function also spawned, called from a
+    /// closure or an async block, or handed on by name (a router's
+    /// handler) is not one-shot. Callers in bodies connleak did not lower
+    /// (they name nothing of a database) are not seen.
     pub static HELD_ACROSS_AWAIT = {
         name: "held-across-await",
         level: Warn,

@@ -46,6 +46,12 @@ declare_lint! {
     /// not matched, nor are calls whose target cannot be resolved by its
     /// path or its receiver's declared type (generic executors, trait
     /// objects).
+    ///
+    /// A connection assigned back to the binding that holds the old one
+    /// (`conn = pool.acquire().await?` after a failed ping) replaces it and
+    /// is not reported, in the function or where its caller hands the old
+    /// connection over by value; for the moment both are live, which
+    /// matters only to a pool of one.
     pub static NESTED_ACQUIRE = {
         name: "nested-acquire",
         level: Warn,

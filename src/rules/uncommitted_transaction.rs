@@ -54,6 +54,12 @@ declare_lint! {
     /// which is still reported if it ends without commit. The analysis does not correlate conditions, so a
     /// path that no input can take (`if done { commit } else if !done {
     /// rollback }`) is judged like any other.
+    ///
+    /// Whether a statement writes is read from its SQL text: a literal, a
+    /// local bound to one, or a string `const`, `static` or `lazy_static!`
+    /// of the same file (a `format!` template with the file's constants put
+    /// in). SQL built at run time, or kept in another file, is assumed to
+    /// write.
     pub static UNCOMMITTED_TRANSACTION = {
         name: "uncommitted-transaction",
         level: Deny,

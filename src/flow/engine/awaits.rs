@@ -55,7 +55,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 unrelated.push(instance.clone());
             }
         }
-        if unrelated.is_empty() {
+        // A program's start-up or an operator command: nothing else waits
+        // for the pool while it runs.
+        if unrelated.is_empty() || self.in_one_shot() {
             return;
         }
         // Only a slow wait (network, timer, process, storage, retry) or one

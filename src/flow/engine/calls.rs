@@ -144,7 +144,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     _ => None,
                 });
             if let Some(pool) = &pool {
-                self.nested_check(state, &pool.key, span, path, false);
+                self.nested_check(state, &pool.key, span, path, false, Some(dest));
             }
             for arg in args {
                 self.mark_used(state, arg);
@@ -433,7 +433,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         match self.fcx.operand_fact(receiver, self.file) {
             TempFact::Pool(info) => {
                 if let Some(resource) = self.file.acquire_from_pool(info.id, name) {
-                    self.nested_check(state, &info.key, span, path, false);
+                    self.nested_check(state, &info.key, span, path, false, Some(dest));
                     self.acquire(
                         state,
                         dest,
@@ -453,7 +453,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     .iter()
                     .any(|m| m == name)
                 {
-                    self.nested_check(state, &info.key, span, path, true);
+                    self.nested_check(state, &info.key, span, path, true, None);
                     return;
                 }
             }
@@ -597,7 +597,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             }
             if executor {
                 if let TempFact::Pool(info) = self.fcx.operand_fact(arg, self.file) {
-                    self.nested_check(state, &info.key, span, path, true);
+                    self.nested_check(state, &info.key, span, path, true, None);
                 }
             }
         }

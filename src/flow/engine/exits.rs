@@ -143,6 +143,17 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
     }
 
     pub(super) fn root_role(&self) -> crate::model::FnRole {
+        self.file
+            .file
+            .functions
+            .get(self.root_body() as usize)
+            .map(|f| f.role)
+            .unwrap_or_default()
+    }
+
+    /// The function this body is written in: itself, or the function
+    /// around its closures and async blocks.
+    fn root_body(&self) -> FnId {
         let functions = &self.file.file.functions;
         let mut body = self.body;
         for _ in 0..functions.len() {
@@ -154,10 +165,16 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 _ => break,
             }
         }
-        functions
-            .get(body as usize)
-            .map(|f| f.role)
-            .unwrap_or_default()
+        body
+    }
+
+    /// Whether this body runs once per run of the program (see
+    /// [`crate::flow::summaries::Summaries::is_one_shot`]).
+    pub(super) fn in_one_shot(&self) -> bool {
+        self.file.summaries.is_one_shot(crate::semantics::FuncLoc {
+            file: self.file.file.file,
+            index: self.root_body(),
+        })
     }
 
     // ----- facts ----------------------------------------------------------
@@ -197,6 +214,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         span: Span,
         path: &Rc<PathNode>,
     ) {
+        if self.in_one_shot() {
+            return;
+        }
         for (position, operand) in operands.iter().enumerate() {
             for n in self.reached(state, operand) {
                 let instance = state.instances[n].clone();

@@ -5,6 +5,9 @@
 use super::*;
 
 impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
+    /// `into`: the temporary the acquired connection is made into, when
+    /// it is one: a connection assigned back to the binding that holds the
+    /// old one (`db = pool.acquire().await?`, a reconnect) replaces it.
     pub(super) fn nested_check(
         &mut self,
         state: &State,
@@ -12,11 +15,18 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         span: Span,
         path: &Rc<PathNode>,
         implicit: bool,
+        into: Option<TempId>,
     ) {
-        self.nested_check_through(state, pool_key, span, path, implicit, None);
+        let replaced = match into {
+            Some(dest) => self.ir().locals_assigned_from(dest),
+            None => Vec::new(),
+        };
+        self.nested_check_through(state, pool_key, span, path, implicit, None, &replaced);
     }
 
     /// `through`: the workspace function that acquires, with where it does.
+    /// `replaced`: bindings whose connection the new one replaces.
+    #[allow(clippy::too_many_arguments)]
     pub(super) fn nested_check_through(
         &mut self,
         state: &State,
@@ -25,10 +35,12 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         path: &Rc<PathNode>,
         implicit: bool,
         through: Option<(&SummaryAcquire, &str)>,
+        replaced: &[LocalId],
     ) {
         let held: Vec<Instance> = state
             .instances
             .iter()
+            .filter(|i| !matches!(i.holder, Root::Local(local) if replaced.contains(&local)))
             .filter(|i| {
                 let tracked = &self.shared.tracked[i.tracked as usize];
                 matches!(
@@ -114,6 +126,23 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             let Some(key) = self.caller_pool_key(operands, acquire, dest) else {
                 continue;
             };
+            // The callee replaces the connection it is handed by value.
+            let replaced: Vec<LocalId> = acquire
+                .replaces
+                .and_then(|param| operands.get(param))
+                .and_then(|operand| match operand {
+                    Operand::Place {
+                        place:
+                            Place {
+                                root: PlaceRoot::Local(local),
+                                fields,
+                            },
+                        mode: Mode::Value,
+                    } if fields.is_empty() => Some(*local),
+                    _ => None,
+                })
+                .into_iter()
+                .collect();
             self.nested_check_through(
                 state,
                 &key,
@@ -121,6 +150,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 path,
                 acquire.implicit,
                 Some((acquire, &summary.name)),
+                &replaced,
             );
         }
     }

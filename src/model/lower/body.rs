@@ -349,6 +349,24 @@ impl<'c> BodyBuilder<'c> {
             Stmt::Expr(expr, _) => {
                 self.expr(expr, functions);
             }
+            // Statics declared by `lazy_static!` in a body are the body's
+            // items.
+            Stmt::Macro(stmt_macro)
+                if stmt_macro
+                    .mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|last| last.ident == "lazy_static") =>
+            {
+                let item = Item::Macro(syn::ItemMacro {
+                    attrs: Vec::new(),
+                    ident: None,
+                    mac: stmt_macro.mac.clone(),
+                    semi_token: stmt_macro.semi_token,
+                });
+                self.nested_item(&item, functions);
+            }
             Stmt::Macro(stmt_macro) => {
                 self.macro_call(&stmt_macro.mac, spans::of(stmt_macro), functions);
             }

@@ -168,7 +168,23 @@ impl FileLowerer<'_> {
                     ty: Some(type_ref(&definition.ty)),
                     thread_local: false,
                     span: spanned(&definition.ident),
+                    text: string_text(&definition.expr, 0),
+                    arguments: format_arguments(&definition.expr),
                 });
+            }
+            // A string constant is kept for the SQL it may hold.
+            Item::Const(definition) => {
+                if let Some(text) = string_text(&definition.expr, 0) {
+                    self.ir.statics.push(StaticDef {
+                        name: definition.ident.to_string(),
+                        module: scope.module,
+                        ty: Some(type_ref(&definition.ty)),
+                        thread_local: false,
+                        span: spanned(&definition.ident),
+                        text: Some(text),
+                        arguments: format_arguments(&definition.expr),
+                    });
+                }
             }
             // Collected before the items (`collect_modules`): they decide
             // which bodies are lowered.
@@ -300,13 +316,15 @@ impl FileLowerer<'_> {
         let Ok(declarations) = MacroStatics::parse.parse2(item_macro.mac.tokens.clone()) else {
             return;
         };
-        for (ident, ty) in declarations.0 {
+        for (ident, ty, expr) in declarations.0 {
             self.ir.statics.push(StaticDef {
                 name: ident.to_string(),
                 module: scope.module,
                 ty: Some(type_ref(&ty)),
                 thread_local,
                 span: span_of(ident.span()),
+                text: string_text(&expr, 0),
+                arguments: format_arguments(&expr),
             });
         }
     }
@@ -537,7 +555,7 @@ pub(super) fn self_path() -> TypeRef {
 }
 
 /// Declarations inside `lazy_static!` / `thread_local!`.
-pub(super) struct MacroStatics(Vec<(syn::Ident, Type)>);
+pub(super) struct MacroStatics(Vec<(syn::Ident, Type, Expr)>);
 
 impl Parse for MacroStatics {
     fn parse(input: ParseStream) -> syn::Result<Self> {
@@ -556,14 +574,136 @@ impl Parse for MacroStatics {
             if input.peek(Token![const]) && input.peek2(syn::token::Brace) {
                 input.parse::<Token![const]>()?;
             }
-            input.parse::<Expr>()?;
+            let expr = input.parse::<Expr>()?;
             if input.peek(Token![;]) {
                 input.parse::<Token![;]>()?;
             }
-            found.push((ident, ty));
+            found.push((ident, ty, expr));
         }
         Ok(MacroStatics(found))
     }
+}
+
+/// The text a string initializer gives: a literal; a `format!` template;
+/// either through `.to_string()`, `String::from`, `&`, a block or the
+/// closure of `LazyLock::new(|| ..)`.
+fn string_text(expr: &Expr, depth: usize) -> Option<String> {
+    if depth > 8 {
+        return None;
+    }
+    match expr {
+        Expr::Lit(syn::ExprLit {
+            lit: syn::Lit::Str(text),
+            ..
+        }) => Some(text.value()),
+        Expr::Macro(mac) => {
+            let name = mac.mac.path.segments.last()?.ident.to_string();
+            if name != "format" && name != "concat" {
+                return None;
+            }
+            let arguments = mac
+                .mac
+                .parse_body_with(syn::punctuated::Punctuated::<Expr, Token![,]>::parse_terminated)
+                .ok()?;
+            let texts: Option<Vec<String>> = if name == "format" {
+                arguments
+                    .first()
+                    .map(|first| vec![string_text(first, depth + 1)])
+                    .into_iter()
+                    .flatten()
+                    .collect()
+            } else {
+                arguments
+                    .iter()
+                    .map(|argument| string_text(argument, depth + 1))
+                    .collect()
+            };
+            Some(texts?.concat())
+        }
+        Expr::MethodCall(call)
+            if matches!(
+                call.method.to_string().as_str(),
+                "to_string" | "to_owned" | "into" | "as_str"
+            ) =>
+        {
+            string_text(&call.receiver, depth + 1)
+        }
+        Expr::Call(call) => {
+            let Expr::Path(function) = call.func.as_ref() else {
+                return None;
+            };
+            let last = function.path.segments.last()?.ident.to_string();
+            match (last.as_str(), call.args.first()) {
+                ("from" | "new", Some(argument)) => string_text(argument, depth + 1),
+                _ => None,
+            }
+        }
+        Expr::Closure(closure) => string_text(&closure.body, depth + 1),
+        Expr::Reference(reference) => string_text(&reference.expr, depth + 1),
+        Expr::Paren(inner) => string_text(&inner.expr, depth + 1),
+        Expr::Group(inner) => string_text(&inner.expr, depth + 1),
+        Expr::Block(block) => match block.block.stmts.last()? {
+            syn::Stmt::Expr(tail, None) => string_text(tail, depth + 1),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
+/// The names a `format!` initializer puts into its template, in order:
+/// the last segment of each argument that is a path, through `&`, `*` and
+/// `.as_str()`/`.deref()`/`.to_string()`.
+fn format_arguments(expr: &Expr) -> Vec<Option<String>> {
+    fn named(expr: &Expr, depth: usize) -> Option<String> {
+        if depth > 4 {
+            return None;
+        }
+        match expr {
+            Expr::Path(path) => Some(path.path.segments.last()?.ident.to_string()),
+            Expr::Reference(reference) => named(&reference.expr, depth + 1),
+            Expr::Unary(unary) => named(&unary.expr, depth + 1),
+            Expr::MethodCall(call)
+                if matches!(
+                    call.method.to_string().as_str(),
+                    "as_str" | "deref" | "to_string" | "as_ref"
+                ) =>
+            {
+                named(&call.receiver, depth + 1)
+            }
+            _ => None,
+        }
+    }
+    let mut expr = expr;
+    for _ in 0..4 {
+        match expr {
+            Expr::Closure(closure) => expr = &closure.body,
+            Expr::Call(call) if call.args.len() == 1 => expr = &call.args[0],
+            _ => break,
+        }
+    }
+    let Expr::Macro(mac) = expr else {
+        return Vec::new();
+    };
+    let is_format = mac
+        .mac
+        .path
+        .segments
+        .last()
+        .is_some_and(|last| last.ident == "format");
+    if !is_format {
+        return Vec::new();
+    }
+    let Ok(arguments) = mac
+        .mac
+        .parse_body_with(syn::punctuated::Punctuated::<Expr, Token![,]>::parse_terminated)
+    else {
+        return Vec::new();
+    };
+    arguments
+        .iter()
+        .skip(1)
+        .map(|argument| named(argument, 0))
+        .collect()
 }
 
 pub(super) fn fields_of(fields: &syn::Fields) -> Vec<FieldDef> {
