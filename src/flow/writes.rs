@@ -56,10 +56,7 @@ fn collect_call(
         return;
     };
     let effect = call_effect(fcx, file, temp, callee);
-    let text = args.iter().find_map(|arg| {
-        fcx.string_value(arg)
-            .or_else(|| file.static_text(fcx.ir, arg))
-    });
+    let text = args.iter().find_map(|arg| sql_text(fcx, file, arg, 0));
     // A chain's root gives the statement's text; so does a call the packs
     // say takes SQL text.
     let mut root = true;
@@ -110,6 +107,63 @@ fn call_effect(
         }
         _ => None,
     }
+}
+
+/// The SQL text an operand holds: a literal, a local bound to one, a string
+/// static or constant of the file (see [`FileContext::static_text`]), seen
+/// through `.deref()`/`.as_str()`-like calls and through the arms of an
+/// `if`/`match` that picks one of several texts (all of them, as one text
+/// of several statements, so that any that writes counts).
+fn sql_text(
+    fcx: &FnContext,
+    file: &FileContext,
+    operand: &Operand,
+    depth: usize,
+) -> Option<String> {
+    if depth > CHAIN_DEPTH {
+        return None;
+    }
+    if let Some(text) = fcx
+        .string_value(operand)
+        .or_else(|| file.static_text(fcx.ir, operand))
+    {
+        return Some(text);
+    }
+    let temp = match operand {
+        Operand::Temp(temp) => *temp,
+        Operand::Place { place, .. } if place.fields.is_empty() => match &place.root {
+            PlaceRoot::Local(local) => match fcx.local_value(*local)? {
+                Operand::Temp(temp) => *temp,
+                _ => return None,
+            },
+            PlaceRoot::Path(_) => return None,
+        },
+        _ => return None,
+    };
+    if let Some(OpKind::Call {
+        callee: Callee::Method { receiver, name },
+        args,
+        ..
+    }) = fcx.def_of(temp)
+    {
+        let passes_text = matches!(
+            name.as_str(),
+            "deref" | "as_str" | "as_ref" | "to_string" | "to_owned" | "clone" | "into"
+        );
+        return (passes_text && args.is_empty())
+            .then(|| sql_text(fcx, file, receiver, depth + 1))
+            .flatten();
+    }
+    // A temporary the arms of a branch move their values into.
+    let mut texts = Vec::new();
+    for op in fcx.ir.blocks.iter().flat_map(|block| &block.ops) {
+        if let OpKind::Move { dest, value } = &op.kind {
+            if *dest == temp {
+                texts.push(sql_text(fcx, file, value, depth + 1)?);
+            }
+        }
+    }
+    (!texts.is_empty()).then(|| texts.join(";\n"))
 }
 
 /// The temporary an operand's value was made by: a temporary itself, or

@@ -135,15 +135,28 @@ impl<'c> BodyBuilder<'c> {
                     true => self.mention_tokens(&mac.tokens, span),
                     false => self.use_operands(operands, span),
                 }
-                if let Some(template) = template {
-                    self.op(
-                        OpKind::Use {
-                            operands: vec![template],
-                        },
-                        span,
-                    );
+                let Some(template) = template else {
+                    return Operand::Other;
+                };
+                self.op(
+                    OpKind::Use {
+                        operands: vec![template.clone()],
+                    },
+                    span,
+                );
+                // `format!` makes a string: its value is its template, as far
+                // as what it says goes (`let query = format!("SELECT ..
+                // FROM {table}")` is a SELECT).
+                let makes_string = mac
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|last| last.ident == "format");
+                if makes_string {
+                    template
+                } else {
+                    Operand::Other
                 }
-                Operand::Other
             }
             MacroShape::Vec => match arguments {
                 Some(arguments) => {

@@ -100,11 +100,39 @@ pub(super) fn flatten_and<'e>(expr: &'e Expr, parts: &mut Vec<&'e Expr>) {
 
 /// `Err(..)` as written: a return of it is an error exit.
 pub(super) fn is_err_constructor(expr: &Expr) -> bool {
+    every_way_err(expr, 0)
+}
+
+/// `Err(..)`, or a branch every way of which ends in one (`if c { Err(a) }
+/// else { Err(b) }`, a `match` whose arms all do).
+fn every_way_err(expr: &Expr, depth: usize) -> bool {
+    if depth > 16 {
+        return false;
+    }
+    let block_is_err = |block: &SynBlock| match block.stmts.last() {
+        Some(Stmt::Expr(tail, None)) => every_way_err(tail, depth + 1),
+        _ => false,
+    };
     match strip_parens(expr) {
         Expr::Call(call) => matches!(
             strip_parens(&call.func),
             Expr::Path(path) if path.path.segments.last().is_some_and(|s| s.ident == "Err")
         ),
+        Expr::If(if_expr) => {
+            block_is_err(&if_expr.then_branch)
+                && if_expr
+                    .else_branch
+                    .as_ref()
+                    .is_some_and(|(_, other)| every_way_err(other, depth + 1))
+        }
+        Expr::Block(block) if block.label.is_none() => block_is_err(&block.block),
+        Expr::Match(match_expr) => {
+            !match_expr.arms.is_empty()
+                && match_expr
+                    .arms
+                    .iter()
+                    .all(|arm| every_way_err(&arm.body, depth + 1))
+        }
         _ => false,
     }
 }
