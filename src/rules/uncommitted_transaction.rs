@@ -57,12 +57,12 @@ declare_lint! {
     ///
     /// Whether a statement writes is read from its SQL text: a literal or a
     /// `format!` template (its `{}` are opaque), a local bound to one, or a
-    /// string `const`, `static` or `lazy_static!`
-    /// of the same file (a `format!` template with the file's constants put
-    /// in), also through `.deref()`/`.as_str()` and an `if` or `match` that
-    /// picks one of several (any that writes counts). SQL built at run
-    /// time, or kept in another file, is assumed to write. A `return` whose
-    /// every branch is `Err(..)` is an error exit.
+    /// string `const`, `static` or `lazy_static!` of the same file (a
+    /// `format!` template with the file's constants put in, or a constant
+    /// edited by `.replace(..)`), also through `.deref()`/`.as_str()` and
+    /// an `if` or `match` that picks one of several (any that writes
+    /// counts). SQL built at run time, or kept in another file, is assumed
+    /// to write. A `return` whose every branch is `Err(..)` is an error exit.
     pub static UNCOMMITTED_TRANSACTION = {
         name: "uncommitted-transaction",
         level: Deny,

@@ -620,13 +620,12 @@ fn string_text(expr: &Expr, depth: usize) -> Option<String> {
             };
             Some(texts?.concat())
         }
-        Expr::MethodCall(call)
-            if matches!(
-                call.method.to_string().as_str(),
-                "to_string" | "to_owned" | "into" | "as_str"
-            ) =>
-        {
+        // Calls that keep what the text says (`TEMPLATE.replace("__X__", "")`);
+        // a text that starts from a named one stands for it (`{}`, see
+        // `format_arguments`).
+        Expr::MethodCall(call) if keeps_text(&call.method) => {
             string_text(&call.receiver, depth + 1)
+                .or_else(|| format_arguments(expr).first().map(|_| String::from("{}")))
         }
         Expr::Call(call) => {
             let Expr::Path(function) = call.func.as_ref() else {
@@ -650,6 +649,26 @@ fn string_text(expr: &Expr, depth: usize) -> Option<String> {
     }
 }
 
+/// Methods on a string whose result says what the string says, for SQL.
+fn keeps_text(method: &syn::Ident) -> bool {
+    matches!(
+        method.to_string().as_str(),
+        "to_string"
+            | "to_owned"
+            | "into"
+            | "as_str"
+            | "as_ref"
+            | "deref"
+            | "replace"
+            | "replacen"
+            | "trim"
+            | "trim_start"
+            | "trim_end"
+            | "to_uppercase"
+            | "to_lowercase"
+    )
+}
+
 /// The names a `format!` initializer puts into its template, in order:
 /// the last segment of each argument that is a path, through `&`, `*` and
 /// `.as_str()`/`.deref()`/`.to_string()`.
@@ -662,14 +681,7 @@ fn format_arguments(expr: &Expr) -> Vec<Option<String>> {
             Expr::Path(path) => Some(path.path.segments.last()?.ident.to_string()),
             Expr::Reference(reference) => named(&reference.expr, depth + 1),
             Expr::Unary(unary) => named(&unary.expr, depth + 1),
-            Expr::MethodCall(call)
-                if matches!(
-                    call.method.to_string().as_str(),
-                    "as_str" | "deref" | "to_string" | "as_ref"
-                ) =>
-            {
-                named(&call.receiver, depth + 1)
-            }
+            Expr::MethodCall(call) if keeps_text(&call.method) => named(&call.receiver, depth + 1),
             _ => None,
         }
     }
@@ -679,6 +691,14 @@ fn format_arguments(expr: &Expr) -> Vec<Option<String>> {
             Expr::Closure(closure) => expr = &closure.body,
             Expr::Call(call) if call.args.len() == 1 => expr = &call.args[0],
             _ => break,
+        }
+    }
+    // `NAMED.replace(..)`: the named text, edited.
+    if let Expr::MethodCall(call) = expr {
+        if keeps_text(&call.method) {
+            return named(expr, 0)
+                .map(|name| vec![Some(name)])
+                .unwrap_or_default();
         }
     }
     let Expr::Macro(mac) = expr else {
