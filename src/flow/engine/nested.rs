@@ -17,15 +17,13 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         implicit: bool,
         into: Option<TempId>,
     ) {
-        let replaced = match into {
-            Some(dest) => self.ir().locals_assigned_from(dest),
-            None => Vec::new(),
-        };
-        self.nested_check_through(state, pool_key, span, path, implicit, None, &replaced);
+        self.nested_check_through(state, pool_key, span, path, implicit, None, &[], into);
     }
 
     /// `through`: the workspace function that acquires, with where it does.
-    /// `replaced`: bindings whose connection the new one replaces.
+    /// `replaced`: bindings whose connection the new one replaces; `into`,
+    /// the temporary the new connection is made into, whose bindings it
+    /// replaces too (looked for only when a connection of the pool is held).
     #[allow(clippy::too_many_arguments)]
     pub(super) fn nested_check_through(
         &mut self,
@@ -36,8 +34,9 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         implicit: bool,
         through: Option<(&SummaryAcquire, &str)>,
         replaced: &[LocalId],
+        into: Option<TempId>,
     ) {
-        let held: Vec<Instance> = state
+        let mut held: Vec<Instance> = state
             .instances
             .iter()
             .filter(|i| !matches!(i.holder, Root::Local(local) if replaced.contains(&local)))
@@ -53,6 +52,10 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             })
             .cloned()
             .collect();
+        if let (Some(dest), false) = (into, held.is_empty()) {
+            let assigned = self.ir().locals_assigned_from(dest);
+            held.retain(|i| !matches!(i.holder, Root::Local(local) if assigned.contains(&local)));
+        }
         if let Some(instance) = held.first() {
             let note = match through {
                 Some((_, callee)) => {
@@ -151,6 +154,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 acquire.implicit,
                 Some((acquire, &summary.name)),
                 &replaced,
+                None,
             );
         }
     }
