@@ -166,10 +166,9 @@ struct FnParts {
     /// a test may call what production code reaches only as a value (a
     /// handler given to a router).
     entry: bool,
-    /// Names its closures and async blocks call, as a path's last segment
-    /// or a method (`true`): a function called there may run in a task or
-    /// per event, whatever its other callers.
-    nested_calls: Vec<(bool, String)>,
+    /// Names of functions that may run apart from its own course (see
+    /// [`detached_names`]), as a path's last segment or a method (`true`).
+    detached: Vec<(bool, String)>,
     edges: Vec<CallEdge>,
     passes: Vec<ParamPass>,
     awaits: (FuncLoc, Vec<AwaitItem>),
@@ -270,7 +269,7 @@ impl SummaryParts {
         let mut passes = Vec::new();
         let mut awaits = Vec::new();
         let mut entries = Vec::new();
-        let mut nested_calls: FxHashSet<(bool, &str)> = FxHashSet::default();
+        let mut detached: FxHashSet<(bool, &str)> = FxHashSet::default();
         for parts in self
             .per_file
             .iter()
@@ -279,9 +278,9 @@ impl SummaryParts {
             if parts.entry {
                 entries.push(parts.direct.0);
             }
-            nested_calls.extend(
+            detached.extend(
                 parts
-                    .nested_calls
+                    .detached
                     .iter()
                     .map(|(method, name)| (*method, name.as_str())),
             );
@@ -302,8 +301,8 @@ impl SummaryParts {
             summaries.get(func).is_some_and(|summary| {
                 let name = summary.name.as_str();
                 // Only a method with a receiver is called as one.
-                let as_method = summary.has_self && nested_calls.contains(&(true, name));
-                !as_method && !nested_calls.contains(&(false, name))
+                let as_method = summary.has_self && detached.contains(&(true, name));
+                !as_method && !detached.contains(&(false, name))
             })
         });
         summaries
@@ -391,7 +390,7 @@ fn fn_parts(
     FnParts {
         direct: (func, summary),
         entry: ir.role.is_main && !ir.role.is_test,
-        nested_calls: detached_names(index, nested, file),
+        detached: detached_names(index, nested, file),
         edges,
         passes,
         awaits: (func, items),
@@ -988,6 +987,7 @@ fn is_generic_executor(ir: &FnIr, fcx: &FnContext, file: &FileContext, operand: 
 }
 
 fn collect_edges(caller: FuncLoc, ir: &FnIr, fcx: &FnContext, edges: &mut Vec<CallEdge>) {
+    let handed_on = temps_handed_on(ir);
     for block in &ir.blocks {
         for op in &block.ops {
             let OpKind::Call { dest, callee, args } = &op.kind else {
@@ -1007,7 +1007,7 @@ fn collect_edges(caller: FuncLoc, ir: &FnIr, fcx: &FnContext, edges: &mut Vec<Ca
                 caller,
                 callee: target,
                 operands,
-                in_line: runs_in_line(ir, *dest),
+                in_line: !handed_on.contains(dest),
             });
         }
     }
@@ -1052,25 +1052,27 @@ fn one_shot(
     found
 }
 
-/// Whether the value a call made into `dest` is handed to no other call
-/// or value: a future spawned, wrapped or stored may run apart from its
-/// caller; one awaited at once, or a plain call, runs in line.
-fn runs_in_line(ir: &FnIr, dest: TempId) -> bool {
-    let is_dest = |operand: &Operand| matches!(operand, Operand::Temp(t) if *t == dest);
-    !ir.blocks
-        .iter()
-        .flat_map(|block| &block.ops)
-        .any(|op| match &op.kind {
-            OpKind::Call { callee, args, .. } => {
-                let receiver = match callee {
-                    Callee::Method { receiver, .. } | Callee::Value(receiver) => Some(receiver),
-                    _ => None,
-                };
-                args.iter().chain(receiver).any(is_dest)
+/// The temporaries handed to another call or value: a future spawned,
+/// wrapped or stored may run apart from its caller; one awaited at once, or
+/// a plain call, runs in line. One walk of the body for all its calls.
+fn temps_handed_on(ir: &FnIr) -> FxHashSet<TempId> {
+    let mut handed_on = FxHashSet::default();
+    for op in ir.blocks.iter().flat_map(|block| &block.ops) {
+        let (receiver, values) = match &op.kind {
+            OpKind::Call { callee, args, .. } => match callee {
+                Callee::Method { receiver, .. } | Callee::Value(receiver) => (Some(receiver), args),
+                _ => (None, args),
+            },
+            OpKind::Aggregate { fields, .. } => (None, fields),
+            _ => continue,
+        };
+        for value in values.iter().chain(receiver) {
+            if let Operand::Temp(temp) = value {
+                handed_on.insert(*temp);
             }
-            OpKind::Aggregate { fields, .. } => fields.iter().any(is_dest),
-            _ => false,
-        })
+        }
+    }
+    handed_on
 }
 
 /// Names of functions that may run apart from `parent`'s own course: the
