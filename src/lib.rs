@@ -10,10 +10,13 @@
 //! ```
 //!
 //! Only the bodies that can reach a connection are lowered
-//! ([`model::relevance`]): a first pass picks those that name a database
-//! crate or an imported database name; once summaries exist, a body that
-//! names a workspace type or function found to lead to a connection is
-//! lowered from its own text, and summaries are built again, to a fixpoint.
+//! ([`model::relevance`]). In a package that depends on a database crate,
+//! itself or through a workspace package, that is nearly every body, so all
+//! of them are lowered with the first parse. Elsewhere a first pass picks
+//! the bodies that name a database crate or an imported database name; once
+//! summaries exist, a body that names a workspace type or function found to
+//! lead to a connection is lowered from its own text, and summaries are
+//! built again, to a fixpoint.
 //!
 //! Discovery reads the cargo workspaces around what was asked, whole
 //! ([`workspace`]): a connection acquired in one member is often leaked in
@@ -410,7 +413,17 @@ fn run_on_current_pool(options: &Options) -> Report {
         timings.read_parse_lower = phase.elapsed();
         parse_report(parsed, errors, timings, &layout)
     } else {
-        let parsed = parsing::read_parse_lower(&discovered.files, settings.lowering(), read_bounds);
+        let uses_database = database_packages(&layout.workspace, &settings.packs);
+        let every_body: Vec<bool> = layout
+            .packages
+            .iter()
+            .map(|package| package.is_some_and(|id| uses_database[id]))
+            .collect();
+        let parsed = parsing::read_parse_lower(
+            &discovered.files,
+            settings.lowering(&every_body),
+            read_bounds,
+        );
         timings.read_parse_lower = phase.elapsed();
         check_parsed(parsed, errors, &settings, timings, &layout)
     };
@@ -485,7 +498,7 @@ pub fn run_in_memory(texts: &[(String, Vec<u8>)], options: &Options) -> Report {
     );
     let mut timings = Timings::default();
     let phase = Instant::now();
-    let parsed = parsing::parse_lower_texts(texts, settings.lowering());
+    let parsed = parsing::parse_lower_texts(texts, settings.lowering(&[]));
     timings.read_parse_lower = phase.elapsed();
     check_parsed(
         parsed,
@@ -647,10 +660,64 @@ impl Settings {
         self.scopes.get(id).unwrap_or(&self.scopes[0])
     }
 
-    fn lowering(&self) -> parsing::Lowering<'_> {
+    /// How files are lowered: the bodies the vocabulary names, and every
+    /// body of the files marked in `every_body`.
+    fn lowering<'a>(&'a self, every_body: &'a [bool]) -> parsing::Lowering<'a> {
         parsing::Lowering::Bodies {
             core: &self.packs.core,
             vocabulary: self.vocabulary.as_ref(),
+            every_body,
+        }
+    }
+}
+
+/// By [`workspace::PackageId`]: whether the package depends on a database
+/// crate of the packs, itself or through a package of the workspace. Nearly every body of such a package
+/// turns out to matter once the workspace's own words are known, and lowering
+/// them with the first parse costs less than parsing them a second time
+/// later; the other packages keep to the bodies their words call for.
+fn database_packages(
+    workspace: &workspace::Workspace,
+    table: &flow::table::PackTable,
+) -> Vec<bool> {
+    let database_crates: std::collections::HashSet<&str> = table
+        .packs
+        .iter()
+        .flat_map(|pack| &pack.crates)
+        .map(String::as_str)
+        .collect();
+    let packages = &workspace.packages;
+    let mut uses: Vec<bool> = packages
+        .iter()
+        .map(|package| {
+            package.dependencies.iter().any(|dependency| {
+                dependency.kind != workspace::DepKind::Build
+                    && database_crates
+                        .contains(packs::crate_path_name(&dependency.package).as_str())
+            })
+        })
+        .collect();
+    // Through workspace packages, to a fixpoint: each round marks at least
+    // one more package or stops.
+    loop {
+        let mut changed = false;
+        for (id, package) in packages.iter().enumerate() {
+            if uses[id] {
+                continue;
+            }
+            let through = package.dependencies.iter().any(|dependency| {
+                dependency.kind != workspace::DepKind::Build
+                    && dependency
+                        .workspace_package
+                        .is_some_and(|other| uses.get(other).copied().unwrap_or(false))
+            });
+            if through {
+                uses[id] = true;
+                changed = true;
+            }
+        }
+        if !changed {
+            return uses;
         }
     }
 }

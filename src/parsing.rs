@@ -42,7 +42,29 @@ pub enum Lowering<'a> {
     Bodies {
         core: &'a CoreRoles,
         vocabulary: Option<&'a Vocabulary>,
+        /// By [`FileId`]: files whose every body is lowered at once, the
+        /// vocabulary aside (a package that uses a database crate).
+        every_body: &'a [bool],
     },
+}
+
+impl<'a> Lowering<'a> {
+    /// The lowering of file `id`: every body of a file marked in
+    /// `every_body`.
+    fn of_file(self, id: FileId) -> Lowering<'a> {
+        match self {
+            Lowering::Bodies {
+                core,
+                vocabulary: _,
+                every_body,
+            } if every_body.get(id).copied().unwrap_or(false) => Lowering::Bodies {
+                core,
+                vocabulary: None,
+                every_body,
+            },
+            other => other,
+        }
+    }
 }
 
 /// What may be read: the files refused before reading (by
@@ -207,11 +229,12 @@ fn parse_and_lower(
             ),
         ));
     }
+    let lowering = lowering.of_file(id);
     let outcome = match syn::parse_file(&source.text) {
         Ok(syntax) => Ok(match lowering {
-            Lowering::Bodies { core, vocabulary } => {
-                lower_file(&syntax, id, source, core, vocabulary)
-            }
+            Lowering::Bodies {
+                core, vocabulary, ..
+            } => lower_file(&syntax, id, source, core, vocabulary),
             Lowering::None => FileIr {
                 file: id,
                 lines: source.line_count(),

@@ -56,9 +56,10 @@ pub struct FileContext<'a> {
     pub active: Vec<PackId>,
     /// What the workspace's functions do with pools and connections.
     pub summaries: &'a Summaries,
-    /// By type: the resource it holds, if any (asked for every typed
-    /// receiver and parameter).
-    resource_types: RefCell<HashMap<Ty, Option<ResourceId>>>,
+    /// By type, depth left and whether only a sure holding counts: the
+    /// resource it holds, if any (asked for every typed receiver and
+    /// parameter, and for the fields of the structs they are).
+    resource_types: RefCell<HashMap<(Ty, u32, bool), Option<ResourceId>>>,
 }
 
 impl<'a> FileContext<'a> {
@@ -277,12 +278,7 @@ impl<'a> FileContext<'a> {
     /// derefs to one, or a workspace struct or enum that owns one in a
     /// field (a request guard `DbConn(PoolConnection<..>)`).
     pub fn resource_type(&self, ty: &Ty) -> Option<ResourceId> {
-        if let Some(known) = self.resource_types.borrow().get(ty) {
-            return *known;
-        }
-        let found = self.resource_within(ty, 3, false);
-        self.resource_types.borrow_mut().insert(ty.clone(), found);
-        found
+        self.resource_within(ty, 3, false)
     }
 
     /// Whether a value of type `ty` surely holds its connection: a workspace
@@ -292,7 +288,18 @@ impl<'a> FileContext<'a> {
         self.resource_within(ty, 3, true).is_some()
     }
 
+    /// [`Self::find_resource_within`], once per type and question.
     fn resource_within(&self, ty: &Ty, depth: u32, surely: bool) -> Option<ResourceId> {
+        let key = (ty.clone(), depth, surely);
+        if let Some(known) = self.resource_types.borrow().get(&key) {
+            return *known;
+        }
+        let found = self.find_resource_within(ty, depth, surely);
+        self.resource_types.borrow_mut().insert(key, found);
+        found
+    }
+
+    fn find_resource_within(&self, ty: &Ty, depth: u32, surely: bool) -> Option<ResourceId> {
         let mut current = ty.strip_refs().clone();
         for _ in 0..8 {
             if let Some(path) = current.external_path() {
