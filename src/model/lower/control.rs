@@ -30,18 +30,15 @@ impl<'c> BodyBuilder<'c> {
         lets
     }
 
-    pub(super) fn branch_notes(
-        condition: &Expr,
-        lets: &[(Pat, Expr, Operand)],
-    ) -> (String, String) {
+    pub(super) fn branch_notes(condition: &Expr, lets: &[(Pat, Expr, Operand)]) -> (Name, Name) {
         match lets.first() {
             Some((pattern, _, _)) if lets.len() == 1 && !matches!(condition, Expr::Binary(_)) => (
-                format!("`{}` matches", short_text(pattern)),
-                format!("`{}` does not match", short_text(pattern)),
+                format_smolstr!("`{}` matches", short_text(pattern)),
+                format_smolstr!("`{}` does not match", short_text(pattern)),
             ),
             _ => (
-                String::from("the condition holds"),
-                String::from("the condition does not hold"),
+                Name::from("the condition holds"),
+                Name::from("the condition does not hold"),
             ),
         }
     }
@@ -62,11 +59,11 @@ impl<'c> BodyBuilder<'c> {
                 let Some(local) = path
                     .path
                     .get_ident()
-                    .and_then(|ident| self.lookup(&ident.to_string()))
+                    .and_then(|ident| self.lookup(&ident.to_smolstr()))
                 else {
                     return (Vec::new(), Vec::new());
                 };
-                match call.method.to_string().as_str() {
+                match call.method.to_smolstr().as_str() {
                     "is_ok" | "is_some" => (Vec::new(), vec![local]),
                     "is_err" | "is_none" => (vec![local], Vec::new()),
                     _ => (Vec::new(), Vec::new()),
@@ -199,7 +196,7 @@ impl<'c> BodyBuilder<'c> {
                 kind: EdgeKind::Branch,
                 step: Some((
                     spanned(&arm.pat),
-                    format!("match arm `{}` is taken", short_text(&arm.pat)),
+                    format_smolstr!("match arm `{}` is taken", short_text(&arm.pat)),
                 )),
             })
             .collect();
@@ -278,7 +275,7 @@ impl<'c> BodyBuilder<'c> {
         self.loops.push(LoopFrame {
             id: Some(id),
             is_block: false,
-            label: label.map(|l| l.name.ident.to_string()),
+            label: label.map(|l| l.name.ident.to_smolstr()),
             head: 0,
             exit,
             scope_depth: self.scopes.len(),
@@ -340,7 +337,10 @@ impl<'c> BodyBuilder<'c> {
                 Edge {
                     target: done,
                     kind: EdgeKind::Branch,
-                    step: Some((condition_span, format!("{not_taken}: the loop ends"))),
+                    step: Some((
+                        condition_span,
+                        format_smolstr!("{not_taken}: the loop ends"),
+                    )),
                 },
             ]),
             condition_span,
@@ -390,7 +390,7 @@ impl<'c> BodyBuilder<'c> {
                 Edge {
                     target: exit,
                     kind: EdgeKind::Branch,
-                    step: Some((pattern_span, String::from("the loop ends"))),
+                    step: Some((pattern_span, Name::from("the loop ends"))),
                 },
             ]),
             pattern_span,
@@ -428,7 +428,7 @@ impl<'c> BodyBuilder<'c> {
         self.loops.push(LoopFrame {
             id: self.current_loop(),
             is_block: true,
-            label: Some(label.to_string()),
+            label: Some(label.to_smolstr()),
             head: self.current,
             exit,
             scope_depth: self.scopes.len(),
@@ -450,7 +450,7 @@ impl<'c> BodyBuilder<'c> {
 
     /// The frame `break` / `continue` targets: the innermost loop, or the
     /// frame with that label.
-    pub(super) fn loop_frame(&self, label: &Option<String>) -> Option<usize> {
+    pub(super) fn loop_frame(&self, label: &Option<Name>) -> Option<usize> {
         match label {
             None => self.loops.iter().rposition(|frame| !frame.is_block),
             Some(name) => self
@@ -460,7 +460,7 @@ impl<'c> BodyBuilder<'c> {
         }
     }
 
-    pub(super) fn break_to(&mut self, label: Option<String>, value: Option<Operand>, span: Span) {
+    pub(super) fn break_to(&mut self, label: Option<Name>, value: Option<Operand>, span: Span) {
         let Some(position) = self.loop_frame(&label) else {
             self.terminate(Terminator::Unreachable, span);
             self.start_unreachable();
@@ -483,13 +483,13 @@ impl<'c> BodyBuilder<'c> {
         self.jump(
             exit,
             EdgeKind::Break,
-            Some((span, String::from("`break` leaves the loop"))),
+            Some((span, Name::from("`break` leaves the loop"))),
             span,
         );
         self.start_unreachable();
     }
 
-    pub(super) fn continue_to(&mut self, label: Option<String>, span: Span) {
+    pub(super) fn continue_to(&mut self, label: Option<Name>, span: Span) {
         let Some(position) = self.loop_frame(&label) else {
             self.terminate(Terminator::Unreachable, span);
             self.start_unreachable();
@@ -503,7 +503,7 @@ impl<'c> BodyBuilder<'c> {
         self.jump(
             head,
             EdgeKind::Continue,
-            Some((span, String::from("`continue` goes round again"))),
+            Some((span, Name::from("`continue` goes round again"))),
             span,
         );
         self.start_unreachable();
