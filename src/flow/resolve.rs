@@ -57,10 +57,9 @@ pub struct FileContext<'a> {
     pub active: Vec<PackId>,
     /// What the workspace's functions do with pools and connections.
     pub summaries: &'a Summaries,
-    /// By type, depth left and whether only a sure holding counts: the
-    /// resource it holds, if any (asked for every typed receiver and
-    /// parameter, and for the fields of the structs they are).
-    resource_types: RefCell<HashMap<Ty, [Option<Option<ResourceId>>; RESOURCE_QUESTIONS]>>,
+    /// By type: the resource it holds, if any (asked for every typed
+    /// receiver and parameter).
+    resource_types: RefCell<HashMap<Ty, Option<ResourceId>>>,
 }
 
 impl<'a> FileContext<'a> {
@@ -279,36 +278,22 @@ impl<'a> FileContext<'a> {
     /// derefs to one, or a workspace struct or enum that owns one in a
     /// field (a request guard `DbConn(PoolConnection<..>)`).
     pub fn resource_type(&self, ty: &Ty) -> Option<ResourceId> {
-        self.resource_within(ty, RESOURCE_DEPTH as u32, false)
+        if let Some(known) = self.resource_types.borrow().get(ty) {
+            return *known;
+        }
+        let found = self.resource_within(ty, 3, false);
+        self.resource_types.borrow_mut().insert(ty.clone(), found);
+        found
     }
 
     /// Whether a value of type `ty` surely holds its connection: a workspace
     /// type that only may carry one, in an `Option` field (an outcome with
     /// `txn: Option<Transaction>`), does not.
     pub fn surely_holds(&self, ty: &Ty) -> bool {
-        self.resource_within(ty, RESOURCE_DEPTH as u32, true).is_some()
+        self.resource_within(ty, 3, true).is_some()
     }
 
-    /// [`Self::find_resource_within`], once per type and question.
     fn resource_within(&self, ty: &Ty, depth: u32, surely: bool) -> Option<ResourceId> {
-        let question = (depth as usize).min(RESOURCE_DEPTH) * 2 + usize::from(surely);
-        if let Some(Some(known)) = self
-            .resource_types
-            .borrow()
-            .get(ty)
-            .map(|answers| answers[question])
-        {
-            return known;
-        }
-        let found = self.find_resource_within(ty, depth, surely);
-        self.resource_types
-            .borrow_mut()
-            .entry(ty.clone())
-            .or_default()[question] = Some(found);
-        found
-    }
-
-    fn find_resource_within(&self, ty: &Ty, depth: u32, surely: bool) -> Option<ResourceId> {
         let mut current = ty.strip_refs().clone();
         for _ in 0..8 {
             if let Some(path) = current.external_path() {
@@ -367,13 +352,6 @@ impl<'a> FileContext<'a> {
             .any(|t| t.rsplit("::").next() == Some(type_name))
     }
 }
-
-/// How deep into the fields of workspace structs a connection is looked for.
-const RESOURCE_DEPTH: usize = 3;
-
-/// The questions [`FileContext::resource_within`] answers of one type: each
-/// depth, surely held or not.
-const RESOURCE_QUESTIONS: usize = (RESOURCE_DEPTH + 1) * 2;
 
 /// `Option<T>`, `Mutex<T>`, smart pointers, guards: `T`.
 fn peel_holder(ty: &Ty) -> Option<Ty> {
