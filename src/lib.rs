@@ -672,10 +672,11 @@ impl Settings {
 }
 
 /// By [`workspace::PackageId`]: whether the package depends on a database
-/// crate of the packs, itself or through a package of the workspace. Nearly every body of such a package
-/// turns out to matter once the workspace's own words are known, and lowering
-/// them with the first parse costs less than parsing them a second time
-/// later; the other packages keep to the bodies their words call for.
+/// crate of the packs, itself or through a package of the workspace. Nearly
+/// every body of such a package turns out to matter once the workspace's own
+/// words are known, and lowering them with the first parse costs less than
+/// parsing them a second time later; the other packages keep to the bodies
+/// their words call for.
 fn database_packages(
     workspace: &workspace::Workspace,
     table: &flow::table::PackTable,
