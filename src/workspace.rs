@@ -16,7 +16,6 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
-use crate::model::Name;
 use globset::{GlobBuilder, GlobMatcher};
 use toml::{Table, Value};
 
@@ -1073,7 +1072,7 @@ fn is_excluded(section: &WorkspaceSection, relative: &str) -> bool {
 pub fn module_file_candidates(
     declaring_file: &Path,
     owns_its_folder: bool,
-    inline_modules: &[(Name, Option<Name>)],
+    inline_modules: &[(String, Option<String>)],
     name: &str,
     path_attribute: Option<&str>,
 ) -> Vec<PathBuf> {
@@ -1087,7 +1086,7 @@ pub fn module_file_candidates(
         folder.join(file_stem(declaring_file))
     };
     for (inline_name, inline_path) in inline_modules {
-        base = base.join(inline_path.as_deref().unwrap_or(inline_name.as_str()));
+        base = base.join(inline_path.as_deref().unwrap_or(inline_name));
     }
     match path_attribute {
         Some(path) => vec![normal_path(&base.join(path))],
@@ -1493,10 +1492,10 @@ name = "extra"
     #[test]
     fn module_files_follow_rusts_rules() {
         let file = |path: &str| PathBuf::from(path);
-        let inline = |parts: &[(&str, Option<&str>)]| -> Vec<(Name, Option<Name>)> {
+        let inline = |parts: &[(&str, Option<&str>)]| -> Vec<(String, Option<String>)> {
             parts
                 .iter()
-                .map(|(name, path)| (Name::from(*name), path.map(Name::from)))
+                .map(|(name, path)| (name.to_string(), path.map(str::to_string)))
                 .collect()
         };
         // A crate root or mod.rs keeps its children beside it.

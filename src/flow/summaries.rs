@@ -21,7 +21,6 @@
 //! methods by the receiver's type, through `Deref` and traits): a summary
 //! belongs to one function, never to every function sharing a name.
 
-use crate::model::Name;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::{HashMap, VecDeque};
 
@@ -52,7 +51,7 @@ pub struct SummaryAcquire {
     pub param: usize,
     /// Fields from the parameter to the pool (`["pool"]` for `self.pool`),
     /// those `Deref` impls go through included.
-    pub fields: Vec<Name>,
+    pub fields: Vec<String>,
     /// `None`: a generic executor parameter (`E: PgExecutor`) a query runs
     /// on; it acquires only where a caller passes a pool.
     pub pool: Option<PoolId>,
@@ -61,7 +60,7 @@ pub struct SummaryAcquire {
     /// Running a query on the pool itself rather than an explicit acquire.
     pub implicit: bool,
     /// Functions the acquire is reached through, outermost first.
-    pub via: Vec<Name>,
+    pub via: Vec<String>,
     /// The parameter whose connection the acquired one replaces (`db =
     /// pool.acquire().await?` on a parameter `db`, a reconnect): a caller
     /// that hands its connection over by value there holds no second one.
@@ -70,7 +69,7 @@ pub struct SummaryAcquire {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FnSummary {
-    pub name: Name,
+    pub name: String,
     /// Whether parameter 0 is `self`.
     pub has_self: bool,
     pub acquires: Vec<SummaryAcquire>,
@@ -135,7 +134,7 @@ pub struct Summaries {
 struct CallEdge {
     caller: FuncLoc,
     callee: FuncLoc,
-    operands: Vec<Option<(usize, Vec<Name>)>>,
+    operands: Vec<Option<(usize, Vec<String>)>>,
     /// The caller runs the callee to its end before it goes on: the call's
     /// result is awaited at once, or handed to nothing else (not spawned,
     /// not kept in a value).
@@ -169,7 +168,7 @@ struct FnParts {
     entry: bool,
     /// Names of functions that may run apart from its own course (see
     /// [`detached_names`]), as a path's last segment or a method (`true`).
-    detached: Vec<(bool, Name)>,
+    detached: Vec<(bool, String)>,
     edges: Vec<CallEdge>,
     passes: Vec<ParamPass>,
     awaits: (FuncLoc, Vec<AwaitItem>),
@@ -663,7 +662,7 @@ pub fn call_operands<'o>(callee: &'o Callee, args: &'o [Operand]) -> Vec<&'o Ope
 
 /// A parameter-rooted place: which parameter, and the fields below it, with
 /// those the workspace's `Deref` impls go through.
-fn param_path(ir: &FnIr, fcx: &FnContext, operand: &Operand) -> Option<(usize, Vec<Name>)> {
+fn param_path(ir: &FnIr, fcx: &FnContext, operand: &Operand) -> Option<(usize, Vec<String>)> {
     let Operand::Place {
         place: Place {
             root: PlaceRoot::Local(local),
@@ -680,7 +679,7 @@ fn param_path(ir: &FnIr, fcx: &FnContext, operand: &Operand) -> Option<(usize, V
 
 /// `fields` below a local, with the fields `Deref` impls go through spelled
 /// out (as [`FnContext::place_key`] spells them).
-fn canonical_fields(fcx: &FnContext, local: u32, fields: &[Name]) -> Vec<Name> {
+fn canonical_fields(fcx: &FnContext, local: u32, fields: &[String]) -> Vec<String> {
     let mut ty = fcx.local_ty(local);
     let mut canonical = Vec::new();
     for field in fields {
@@ -707,7 +706,7 @@ fn returns_receiver(ir: &FnIr) -> bool {
     for _ in 0..4 {
         ty = match ty {
             Some(TypeRef::Path { segments, args }) => {
-                let last = segments.last().map(Name::as_str);
+                let last = segments.last().map(String::as_str);
                 if last == Some("Self") || (last.is_some() && last == ir.self_type.as_deref()) {
                     return true;
                 }
@@ -718,7 +717,7 @@ fn returns_receiver(ir: &FnIr) -> bool {
             }
             Some(TypeRef::Bounds(bounds)) => bounds
                 .iter()
-                .find(|bound| bound.path.last().map(Name::as_str) == Some("Future"))
+                .find(|bound| bound.path.last().map(String::as_str) == Some("Future"))
                 .and_then(|bound| bound.bindings.iter().find(|(name, _)| name == "Output"))
                 .map(|(_, output)| output),
             _ => return false,
@@ -732,7 +731,7 @@ fn takes_self_by_value(ir: &FnIr) -> bool {
     ir.params.first().is_some_and(|&p| {
         ir.locals.get(p as usize).is_some_and(|local| {
             local.name == "self"
-                && matches!(&local.ty, Some(TypeRef::Path { segments, .. }) if segments[..] == ["Self"])
+                && matches!(&local.ty, Some(TypeRef::Path { segments, .. }) if segments == &["Self"])
         })
     })
 }
@@ -797,7 +796,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
                 if let Some(info) = fcx.place_pool(place, file) {
                     let written = fcx.place_key(place);
                     if let Some(extra) = info.key.strip_prefix(&written) {
-                        fields.extend(extra.split('.').filter(|s| !s.is_empty()).map(Name::from));
+                        fields.extend(extra.split('.').filter(|s| !s.is_empty()).map(String::from));
                     }
                 }
             }
@@ -842,13 +841,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
                         if file.acquire_from_pool(info.id, name).is_some() {
                             opens = true;
                             record(receiver, Some(info.id), at, false, replaced_param(*dest));
-                        } else if file
-                            .table
-                            .pool(info.id)
-                            .executor_methods
-                            .iter()
-                            .any(|m| m == name)
-                        {
+                        } else if file.table.pool(info.id).executor_methods.contains(name) {
                             record(receiver, Some(info.id), at, true, None);
                         }
                     }
@@ -1067,12 +1060,10 @@ fn temps_handed_on(ir: &FnIr) -> FxHashSet<TempId> {
     for op in ir.blocks.iter().flat_map(|block| &block.ops) {
         let (receiver, values) = match &op.kind {
             OpKind::Call { callee, args, .. } => match callee {
-                Callee::Method { receiver, .. } | Callee::Value(receiver) => {
-                    (Some(receiver), &args[..])
-                }
-                _ => (None, &args[..]),
+                Callee::Method { receiver, .. } | Callee::Value(receiver) => (Some(receiver), args),
+                _ => (None, args),
             },
-            OpKind::Aggregate { fields, .. } => (None, &fields[..]),
+            OpKind::Aggregate { fields, .. } => (None, fields),
             _ => continue,
         };
         for value in values.iter().chain(receiver) {
@@ -1092,7 +1083,7 @@ fn detached_names(
     parent: u32,
     nested: &HashMap<u32, Vec<u32>>,
     file: &FileIr,
-) -> Vec<(bool, Name)> {
+) -> Vec<(bool, String)> {
     let mut names = Vec::new();
     let mut queue = vec![(parent, false)];
     while let Some((body, in_closure)) = queue.pop() {
@@ -1101,8 +1092,8 @@ fn detached_names(
         };
         for op in ir.blocks.iter().flat_map(|block| &block.ops) {
             let (callee, values) = match &op.kind {
-                OpKind::Call { callee, args, .. } => (Some(callee), &args[..]),
-                OpKind::Aggregate { fields, .. } => (None, &fields[..]),
+                OpKind::Call { callee, args, .. } => (Some(callee), args),
+                OpKind::Aggregate { fields, .. } => (None, fields),
                 _ => continue,
             };
             for value in values {

@@ -16,10 +16,6 @@ pub mod spans;
 
 use crate::source::{FileId, Span};
 
-/// A name or path segment of the model: short ones (nearly all) are kept
-/// inline, without a heap allocation of their own, and clones are cheap.
-pub type Name = smol_str::SmolStr;
-
 pub type LocalId = u32;
 pub type TempId = u32;
 pub type BlockId = u32;
@@ -46,7 +42,7 @@ pub struct FileIr {
     pub traits: Vec<TraitDef>,
     /// First path segments named anywhere in `use` items or paths
     /// (`sqlx`, `deadpool_postgres`...): used to gate rule packs per file.
-    pub crate_roots: Vec<Name>,
+    pub crate_roots: Vec<String>,
     /// Every item (fn, impl, mod, struct, trait...) with its whole extent,
     /// attributes and doc comments included: an item-level suppression
     /// written above an item covers this extent.
@@ -58,7 +54,7 @@ pub struct FileIr {
 /// An item's name and its extent from the first attribute to the closing brace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemExtent {
-    pub name: Name,
+    pub name: String,
     pub span: Span,
 }
 
@@ -66,8 +62,8 @@ pub struct ItemExtent {
 /// `use a::b::*;` is `UseItem { alias: "*", path: ["a","b"], glob: true }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UseItem {
-    pub alias: Name,
-    pub path: Vec<Name>,
+    pub alias: String,
+    pub path: Vec<String>,
     pub glob: bool,
     /// The module it is written in (a `use` inside a function counts as its
     /// module's).
@@ -78,12 +74,12 @@ pub struct UseItem {
 #[derive(Debug, Clone, Default)]
 pub struct ModuleDef {
     /// Empty for the file itself.
-    pub name: Name,
+    pub name: String,
     pub parent: Option<ModuleIndex>,
     /// Under `#[cfg(test)]`, itself or through an enclosing module.
     pub is_test: bool,
     /// Its `#[path = "..."]`, for an inline module.
-    pub path: Option<Name>,
+    pub path: Option<String>,
     /// `mod name;` items written here: their contents live in another file.
     pub declared: Vec<ModDecl>,
 }
@@ -92,9 +88,9 @@ pub struct ModuleDef {
 /// crate's layout (see [`crate::workspace::module_file_candidates`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModDecl {
-    pub name: Name,
+    pub name: String,
     /// `#[path = "..."]`, as written.
-    pub path: Option<Name>,
+    pub path: Option<String>,
     /// Under `#[cfg(test)]` (or a test attribute), on it or on a module
     /// around it.
     pub is_test: bool,
@@ -108,7 +104,7 @@ pub struct OutOfLineMod<'a> {
     /// The module of the file it is written in.
     pub module: ModuleIndex,
     pub declaration: &'a ModDecl,
-    pub inline_modules: Vec<(Name, Option<Name>)>,
+    pub inline_modules: Vec<(String, Option<String>)>,
 }
 
 /// An `impl` block.
@@ -116,25 +112,25 @@ pub struct OutOfLineMod<'a> {
 pub struct ImplDef {
     pub module: ModuleIndex,
     /// Names of its type parameters.
-    pub generics: Vec<Name>,
+    pub generics: Vec<String>,
     pub self_ty: TypeRef,
     /// `impl Trait<..> for ..`: the trait as a path type.
     pub trait_ref: Option<TypeRef>,
     /// `type Name = ..;` items (`type Target = Inner;` of a `Deref`).
-    pub assoc_types: Vec<(Name, TypeRef)>,
+    pub assoc_types: Vec<(String, TypeRef)>,
     pub methods: Vec<FnId>,
 }
 
 /// A `trait` definition.
 #[derive(Debug, Clone)]
 pub struct TraitDef {
-    pub name: Name,
+    pub name: String,
     pub module: ModuleIndex,
-    pub generics: Vec<Name>,
+    pub generics: Vec<String>,
     /// Every method, with a body (default) or without.
     pub methods: Vec<FnId>,
     /// `trait A: B + C`: the supertraits as written.
-    pub supertraits: Vec<Vec<Name>>,
+    pub supertraits: Vec<Vec<String>>,
 }
 
 /// An `.await` of a body that was not lowered, as written: where the
@@ -144,15 +140,15 @@ pub struct TraitDef {
 pub struct AwaitSketch {
     pub start: SketchStart,
     /// Methods of the chain, first to last.
-    pub methods: Vec<Name>,
+    pub methods: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SketchStart {
     /// A path call: `tokio::time::sleep(..)`, `Client::new()`.
-    Call(Vec<Name>),
+    Call(Vec<String>),
     /// A binding or `self`, with fields: `["self", "sender"]`.
-    Place(Vec<Name>),
+    Place(Vec<String>),
     /// Anything else.
     Other,
 }
@@ -169,12 +165,12 @@ pub enum FnOwner {
 
 #[derive(Debug, Clone)]
 pub struct StructDef {
-    pub name: Name,
+    pub name: String,
     pub module: ModuleIndex,
     /// Names of its type parameters.
-    pub generics: Vec<Name>,
+    pub generics: Vec<String>,
     /// An enum: its variants' names, in order.
-    pub variants: Option<Vec<Name>>,
+    pub variants: Option<Vec<String>>,
     /// Named fields by name, tuple fields by index ("0", "1", ...). Enum
     /// variants' fields are recorded under the enum's name as well, so an enum
     /// with a connection in a variant is a connection holder.
@@ -184,33 +180,33 @@ pub struct StructDef {
 
 #[derive(Debug, Clone)]
 pub struct FieldDef {
-    pub name: Name,
+    pub name: String,
     pub ty: TypeRef,
 }
 
 #[derive(Debug, Clone)]
 pub struct TypeAlias {
-    pub name: Name,
+    pub name: String,
     pub module: ModuleIndex,
     /// `type Result<T> = ..`: the names of its type parameters.
-    pub generics: Vec<Name>,
+    pub generics: Vec<String>,
     pub ty: TypeRef,
 }
 
 /// `static`, `lazy_static! { static ref .. }`, `thread_local! { static .. }`.
 #[derive(Debug, Clone)]
 pub struct StaticDef {
-    pub name: Name,
+    pub name: String,
     pub module: ModuleIndex,
     pub ty: Option<TypeRef>,
     pub thread_local: bool,
     pub span: Span,
     /// The text a string `static`, `const` or `lazy_static!` is made of: a
     /// literal, or a `format!` template (its `{}` stand for what is put in).
-    pub text: Option<Name>,
+    pub text: Option<String>,
     /// For a `format!` template: what each argument names, in order, when
     /// it is a path (`BASE`, `queries::BASE.as_str()`: `BASE`).
-    pub arguments: Vec<Option<Name>>,
+    pub arguments: Vec<Option<String>>,
 }
 
 /// A type as written, with generic arguments kept so that wrappers such as
@@ -220,7 +216,7 @@ pub enum TypeRef {
     /// `a::b::C<T, U>`: segments `["a","b","C"]`, args of the last segment
     /// (types only; lifetimes and consts dropped). `Self` is a one-segment path.
     Path {
-        segments: Box<[Name]>,
+        segments: Vec<String>,
         args: Vec<TypeRef>,
     },
     /// `&T`, `&mut T`
@@ -240,9 +236,9 @@ pub enum TypeRef {
 /// is path `["Future"]` with binding `("Output", T)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TypeBound {
-    pub path: Vec<Name>,
+    pub path: Vec<String>,
     pub args: Vec<TypeRef>,
-    pub bindings: Vec<(Name, TypeRef)>,
+    pub bindings: Vec<(String, TypeRef)>,
 }
 
 /// Which kind of body this is.
@@ -271,22 +267,22 @@ pub struct FnRole {
 #[derive(Debug, Clone)]
 pub struct FnIr {
     /// `handler`, `Repo::save`, `handler::{closure}`, `handler::{async block}`.
-    pub name: Name,
+    pub name: String,
     /// The `Self` type of the enclosing impl, as its last path segment.
-    pub self_type: Option<Name>,
+    pub self_type: Option<String>,
     /// The module it is written in.
     pub module: ModuleIndex,
     /// The impl or trait it belongs to; closures and async blocks have
     /// their parent's.
     pub owner: FnOwner,
     /// Names of its own type parameters (the impl's or trait's are theirs).
-    pub generics: Vec<Name>,
+    pub generics: Vec<String>,
     /// A trait method without a default body: a signature only.
     pub has_body: bool,
     /// The body is `&self.a.b` (or `self.a.b.clone()`, `&*self.a`,
     /// `self.a.as_ref()`...): the field path it hands out, for accessors
     /// and `Deref` impls.
-    pub returns_field: Option<Vec<Name>>,
+    pub returns_field: Option<Vec<String>>,
     /// For a body left unlowered: its `.await`s, sketched, so that what it
     /// waits on can still be told.
     pub await_sketches: Vec<AwaitSketch>,
@@ -328,7 +324,7 @@ pub struct ArmExtent {
 
 #[derive(Debug, Clone)]
 pub struct Local {
-    pub name: Name,
+    pub name: String,
     /// The declared type, if written (`let x: T`, parameters).
     pub ty: Option<TypeRef>,
     pub span: Span,
@@ -374,7 +370,7 @@ pub struct Op {
 pub struct Place {
     pub root: PlaceRoot,
     /// Field names or tuple indices: `self.db.pool` is root `self`, `["db","pool"]`.
-    pub fields: Box<[Name]>,
+    pub fields: Vec<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -382,7 +378,7 @@ pub enum PlaceRoot {
     Local(LocalId),
     /// A path that is not a local: a static, a const, a unit struct, an
     /// unresolved name. Kept as written.
-    Path(Box<[Name]>),
+    Path(Vec<String>),
 }
 
 /// How an operand is used.
@@ -407,7 +403,7 @@ pub enum Operand {
     },
     Temp(TempId),
     /// A string literal (kept for raw `BEGIN` / `COMMIT` detection).
-    Str(Name),
+    Str(String),
     /// Any other literal or an expression with no value of interest.
     Other,
 }
@@ -415,11 +411,11 @@ pub enum Operand {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Callee {
     /// `a::b::f(..)`, `Type::method(..)`, `f(..)` as written (generics dropped).
-    Path(Box<[Name]>),
+    Path(Vec<String>),
     /// `receiver.name(..)`
-    Method { receiver: Operand, name: Name },
+    Method { receiver: Operand, name: String },
     /// `m!(..)` whose tokens parsed as comma-separated expressions.
-    Macro(Box<[Name]>),
+    Macro(Vec<String>),
     /// Calling a value: `(self.f)(..)`, `callback(..)` where `callback` is a local.
     Value(Operand),
 }
@@ -429,7 +425,7 @@ pub enum AggregateKind {
     Tuple,
     Array,
     /// `S { .. }` and `E::V { .. }` as written.
-    Struct(Vec<Name>),
+    Struct(Vec<String>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -438,7 +434,7 @@ pub enum OpKind {
     Call {
         dest: TempId,
         callee: Callee,
-        args: Box<[Operand]>,
+        args: Vec<Operand>,
     },
     /// `dest = (a, b)`, `[a, b]`, `S { f: a }`; tuple-struct and variant
     /// constructors (`Some(x)`, `Ok(x)`, `Wrapper(x)`) are `Call`s with a
@@ -453,7 +449,7 @@ pub enum OpKind {
     Field {
         dest: TempId,
         base: TempId,
-        field: Name,
+        field: String,
     },
     /// `dest = value`: moves a value into a temporary (arms of `if` / `match`
     /// and block tails join into one temporary this way).
@@ -533,7 +529,7 @@ pub struct Edge {
     pub kind: EdgeKind,
     /// What taking this edge means, for witness paths ("the `else` branch is
     /// taken", "match arm `None`"), with the span it points at.
-    pub step: Option<(Span, Name)>,
+    pub step: Option<(Span, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -688,20 +684,10 @@ impl FnIr {
     }
 }
 
-impl Place {
-    /// Goes one field further in (`self.db`, then `pool`).
-    pub fn push_field(&mut self, field: Name) {
-        let mut fields = std::mem::take(&mut self.fields).into_vec();
-        fields.reserve_exact(1);
-        fields.push(field);
-        self.fields = fields.into_boxed_slice();
-    }
-}
-
 impl TypeRef {
     /// Whether `test` holds for any path in the type: the type's own, its
     /// generic arguments', and the trait paths of `impl`/`dyn` bounds.
-    pub fn any_path(&self, test: &impl Fn(&[Name]) -> bool) -> bool {
+    pub fn any_path(&self, test: &impl Fn(&[String]) -> bool) -> bool {
         match self {
             TypeRef::Path { segments, args } => {
                 test(segments) || args.iter().any(|arg| arg.any_path(test))
@@ -719,7 +705,7 @@ impl TypeRef {
 
     /// The same type with every path rebuilt by `rewrite`, given the path's
     /// segments and its generic arguments (already rewritten).
-    pub fn map_paths(&self, rewrite: &impl Fn(&[Name], Vec<TypeRef>) -> TypeRef) -> TypeRef {
+    pub fn map_paths(&self, rewrite: &impl Fn(&[String], Vec<TypeRef>) -> TypeRef) -> TypeRef {
         match self {
             TypeRef::Path { segments, args } => {
                 let args = args.iter().map(|arg| arg.map_paths(rewrite)).collect();
@@ -740,7 +726,7 @@ impl TypeRef {
     /// The last path segment, if this is a path type.
     pub fn last_segment(&self) -> Option<&str> {
         match self {
-            TypeRef::Path { segments, .. } => segments.last().map(Name::as_str),
+            TypeRef::Path { segments, .. } => segments.last().map(String::as_str),
             _ => None,
         }
     }

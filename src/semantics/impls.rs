@@ -6,7 +6,6 @@
 //! impls, each of which adds its field to the path of the place reached
 //! (`store.pool` on a newtype over `Arc<Inner>` is `store.0.pool`).
 
-use crate::model::Name;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -30,7 +29,7 @@ pub struct ImplIndex {
     by_adt: HashMap<ItemLoc, Vec<usize>>,
     /// Impls the workspace writes for other crates' types, by the type's
     /// last path segment.
-    by_external: HashMap<Name, Vec<usize>>,
+    by_external: HashMap<String, Vec<usize>>,
     /// `impl<T: Bound> Trait for T`: methods any type may have.
     blanket: Vec<usize>,
     derefs: HashMap<ItemLoc, Deref>,
@@ -39,23 +38,23 @@ pub struct ImplIndex {
     /// impls the workspace writes for a type (every crate of a large
     /// workspace may implement a trait for `String`).
     adt_methods: HashMap<ItemLoc, MethodTable>,
-    external_methods: HashMap<Name, MethodTable>,
+    external_methods: HashMap<String, MethodTable>,
     /// [`Semantics::extension_method`] by name, settled once: `None` where
     /// two impls disagree.
-    extension: FxHashMap<Name, Option<FuncLoc>>,
+    extension: FxHashMap<String, Option<FuncLoc>>,
     /// Each workspace trait's methods by name (the first declared wins).
     trait_methods: HashMap<ItemLoc, MethodTable>,
 }
 
 /// Methods by name.
-type MethodTable = FxHashMap<Name, FuncLoc>;
+type MethodTable = FxHashMap<String, FuncLoc>;
 
 #[derive(Debug)]
 struct ImplData {
     /// The workspace trait it implements, if it is one.
     local_trait: Option<ItemLoc>,
     /// `(name, function)` of its methods.
-    methods: Vec<(Name, FuncLoc)>,
+    methods: Vec<(String, FuncLoc)>,
 }
 
 /// `impl Deref for T { type Target = U; fn deref(&self) -> &U { &self.f } }`.
@@ -64,7 +63,7 @@ struct Deref {
     /// `T` with the impl's parameters, to bind them from an actual type.
     pattern: Ty,
     target: Ty,
-    field: Vec<Name>,
+    field: Vec<String>,
 }
 
 /// A method found for a receiver type.
@@ -74,7 +73,7 @@ pub struct MethodMatch {
     /// The receiver's type where the method was found, after auto-deref.
     pub receiver: Ty,
     /// Fields the derefs went through, for the place of the receiver.
-    pub via: Vec<Name>,
+    pub via: Vec<String>,
 }
 
 impl ImplIndex {
@@ -105,12 +104,12 @@ impl ImplIndex {
                     },
                     _ => None,
                 };
-                let methods: Vec<(Name, FuncLoc)> = definition
+                let methods: Vec<(String, FuncLoc)> = definition
                     .methods
                     .iter()
                     .filter_map(|&method| {
                         let function = items.functions.get(method as usize)?;
-                        let name = Name::from(method_name(&function.name));
+                        let name = method_name(&function.name).to_string();
                         Some((
                             name,
                             ItemLoc {
@@ -141,7 +140,7 @@ impl ImplIndex {
                         .find(|(name, _)| name == "deref")
                         .and_then(|(_, func)| semantics.function(*func))
                         .and_then(|function| function.returns_field.clone())
-                        .unwrap_or_else(|| vec![Name::from(DEREF_FIELD)]);
+                        .unwrap_or_else(|| vec![DEREF_FIELD.to_string()]);
                     index.derefs.entry(*adt).or_insert(Deref {
                         pattern: self_ty.clone(),
                         target,
@@ -194,7 +193,7 @@ impl ImplIndex {
                     };
                     if let Some(function) = semantics.function(loc) {
                         table
-                            .entry(Name::from(method_name(&function.name)))
+                            .entry(method_name(&function.name).to_string())
                             .or_insert(loc);
                     }
                 }
@@ -220,7 +219,7 @@ impl ImplIndex {
             .chain(&self.blanket)
             .copied()
             .collect();
-        let mut extension: FxHashMap<Name, Option<FuncLoc>> = FxHashMap::default();
+        let mut extension: FxHashMap<String, Option<FuncLoc>> = FxHashMap::default();
         for slot in slots {
             let data = &self.impls[slot];
             // Per name, the impl's own method, else its trait's.
@@ -235,7 +234,7 @@ impl ImplIndex {
             }
             for (name, func) in candidates {
                 extension
-                    .entry(Name::from(name))
+                    .entry(name.to_string())
                     .and_modify(|known| {
                         if *known != Some(func) {
                             *known = None;
@@ -283,7 +282,7 @@ pub fn method_name(function_name: &str) -> &str {
 impl Semantics {
     /// One auto-deref step: through a reference, a smart pointer or guard,
     /// or a workspace `Deref` impl (with the field it hands out).
-    pub fn deref_step(&self, ty: &Ty) -> Option<(Ty, Vec<Name>)> {
+    pub fn deref_step(&self, ty: &Ty) -> Option<(Ty, Vec<String>)> {
         if let Ty::Ref(_, inner) = ty {
             return Some(((**inner).clone(), Vec::new()));
         }
@@ -301,7 +300,7 @@ impl Semantics {
 
     /// The type of field `name` of a value of type `ty`, found through
     /// auto-deref, with the fields the derefs went through before it.
-    pub fn field_type(&self, ty: &Ty, name: &str) -> Option<(Ty, Vec<Name>)> {
+    pub fn field_type(&self, ty: &Ty, name: &str) -> Option<(Ty, Vec<String>)> {
         let mut current = ty.clone();
         let mut via = Vec::new();
         for _ in 0..DEREF_STEPS {
@@ -317,7 +316,7 @@ impl Semantics {
                 }
                 Ty::External(path, args) => {
                     // A pattern's `Some(x)`, `Ok(x)`, `Err(e)`.
-                    let wrapped = match (path.last().map(Name::as_str), name) {
+                    let wrapped = match (path.last().map(String::as_str), name) {
                         (Some("Option"), "Some#0")
                         | (Some("Result" | "Poll"), "Ok#0" | "Ready#0") => args.first(),
                         (Some("Result"), "Err#0") => args.get(1),
@@ -359,7 +358,7 @@ impl Semantics {
 
     /// Every field type of a workspace struct or enum (variants' fields
     /// included), with its arguments substituted.
-    pub fn fields_of(&self, adt: ItemLoc, args: &[Ty]) -> Vec<(Name, Ty)> {
+    pub fn fields_of(&self, adt: ItemLoc, args: &[Ty]) -> Vec<(String, Ty)> {
         let Some(slot) = self.slot(adt.file) else {
             return Vec::new();
         };
@@ -406,7 +405,7 @@ impl Semantics {
             let found = match &current {
                 Ty::Adt(adt, _) => self.method_in(self.impls.adt_methods.get(adt), name),
                 Ty::External(path, _) if external => {
-                    let key = path.last().map(Name::as_str).unwrap_or("");
+                    let key = path.last().map(String::as_str).unwrap_or("");
                     self.method_in(self.impls.external_methods.get(key), name)
                 }
                 Ty::Opaque(traits) => traits
@@ -508,7 +507,7 @@ fn payload(ty: &Ty) -> &Ty {
         ty = match ty {
             Ty::Future(output) => output.strip_refs(),
             Ty::External(path, args)
-                if matches!(path.last().map(Name::as_str), Some("Result" | "Option")) =>
+                if matches!(path.last().map(String::as_str), Some("Result" | "Option")) =>
             {
                 match args.first() {
                     Some(inner) => inner.strip_refs(),

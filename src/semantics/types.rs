@@ -11,7 +11,6 @@
 //! `BoxFuture<'_, T>`, `Pin<Box<..>>` and an `async fn`'s result all await
 //! to `T`.
 
-use crate::model::Name;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -47,7 +46,7 @@ pub enum Ty {
 #[derive(Debug, Clone)]
 pub struct TypeScope {
     pub module: ModuleId,
-    pub generics: Vec<Name>,
+    pub generics: Vec<String>,
     pub self_ty: Option<Ty>,
 }
 
@@ -95,7 +94,7 @@ impl Ty {
     }
 
     /// The path of an external type.
-    pub fn external_path(&self) -> Option<&[Name]> {
+    pub fn external_path(&self) -> Option<&[String]> {
         match self.strip_refs() {
             Ty::External(path, _) => Some(path),
             _ => None,
@@ -104,7 +103,7 @@ impl Ty {
 
     /// The last segment of an external type's path.
     pub fn external_name(&self) -> Option<&str> {
-        self.external_path()?.last().map(Name::as_str)
+        self.external_path()?.last().map(String::as_str)
     }
 
     /// The generic arguments of an external or workspace type.
@@ -158,7 +157,7 @@ impl Ty {
         match self.strip_refs() {
             Ty::External(path, args)
                 if matches!(
-                    path.last().map(Name::as_str),
+                    path.last().map(String::as_str),
                     Some("Result" | "Option" | "Poll")
                 ) =>
             {
@@ -246,9 +245,9 @@ impl Semantics {
     }
 
     /// A written path in a scope, as a type (`None` when it names no type).
-    pub fn resolve_type_path(&self, segments: &[Name], scope: &TypeScope) -> Option<Ty> {
+    pub fn resolve_type_path(&self, segments: &[String], scope: &TypeScope) -> Option<Ty> {
         let written = TypeRef::Path {
-            segments: segments.into(),
+            segments: segments.to_vec(),
             args: Vec::new(),
         };
         match lower(&self.view(), &written, scope, 0) {
@@ -307,7 +306,7 @@ fn lower(view: &View<'_>, written: &TypeRef, scope: &TypeScope, depth: u32) -> T
         TypeRef::Bounds(bounds) => {
             let mut traits = Vec::new();
             for bound in bounds {
-                let last = bound.path.last().map(Name::as_str);
+                let last = bound.path.last().map(String::as_str);
                 if matches!(last, Some("Future" | "IntoFuture")) {
                     let output = bound
                         .bindings
@@ -333,7 +332,7 @@ fn lower(view: &View<'_>, written: &TypeRef, scope: &TypeScope, depth: u32) -> T
 
 fn lower_path(
     view: &View<'_>,
-    segments: &[Name],
+    segments: &[String],
     args: Vec<Ty>,
     scope: &TypeScope,
     depth: u32,
@@ -378,7 +377,7 @@ fn lower_path(
 
 /// An external type; the futures crate's boxed futures are futures.
 fn external(path: ExtPath, args: Vec<Ty>) -> Ty {
-    match path.last().map(Name::as_str) {
+    match path.last().map(String::as_str) {
         Some("BoxFuture" | "LocalBoxFuture") => {
             Ty::Future(Box::new(args.last().cloned().unwrap_or(Ty::Unknown)))
         }
@@ -393,7 +392,7 @@ fn primitive(name: &str) -> Option<Ty> {
     ];
     PRIMITIVES
         .contains(&name)
-        .then(|| Ty::External(Arc::from(vec![Name::from(name)]), Vec::new()))
+        .then(|| Ty::External(Arc::from(vec![name.to_string()]), Vec::new()))
 }
 
 /// The scope a function's signature is written in: its module, its own
@@ -479,7 +478,7 @@ pub(crate) fn lower_signatures(semantics: &Semantics) -> Vec<Vec<Signature>> {
 
 /// Every struct's (and enum's) fields, lowered in its own module with its
 /// type parameters.
-pub(crate) fn lower_fields(semantics: &Semantics) -> Vec<Vec<Vec<(Name, Ty)>>> {
+pub(crate) fn lower_fields(semantics: &Semantics) -> Vec<Vec<Vec<(String, Ty)>>> {
     semantics
         .items
         .iter()

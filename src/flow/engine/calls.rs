@@ -43,7 +43,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
     pub(super) fn apply_path_call(
         &mut self,
         dest: TempId,
-        resolved: &[Name],
+        resolved: &[String],
         args: &[Operand],
         span: Span,
         block: BlockId,
@@ -115,8 +115,8 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 let spec = self.table().resource(resource);
                 if spec.leak.iter().any(|e| name_matches(resolved, e, false)) {
                     let instance = state.instances.remove(n);
-                    let method = resolved.last().map_or(name.as_str(), Name::as_str);
-                    self.leak_by_call(&instance, method, &format!("`{name}`"), span, path);
+                    let method = resolved.last().cloned().unwrap_or_else(|| name.to_string());
+                    self.leak_by_call(&instance, &method, &format!("`{name}`"), span, path);
                     handled = true;
                 } else if spec
                     .release
@@ -479,7 +479,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         // the receiver's declared type.
         let acquired = match self.fcx.operand_type_path(receiver) {
             Some(mut written) => {
-                written.push(Name::from(name));
+                written.push(name.to_string());
                 self.file.path_acquire(&written)
             }
             None => self
@@ -509,7 +509,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         // pools it is given, and the connection it returns.
         let method_callee = Callee::Method {
             receiver: receiver.clone(),
-            name: Name::from(name),
+            name: name.to_string(),
         };
         let summary = self.summary_for(dest);
         if let Some(summary) = summary {
@@ -563,7 +563,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     // given back explicitly
                 } else {
                     if instance.in_closure.is_some() && self.rooted_in_local(receiver) {
-                        let step = push_step(path, span, Name::from("kept by this job"));
+                        let step = push_step(path, span, String::from("kept by this job"));
                         self.stored_jobs.push((instance.clone(), step));
                     }
                     self.hand_over(instance);
@@ -716,7 +716,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             param: None,
         };
         let id = self.track(tracked, element, false);
-        *path = push_step(path, span, Name::from("acquired here"));
+        *path = push_step(path, span, String::from("acquired here"));
         self.start_instance(state, id, dest, element, path.depth);
     }
 
@@ -741,7 +741,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             param: None,
         };
         let id = self.track(tracked, None, true);
-        *path = push_step(path, span, Name::from("pool built here"));
+        *path = push_step(path, span, String::from("pool built here"));
         self.start_instance(state, id, dest, None, path.depth);
     }
 

@@ -30,15 +30,18 @@ impl<'c> BodyBuilder<'c> {
         lets
     }
 
-    pub(super) fn branch_notes(condition: &Expr, lets: &[(Pat, Expr, Operand)]) -> (Name, Name) {
+    pub(super) fn branch_notes(
+        condition: &Expr,
+        lets: &[(Pat, Expr, Operand)],
+    ) -> (String, String) {
         match lets.first() {
             Some((pattern, _, _)) if lets.len() == 1 && !matches!(condition, Expr::Binary(_)) => (
-                format_smolstr!("`{}` matches", short_text(pattern)),
-                format_smolstr!("`{}` does not match", short_text(pattern)),
+                format!("`{}` matches", short_text(pattern)),
+                format!("`{}` does not match", short_text(pattern)),
             ),
             _ => (
-                Name::from("the condition holds"),
-                Name::from("the condition does not hold"),
+                String::from("the condition holds"),
+                String::from("the condition does not hold"),
             ),
         }
     }
@@ -59,11 +62,11 @@ impl<'c> BodyBuilder<'c> {
                 let Some(local) = path
                     .path
                     .get_ident()
-                    .and_then(|ident| self.lookup(&ident.to_smolstr()))
+                    .and_then(|ident| self.lookup(&ident.to_string()))
                 else {
                     return (Vec::new(), Vec::new());
                 };
-                match call.method.to_smolstr().as_str() {
+                match call.method.to_string().as_str() {
                     "is_ok" | "is_some" => (Vec::new(), vec![local]),
                     "is_err" | "is_none" => (vec![local], Vec::new()),
                     _ => (Vec::new(), Vec::new()),
@@ -196,7 +199,7 @@ impl<'c> BodyBuilder<'c> {
                 kind: EdgeKind::Branch,
                 step: Some((
                     spanned(&arm.pat),
-                    format_smolstr!("match arm `{}` is taken", short_text(&arm.pat)),
+                    format!("match arm `{}` is taken", short_text(&arm.pat)),
                 )),
             })
             .collect();
@@ -275,7 +278,7 @@ impl<'c> BodyBuilder<'c> {
         self.loops.push(LoopFrame {
             id: Some(id),
             is_block: false,
-            label: label.map(|l| l.name.ident.to_smolstr()),
+            label: label.map(|l| l.name.ident.to_string()),
             head: 0,
             exit,
             scope_depth: self.scopes.len(),
@@ -337,10 +340,7 @@ impl<'c> BodyBuilder<'c> {
                 Edge {
                     target: done,
                     kind: EdgeKind::Branch,
-                    step: Some((
-                        condition_span,
-                        format_smolstr!("{not_taken}: the loop ends"),
-                    )),
+                    step: Some((condition_span, format!("{not_taken}: the loop ends"))),
                 },
             ]),
             condition_span,
@@ -390,7 +390,7 @@ impl<'c> BodyBuilder<'c> {
                 Edge {
                     target: exit,
                     kind: EdgeKind::Branch,
-                    step: Some((pattern_span, Name::from("the loop ends"))),
+                    step: Some((pattern_span, String::from("the loop ends"))),
                 },
             ]),
             pattern_span,
@@ -428,7 +428,7 @@ impl<'c> BodyBuilder<'c> {
         self.loops.push(LoopFrame {
             id: self.current_loop(),
             is_block: true,
-            label: Some(label.to_smolstr()),
+            label: Some(label.to_string()),
             head: self.current,
             exit,
             scope_depth: self.scopes.len(),
@@ -450,7 +450,7 @@ impl<'c> BodyBuilder<'c> {
 
     /// The frame `break` / `continue` targets: the innermost loop, or the
     /// frame with that label.
-    pub(super) fn loop_frame(&self, label: &Option<Name>) -> Option<usize> {
+    pub(super) fn loop_frame(&self, label: &Option<String>) -> Option<usize> {
         match label {
             None => self.loops.iter().rposition(|frame| !frame.is_block),
             Some(name) => self
@@ -460,7 +460,7 @@ impl<'c> BodyBuilder<'c> {
         }
     }
 
-    pub(super) fn break_to(&mut self, label: Option<Name>, value: Option<Operand>, span: Span) {
+    pub(super) fn break_to(&mut self, label: Option<String>, value: Option<Operand>, span: Span) {
         let Some(position) = self.loop_frame(&label) else {
             self.terminate(Terminator::Unreachable, span);
             self.start_unreachable();
@@ -483,13 +483,13 @@ impl<'c> BodyBuilder<'c> {
         self.jump(
             exit,
             EdgeKind::Break,
-            Some((span, Name::from("`break` leaves the loop"))),
+            Some((span, String::from("`break` leaves the loop"))),
             span,
         );
         self.start_unreachable();
     }
 
-    pub(super) fn continue_to(&mut self, label: Option<Name>, span: Span) {
+    pub(super) fn continue_to(&mut self, label: Option<String>, span: Span) {
         let Some(position) = self.loop_frame(&label) else {
             self.terminate(Terminator::Unreachable, span);
             self.start_unreachable();
@@ -503,7 +503,7 @@ impl<'c> BodyBuilder<'c> {
         self.jump(
             head,
             EdgeKind::Continue,
-            Some((span, Name::from("`continue` goes round again"))),
+            Some((span, String::from("`continue` goes round again"))),
             span,
         );
         self.start_unreachable();

@@ -23,8 +23,8 @@ pub(super) struct FnPlace {
     pub(super) module: ModuleIndex,
     pub(super) owner: FnOwner,
     /// The last segment of the impl's self type, for names (`Repo::save`).
-    pub(super) self_type: Option<Name>,
-    pub(super) generics: Vec<Name>,
+    pub(super) self_type: Option<String>,
+    pub(super) generics: Vec<String>,
 }
 
 pub(super) struct FileLowerer<'c> {
@@ -43,14 +43,14 @@ impl FileLowerer<'_> {
         }
     }
 
-    pub(super) fn extent(&mut self, name: Name, span: Span) {
+    pub(super) fn extent(&mut self, name: String, span: Span) {
         self.ir.items.push(ItemExtent { name, span });
     }
 
     pub(super) fn item(&mut self, item: &Item, scope: &ItemScope) {
         match item {
             Item::Fn(function) => {
-                let name = function.sig.ident.to_smolstr();
+                let name = function.sig.ident.to_string();
                 self.extent(name.clone(), spans::of(function));
                 let role = FnRole {
                     is_main: (name == "main" && !scope.nested)
@@ -76,7 +76,7 @@ impl FileLowerer<'_> {
             Item::Impl(block) => self.impl_block(block, scope),
             Item::Trait(definition) => self.trait_definition(definition, scope),
             Item::Mod(module) => {
-                self.extent(format_smolstr!("mod {}", module.ident), spans::of(module));
+                self.extent(format!("mod {}", module.ident), spans::of(module));
                 if let Some((_, items)) = &module.content {
                     self.modules_seen += 1;
                     let inner = ItemScope {
@@ -88,13 +88,10 @@ impl FileLowerer<'_> {
                 }
             }
             Item::Struct(definition) => {
-                self.extent(
-                    format_smolstr!("struct {}", definition.ident),
-                    spanned(definition),
-                );
+                self.extent(format!("struct {}", definition.ident), spanned(definition));
                 let fields = fields_of(&definition.fields);
                 self.ir.structs.push(StructDef {
-                    name: definition.ident.to_smolstr(),
+                    name: definition.ident.to_string(),
                     module: scope.module,
                     generics: generic_names(&definition.generics),
                     variants: None,
@@ -111,13 +108,13 @@ impl FileLowerer<'_> {
                         name: field
                             .ident
                             .as_ref()
-                            .map(ToSmolStr::to_smolstr)
+                            .map(ToString::to_string)
                             .unwrap_or_default(),
                         ty: type_ref(&field.ty),
                     })
                     .collect();
                 self.ir.structs.push(StructDef {
-                    name: definition.ident.to_smolstr(),
+                    name: definition.ident.to_string(),
                     module: scope.module,
                     generics: generic_names(&definition.generics),
                     variants: None,
@@ -126,10 +123,7 @@ impl FileLowerer<'_> {
                 });
             }
             Item::Enum(definition) => {
-                self.extent(
-                    format_smolstr!("enum {}", definition.ident),
-                    spanned(definition),
-                );
+                self.extent(format!("enum {}", definition.ident), spanned(definition));
                 // Named after their variant, as patterns name them (`Pool#0`).
                 let fields = definition
                     .variants
@@ -138,20 +132,20 @@ impl FileLowerer<'_> {
                         fields_of(&variant.fields)
                             .into_iter()
                             .map(move |field| FieldDef {
-                                name: format_smolstr!("{}#{}", variant.ident, field.name),
+                                name: format!("{}#{}", variant.ident, field.name),
                                 ty: field.ty,
                             })
                     })
                     .collect();
                 self.ir.structs.push(StructDef {
-                    name: definition.ident.to_smolstr(),
+                    name: definition.ident.to_string(),
                     module: scope.module,
                     generics: generic_names(&definition.generics),
                     variants: Some(
                         definition
                             .variants
                             .iter()
-                            .map(|variant| variant.ident.to_smolstr())
+                            .map(|variant| variant.ident.to_string())
                             .collect(),
                     ),
                     fields,
@@ -160,24 +154,21 @@ impl FileLowerer<'_> {
             }
             Item::Type(alias) => {
                 self.ir.aliases.push(TypeAlias {
-                    name: alias.ident.to_smolstr(),
+                    name: alias.ident.to_string(),
                     module: scope.module,
                     generics: generic_names(&alias.generics),
                     ty: type_ref(&alias.ty),
                 });
             }
             Item::Static(definition) => {
-                self.extent(
-                    format_smolstr!("static {}", definition.ident),
-                    spanned(definition),
-                );
+                self.extent(format!("static {}", definition.ident), spanned(definition));
                 self.ir.statics.push(StaticDef {
-                    name: definition.ident.to_smolstr(),
+                    name: definition.ident.to_string(),
                     module: scope.module,
                     ty: Some(type_ref(&definition.ty)),
                     thread_local: false,
                     span: spanned(&definition.ident),
-                    text: string_text(&definition.expr, 0).map(Name::from),
+                    text: string_text(&definition.expr, 0),
                     arguments: format_arguments(&definition.expr),
                 });
             }
@@ -185,12 +176,12 @@ impl FileLowerer<'_> {
             Item::Const(definition) => {
                 if let Some(text) = string_text(&definition.expr, 0) {
                     self.ir.statics.push(StaticDef {
-                        name: definition.ident.to_smolstr(),
+                        name: definition.ident.to_string(),
                         module: scope.module,
                         ty: Some(type_ref(&definition.ty)),
                         thread_local: false,
                         span: spanned(&definition.ident),
-                        text: Some(Name::from(text)),
+                        text: Some(text),
                         arguments: format_arguments(&definition.expr),
                     });
                 }
@@ -211,7 +202,7 @@ impl FileLowerer<'_> {
             module: scope.module,
         };
         self.extent(
-            format_smolstr!("impl {}", self_type.clone().unwrap_or_default()),
+            format!("impl {}", self_type.clone().unwrap_or_default()),
             spans::of(block),
         );
         let index = self.ir.impls.len() as ImplIndex;
@@ -219,7 +210,7 @@ impl FileLowerer<'_> {
             .items
             .iter()
             .filter_map(|item| match item {
-                syn::ImplItem::Type(assoc) => Some((assoc.ident.to_smolstr(), type_ref(&assoc.ty))),
+                syn::ImplItem::Type(assoc) => Some((assoc.ident.to_string(), type_ref(&assoc.ty))),
                 _ => None,
             })
             .collect();
@@ -234,8 +225,8 @@ impl FileLowerer<'_> {
         for impl_item in &block.items {
             if let syn::ImplItem::Fn(method) = impl_item {
                 let name = match &self_type {
-                    Some(owner) => format_smolstr!("{owner}::{}", method.sig.ident),
-                    None => method.sig.ident.to_smolstr(),
+                    Some(owner) => format!("{owner}::{}", method.sig.ident),
+                    None => method.sig.ident.to_string(),
                 };
                 self.extent(name.clone(), spans::of(method));
                 let role = FnRole {
@@ -263,8 +254,8 @@ impl FileLowerer<'_> {
     }
 
     fn trait_definition(&mut self, definition: &syn::ItemTrait, scope: &ItemScope) {
-        let owner = definition.ident.to_smolstr();
-        self.extent(format_smolstr!("trait {owner}"), spans::of(definition));
+        let owner = definition.ident.to_string();
+        self.extent(format!("trait {owner}"), spans::of(definition));
         let in_test = scope.in_test || is_test_item(&definition.attrs, self.core);
         let index = self.ir.traits.len() as TraitIndex;
         self.ir.traits.push(TraitDef {
@@ -285,7 +276,7 @@ impl FileLowerer<'_> {
             let syn::TraitItem::Fn(method) = trait_item else {
                 continue;
             };
-            let name = format_smolstr!("{owner}::{}", method.sig.ident);
+            let name = format!("{owner}::{}", method.sig.ident);
             if method.default.is_some() {
                 self.extent(name.clone(), spans::of(method));
             }
@@ -317,7 +308,7 @@ impl FileLowerer<'_> {
         let Some(name) = item_macro.mac.path.segments.last() else {
             return;
         };
-        let thread_local = match name.ident.to_smolstr().as_str() {
+        let thread_local = match name.ident.to_string().as_str() {
             "lazy_static" => false,
             "thread_local" => true,
             _ => return,
@@ -327,12 +318,12 @@ impl FileLowerer<'_> {
         };
         for (ident, ty, expr) in declarations.0 {
             self.ir.statics.push(StaticDef {
-                name: ident.to_smolstr(),
+                name: ident.to_string(),
                 module: scope.module,
                 ty: Some(type_ref(&ty)),
                 thread_local,
                 span: span_of(ident.span()),
-                text: string_text(&expr, 0).map(Name::from),
+                text: string_text(&expr, 0),
                 arguments: format_arguments(&expr),
             });
         }
@@ -345,7 +336,7 @@ impl FileLowerer<'_> {
     pub(super) fn function(
         &mut self,
         id: Option<FnId>,
-        name: Name,
+        name: String,
         place: FnPlace,
         signature: &syn::Signature,
         body: Option<&SynBlock>,
@@ -470,17 +461,17 @@ pub(super) struct NestedItems {
 }
 
 /// The names of the type parameters of an item.
-pub(super) fn generic_names(generics: &syn::Generics) -> Vec<Name> {
+pub(super) fn generic_names(generics: &syn::Generics) -> Vec<String> {
     generics
         .type_params()
-        .map(|param| param.ident.to_smolstr())
+        .map(|param| param.ident.to_string())
         .collect()
 }
 
 /// The field path a body hands out, when its whole body is one: `&self.a`,
 /// `&mut self.a.b`, `&*self.a`, `self.a.clone()`, `self.a.as_ref()`,
 /// `self.0`.
-fn returned_field(body: &SynBlock) -> Option<Vec<Name>> {
+fn returned_field(body: &SynBlock) -> Option<Vec<String>> {
     let [Stmt::Expr(tail, None)] = body.stmts.as_slice() else {
         return None;
     };
@@ -493,7 +484,7 @@ fn returned_field(body: &SynBlock) -> Option<Vec<Name>> {
             Expr::MethodCall(call)
                 if call.args.is_empty()
                     && matches!(
-                        call.method.to_smolstr().as_str(),
+                        call.method.to_string().as_str(),
                         "clone"
                             | "as_ref"
                             | "as_mut"
@@ -515,8 +506,8 @@ fn returned_field(body: &SynBlock) -> Option<Vec<Name>> {
         match expr {
             Expr::Field(field) => {
                 fields.push(match &field.member {
-                    syn::Member::Named(ident) => ident.to_smolstr(),
-                    syn::Member::Unnamed(index) => index.index.to_smolstr(),
+                    syn::Member::Named(ident) => ident.to_string(),
+                    syn::Member::Unnamed(index) => index.index.to_string(),
                 });
                 expr = &field.base;
             }
@@ -531,7 +522,7 @@ fn returned_field(body: &SynBlock) -> Option<Vec<Name>> {
 
 pub(super) fn placeholder() -> FnIr {
     FnIr {
-        name: Name::default(),
+        name: String::new(),
         self_type: None,
         kind: BodyKind::Fn,
         is_async: false,
@@ -558,7 +549,7 @@ pub(super) fn placeholder() -> FnIr {
 
 pub(super) fn self_path() -> TypeRef {
     TypeRef::Path {
-        segments: Box::new([Name::from("Self")]),
+        segments: vec![String::from("Self")],
         args: Vec::new(),
     }
 }
@@ -606,7 +597,7 @@ fn string_text(expr: &Expr, depth: usize) -> Option<String> {
             ..
         }) => Some(text.value()),
         Expr::Macro(mac) => {
-            let name = mac.mac.path.segments.last()?.ident.to_smolstr();
+            let name = mac.mac.path.segments.last()?.ident.to_string();
             if name != "format" && name != "concat" {
                 return None;
             }
@@ -640,7 +631,7 @@ fn string_text(expr: &Expr, depth: usize) -> Option<String> {
             let Expr::Path(function) = call.func.as_ref() else {
                 return None;
             };
-            let last = function.path.segments.last()?.ident.to_smolstr();
+            let last = function.path.segments.last()?.ident.to_string();
             match (last.as_str(), call.args.first()) {
                 ("from" | "new", Some(argument)) => string_text(argument, depth + 1),
                 _ => None,
@@ -661,7 +652,7 @@ fn string_text(expr: &Expr, depth: usize) -> Option<String> {
 /// Methods on a string whose result says what the string says, for SQL.
 fn keeps_text(method: &syn::Ident) -> bool {
     matches!(
-        method.to_smolstr().as_str(),
+        method.to_string().as_str(),
         "to_string"
             | "to_owned"
             | "into"
@@ -681,13 +672,13 @@ fn keeps_text(method: &syn::Ident) -> bool {
 /// The names a `format!` initializer puts into its template, in order:
 /// the last segment of each argument that is a path, through `&`, `*` and
 /// `.as_str()`/`.deref()`/`.to_string()`.
-fn format_arguments(expr: &Expr) -> Vec<Option<Name>> {
-    fn named(expr: &Expr, depth: usize) -> Option<Name> {
+fn format_arguments(expr: &Expr) -> Vec<Option<String>> {
+    fn named(expr: &Expr, depth: usize) -> Option<String> {
         if depth > 4 {
             return None;
         }
         match expr {
-            Expr::Path(path) => Some(path.path.segments.last()?.ident.to_smolstr()),
+            Expr::Path(path) => Some(path.path.segments.last()?.ident.to_string()),
             Expr::Reference(reference) => named(&reference.expr, depth + 1),
             Expr::Unary(unary) => named(&unary.expr, depth + 1),
             Expr::MethodCall(call) if keeps_text(&call.method) => named(&call.receiver, depth + 1),
@@ -743,8 +734,8 @@ pub(super) fn fields_of(fields: &syn::Fields) -> Vec<FieldDef> {
             name: field
                 .ident
                 .as_ref()
-                .map(ToSmolStr::to_smolstr)
-                .unwrap_or_else(|| position.to_smolstr()),
+                .map(ToString::to_string)
+                .unwrap_or_else(|| position.to_string()),
             ty: type_ref(&field.ty),
         })
         .collect()
@@ -783,7 +774,7 @@ fn collect_module_items(
                     Some((_, inner)) => {
                         let index = modules.len() as ModuleIndex;
                         modules.push(ModuleDef {
-                            name: declaration.ident.to_smolstr(),
+                            name: declaration.ident.to_string(),
                             parent: Some(module),
                             is_test,
                             path: path_attribute(&declaration.attrs),
@@ -792,7 +783,7 @@ fn collect_module_items(
                         collect_module_items(inner, index, core, modules, uses);
                     }
                     None => modules[module as usize].declared.push(ModDecl {
-                        name: declaration.ident.to_smolstr(),
+                        name: declaration.ident.to_string(),
                         path: path_attribute(&declaration.attrs),
                         is_test,
                         span: spanned(&declaration.ident),
@@ -804,15 +795,15 @@ fn collect_module_items(
     }
 }
 
-pub(super) fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<Name>, out: &mut Vec<UseItem>) {
+pub(super) fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseItem>) {
     match tree {
         syn::UseTree::Path(path) => {
-            prefix.push(path.ident.to_smolstr());
+            prefix.push(path.ident.to_string());
             flatten_use(&path.tree, prefix, out);
             prefix.pop();
         }
         syn::UseTree::Name(name) => {
-            let ident = name.ident.to_smolstr();
+            let ident = name.ident.to_string();
             if ident == "self" {
                 if let Some(last) = prefix.last() {
                     out.push(UseItem {
@@ -835,19 +826,19 @@ pub(super) fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<Name>, out: &mut
         }
         syn::UseTree::Rename(rename) => {
             let mut path = prefix.clone();
-            let ident = rename.ident.to_smolstr();
+            let ident = rename.ident.to_string();
             if ident != "self" {
                 path.push(ident);
             }
             out.push(UseItem {
-                alias: rename.rename.to_smolstr(),
+                alias: rename.rename.to_string(),
                 path,
                 glob: false,
                 module: 0,
             });
         }
         syn::UseTree::Glob(_) => out.push(UseItem {
-            alias: Name::from("*"),
+            alias: String::from("*"),
             path: prefix.clone(),
             glob: true,
             module: 0,
@@ -880,7 +871,7 @@ pub fn type_ref(ty: &Type) -> TypeRef {
 }
 
 pub(super) fn path_type(path: &syn::Path) -> TypeRef {
-    let segments = path.segments.iter().map(|s| s.ident.to_smolstr()).collect();
+    let segments = path.segments.iter().map(|s| s.ident.to_string()).collect();
     let args = match path.segments.last().map(|s| &s.arguments) {
         Some(syn::PathArguments::AngleBracketed(generic)) => generic
             .args
@@ -916,7 +907,7 @@ fn type_bound(path: &syn::Path) -> TypeBound {
                 match arg {
                     syn::GenericArgument::Type(ty) => args.push(type_ref(ty)),
                     syn::GenericArgument::AssocType(assoc) => {
-                        bindings.push((assoc.ident.to_smolstr(), type_ref(&assoc.ty)))
+                        bindings.push((assoc.ident.to_string(), type_ref(&assoc.ty)))
                     }
                     _ => {}
                 }
@@ -925,7 +916,7 @@ fn type_bound(path: &syn::Path) -> TypeBound {
         Some(syn::PathArguments::Parenthesized(function)) => {
             args.extend(function.inputs.iter().map(type_ref));
             if let syn::ReturnType::Type(_, output) = &function.output {
-                bindings.push((Name::from("Output"), type_ref(output)));
+                bindings.push((String::from("Output"), type_ref(output)));
             }
         }
         _ => {}
@@ -937,13 +928,13 @@ fn type_bound(path: &syn::Path) -> TypeBound {
     }
 }
 
-pub(super) fn path_segments(path: &syn::Path) -> Vec<Name> {
-    path.segments.iter().map(|s| s.ident.to_smolstr()).collect()
+pub(super) fn path_segments(path: &syn::Path) -> Vec<String> {
+    path.segments.iter().map(|s| s.ident.to_string()).collect()
 }
 
-pub(super) fn type_last_segment(ty: &Type) -> Option<Name> {
+pub(super) fn type_last_segment(ty: &Type) -> Option<String> {
     match ty {
-        Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_smolstr()),
+        Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
         Type::Reference(reference) => type_last_segment(&reference.elem),
         Type::Paren(inner) => type_last_segment(&inner.elem),
         Type::Group(inner) => type_last_segment(&inner.elem),
@@ -974,7 +965,7 @@ pub(super) fn is_test_item(attributes: &[Attribute], core: &CoreRoles) -> bool {
     has_attribute(attributes, &core.test_attributes)
         || attributes.iter().any(|attribute| {
             attribute.path().segments.last().is_some_and(|last| {
-                let name = last.ident.to_smolstr();
+                let name = last.ident.to_string();
                 name == "test" || name.ends_with("_test")
             })
         })
@@ -989,7 +980,7 @@ pub(super) fn is_test_item(attributes: &[Attribute], core: &CoreRoles) -> bool {
 }
 
 /// `#[path = "..."]`, as written.
-pub(super) fn path_attribute(attributes: &[Attribute]) -> Option<Name> {
+pub(super) fn path_attribute(attributes: &[Attribute]) -> Option<String> {
     attributes
         .iter()
         .find_map(|attribute| match &attribute.meta {
@@ -997,7 +988,7 @@ pub(super) fn path_attribute(attributes: &[Attribute]) -> Option<Name> {
                 syn::Expr::Lit(syn::ExprLit {
                     lit: syn::Lit::Str(text),
                     ..
-                }) => Some(Name::from(text.value())),
+                }) => Some(text.value()),
                 _ => None,
             },
             _ => None,
@@ -1015,14 +1006,14 @@ pub(super) fn tokens_mention(tokens: &TokenStream, word: &str) -> bool {
 /// First segments of paths with two or more segments, and of `use` trees: the
 /// crates a file names, for pack gating.
 pub(super) struct RootCollector<'a> {
-    pub(super) roots: &'a mut BTreeSet<Name>,
+    pub(super) roots: &'a mut BTreeSet<String>,
 }
 
 impl<'ast> Visit<'ast> for RootCollector<'_> {
     fn visit_path(&mut self, path: &'ast syn::Path) {
         if path.segments.len() >= 2 {
             if let Some(first) = path.segments.first() {
-                self.roots.insert(first.ident.to_smolstr());
+                self.roots.insert(first.ident.to_string());
             }
         }
         syn::visit::visit_path(self, path);
@@ -1031,13 +1022,13 @@ impl<'ast> Visit<'ast> for RootCollector<'_> {
     fn visit_use_tree(&mut self, tree: &'ast syn::UseTree) {
         match tree {
             syn::UseTree::Path(path) => {
-                self.roots.insert(path.ident.to_smolstr());
+                self.roots.insert(path.ident.to_string());
             }
             syn::UseTree::Name(name) => {
-                self.roots.insert(name.ident.to_smolstr());
+                self.roots.insert(name.ident.to_string());
             }
             syn::UseTree::Rename(rename) => {
-                self.roots.insert(rename.ident.to_smolstr());
+                self.roots.insert(rename.ident.to_string());
             }
             syn::UseTree::Group(group) => {
                 for item in &group.items {
@@ -1055,7 +1046,7 @@ impl<'ast> Visit<'ast> for RootCollector<'_> {
 }
 
 /// `a::b` inside macro tokens (`sqlx::query!(..)` arguments, `tokio::select!`).
-pub(super) fn collect_token_roots(tokens: &TokenStream, roots: &mut BTreeSet<Name>) {
+pub(super) fn collect_token_roots(tokens: &TokenStream, roots: &mut BTreeSet<String>) {
     let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
     for (position, tree) in trees.iter().enumerate() {
         match tree {
@@ -1064,7 +1055,7 @@ pub(super) fn collect_token_roots(tokens: &TokenStream, roots: &mut BTreeSet<Nam
                 let after_path = position >= 1
                     && matches!(trees.get(position - 1), Some(TokenTree::Punct(p)) if p.as_char() == ':');
                 if joint(1) && joint(2) && !after_path {
-                    roots.insert(ident.to_smolstr());
+                    roots.insert(ident.to_string());
                 }
             }
             TokenTree::Group(group) => collect_token_roots(&group.stream(), roots),
@@ -1086,7 +1077,7 @@ fn sketch_awaits(body: &SynBlock) -> Vec<AwaitSketch> {
             let start = loop {
                 match expr {
                     Expr::MethodCall(call) => {
-                        methods.push(call.method.to_smolstr());
+                        methods.push(call.method.to_string());
                         expr = &call.receiver;
                     }
                     Expr::Paren(inner) => expr = &inner.expr,
@@ -1119,14 +1110,14 @@ fn sketch_awaits(body: &SynBlock) -> Vec<AwaitSketch> {
 }
 
 /// `self.a.b`, `client`: a binding with fields.
-fn place_segments(expr: &Expr) -> Option<Vec<Name>> {
+fn place_segments(expr: &Expr) -> Option<Vec<String>> {
     match expr {
         Expr::Path(path) if path.path.segments.len() == 1 => Some(path_segments(&path.path)),
         Expr::Field(field) => {
             let mut segments = place_segments(&field.base)?;
             segments.push(match &field.member {
-                syn::Member::Named(ident) => ident.to_smolstr(),
-                syn::Member::Unnamed(index) => index.index.to_smolstr(),
+                syn::Member::Named(ident) => ident.to_string(),
+                syn::Member::Unnamed(index) => index.index.to_string(),
             });
             Some(segments)
         }

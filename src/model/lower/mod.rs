@@ -23,13 +23,11 @@ use syn::spanned::Spanned;
 use syn::visit::Visit;
 use syn::{Attribute, Block as SynBlock, Expr, Item, Pat, Stmt, Token, Type};
 
-use smol_str::{format_smolstr, ToSmolStr};
-
 use super::{
     AggregateKind, AwaitSketch, Block, BlockId, BodyKind, Callee, Capture, Edge, EdgeKind,
     ExitKind, FieldDef, FileIr, FnId, FnIr, FnOwner, FnRole, ImplDef, ImplIndex, ItemExtent, Local,
-    LocalId, LoopId, LoopInfo, ModDecl, Mode, ModuleDef, ModuleIndex, Name, Op, OpKind, Operand,
-    Place, PlaceRoot, SketchStart, StaticDef, StructDef, TempId, Terminator, TraitDef, TraitIndex,
+    LocalId, LoopId, LoopInfo, ModDecl, Mode, ModuleDef, ModuleIndex, Op, OpKind, Operand, Place,
+    PlaceRoot, SketchStart, StaticDef, StructDef, TempId, Terminator, TraitDef, TraitIndex,
     TypeAlias, TypeBound, TypeRef, UseItem,
 };
 use crate::packs::CoreRoles;
@@ -112,7 +110,6 @@ pub fn lower_skipped_bodies(
     core: &CoreRoles,
     wanted: &[FnId],
 ) {
-    let lowered_before = ir.functions.len();
     for &id in wanted {
         let Some(function) = ir.functions.get(id as usize) else {
             continue;
@@ -178,16 +175,6 @@ pub fn lower_skipped_bodies(
         }
         proc_macro2::extra::invalidate_current_thread_spans();
     }
-    // The bodies lowered here, and the closures and async blocks they added.
-    for &id in wanted {
-        if let Some(function) = ir.functions.get_mut(id as usize) {
-            release_body_capacity(function);
-        }
-    }
-    for function in ir.functions.iter_mut().skip(lowered_before) {
-        release_body_capacity(function);
-    }
-    ir.functions.shrink_to_fit();
 }
 
 /// The text of `span`, and the characters before it on its first line:
@@ -206,25 +193,15 @@ fn text_in_place(source: &SourceFile, span: Span) -> (&str, u32) {
 
 fn release_spare_capacity(ir: &mut FileIr) {
     for function in &mut ir.functions {
-        release_body_capacity(function);
+        for block in &mut function.blocks {
+            block.ops.shrink_to_fit();
+        }
+        function.blocks.shrink_to_fit();
+        function.locals.shrink_to_fit();
     }
     ir.functions.shrink_to_fit();
     ir.uses.shrink_to_fit();
     ir.items.shrink_to_fit();
-}
-
-/// A body is kept for the whole run: the vectors grown while lowering it
-/// keep only what they hold.
-fn release_body_capacity(function: &mut FnIr) {
-    for block in &mut function.blocks {
-        block.ops.shrink_to_fit();
-    }
-    function.blocks.shrink_to_fit();
-    function.locals.shrink_to_fit();
-    function.params.shrink_to_fit();
-    function.loops.shrink_to_fit();
-    function.captures.shrink_to_fit();
-    function.arms.shrink_to_fit();
 }
 
 /// `(line, column)` of a proc-macro2 span, as the model stores it.

@@ -25,7 +25,7 @@ impl<'c> BodyBuilder<'c> {
         }
         let span = span_of(closure.or1_token.span);
         let body = &*closure.body;
-        let name = format_smolstr!("{}::{{closure}}", self.ir.name);
+        let name = format!("{}::{{closure}}", self.ir.name);
         self.nested_body(
             name,
             kind,
@@ -52,7 +52,7 @@ impl<'c> BodyBuilder<'c> {
     ) -> Operand {
         let is_move = async_block.capture.is_some();
         let span = span_of(async_block.async_token.span);
-        let name = format_smolstr!("{}::{{async block}}", self.ir.name);
+        let name = format!("{}::{{async block}}", self.ir.name);
         let body = Expr::Block(syn::ExprBlock {
             attrs: Vec::new(),
             label: None,
@@ -75,12 +75,12 @@ impl<'c> BodyBuilder<'c> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn nested_body(
         &mut self,
-        name: Name,
+        name: String,
         kind: BodyKind,
         is_async: bool,
         span: Span,
         body: &Expr,
-        parameter_names: &[Name],
+        parameter_names: &[String],
         functions: &mut Vec<FnIr>,
         declare_parameters: impl FnOnce(&mut BodyBuilder<'c>),
     ) -> Operand {

@@ -165,16 +165,16 @@ pub(super) fn is_err_value(expr: &Expr) -> bool {
     }
 }
 
-pub(super) fn pattern_head(pattern: &Pat) -> Option<Name> {
+pub(super) fn pattern_head(pattern: &Pat) -> Option<String> {
     match pattern {
         Pat::TupleStruct(tuple_struct) => tuple_struct
             .path
             .segments
             .last()
-            .map(|s| s.ident.to_smolstr()),
-        Pat::Path(path) => path.path.segments.last().map(|s| s.ident.to_smolstr()),
+            .map(|s| s.ident.to_string()),
+        Pat::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
         Pat::Ident(ident) if ident.subpat.is_none() && ident.ident == "None" => {
-            Some(Name::from("None"))
+            Some(String::from("None"))
         }
         _ => None,
     }
@@ -202,7 +202,7 @@ pub(super) fn assign_place(target: &Expr, lowered: Operand) -> Option<Place> {
         return None;
     };
     if writes_through(target) {
-        place.push_field(Name::from("*"));
+        place.fields.push(String::from("*"));
     }
     Some(place)
 }
@@ -216,7 +216,7 @@ pub(super) fn writes_through(target: &Expr) -> bool {
 }
 
 pub(super) struct Binding {
-    pub(super) name: Name,
+    pub(super) name: String,
     pub(super) span: Span,
 }
 
@@ -226,7 +226,7 @@ pub(super) fn pattern_bindings(pattern: &Pat, out: &mut Vec<Binding>) {
     }
     impl<'ast> Visit<'ast> for Collector<'_> {
         fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
-            let name = ident.ident.to_smolstr();
+            let name = ident.ident.to_string();
             // `None` and unit variants parse as identifiers.
             let looks_like_variant = name.chars().next().is_some_and(char::is_uppercase)
                 && ident.by_ref.is_none()
@@ -246,14 +246,14 @@ pub(super) fn pattern_bindings(pattern: &Pat, out: &mut Vec<Binding>) {
 
 /// Every single-segment path and macro-token identifier in an expression,
 /// closures and nested blocks included: what a future or closure may use.
-pub(super) fn mentions_of_expr(expr: &Expr, out: &mut Vec<Name>) {
+pub(super) fn mentions_of_expr(expr: &Expr, out: &mut Vec<String>) {
     struct Collector<'a> {
-        out: &'a mut Vec<Name>,
+        out: &'a mut Vec<String>,
     }
     impl<'ast> Visit<'ast> for Collector<'_> {
         fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
             if path.qself.is_none() && path.path.segments.len() == 1 {
-                self.out.push(path.path.segments[0].ident.to_smolstr());
+                self.out.push(path.path.segments[0].ident.to_string());
             }
             syn::visit::visit_expr_path(self, path);
         }
@@ -264,7 +264,7 @@ pub(super) fn mentions_of_expr(expr: &Expr, out: &mut Vec<Name>) {
             // `S { conn }` shorthand names the local `conn`.
             if field.colon_token.is_none() {
                 if let syn::Member::Named(ident) = &field.member {
-                    self.out.push(ident.to_smolstr());
+                    self.out.push(ident.to_string());
                 }
             }
             syn::visit::visit_field_value(self, field);
@@ -274,10 +274,10 @@ pub(super) fn mentions_of_expr(expr: &Expr, out: &mut Vec<Name>) {
     Collector { out }.visit_expr(expr);
 }
 
-pub(super) fn token_idents(tokens: &TokenStream, out: &mut Vec<Name>) {
+pub(super) fn token_idents(tokens: &TokenStream, out: &mut Vec<String>) {
     for tree in tokens.clone() {
         match tree {
-            TokenTree::Ident(ident) => out.push(ident.to_smolstr()),
+            TokenTree::Ident(ident) => out.push(ident.to_string()),
             TokenTree::Group(group) => token_idents(&group.stream(), out),
             _ => {}
         }
