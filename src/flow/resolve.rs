@@ -711,7 +711,13 @@ impl<'a> FnContext<'a> {
             .get(dest as usize)
             .cloned()
             .unwrap_or(Ty::Unknown);
-        let Some((id, via)) = file.pool_of(&result) else {
+        // `fn pool(&self) -> Result<&PgPool>`: the pool is what `?` or
+        // `.unwrap()` gives; the fact follows the value through them.
+        let pool = file.pool_of(&result).or_else(|| {
+            let ok = result.try_output();
+            (!ok.is_unknown()).then(|| file.pool_of(&ok)).flatten()
+        });
+        let Some((id, via)) = pool else {
             return TempFact::Unknown;
         };
         let Some((receiver, name)) = method else {
