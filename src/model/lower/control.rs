@@ -155,6 +155,11 @@ impl<'c> BodyBuilder<'c> {
             if let (Operand::Temp(temp), true) = (value, is_success_pattern(pattern)) {
                 self.op(OpKind::Vanish(*temp), condition_span);
             }
+            // `if let Some(tx) = pending { .. } else { .. }`: in the `else`
+            // the binding is `None` (or an `Err`), and holds nothing.
+            if let (Some(local), true) = (whole_local(value), is_success_pattern(pattern)) {
+                self.op(OpKind::VanishLocal(local), condition_span);
+            }
         }
         if let Some((_, else_branch)) = &if_expr.else_branch {
             self.tail = tail;
