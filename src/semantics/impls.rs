@@ -33,6 +33,10 @@ pub struct ImplIndex {
     /// `impl<T: Bound> Trait for T`: methods any type may have.
     blanket: Vec<usize>,
     derefs: HashMap<ItemLoc, Deref>,
+    /// The associated types of the trait impls written for each workspace
+    /// type, by name, with the impl's self type to bind its parameters
+    /// from; `None` where two impls give the name different types.
+    assoc_types: HashMap<(ItemLoc, String), Option<(Ty, Ty)>>,
     /// What [`Semantics::method_in`] finds, by method name, for each list
     /// of `by_adt` and `by_external`: a lookup costs one hash, however many
     /// impls the workspace writes for a type (every crate of a large
@@ -148,6 +152,23 @@ impl ImplIndex {
                     });
                 }
                 let _ = impl_index;
+                if let (Some(_), Ty::Adt(adt, _)) = (&trait_path, &self_ty) {
+                    let mut with_self = scope.clone();
+                    with_self.self_ty = Some(self_ty.clone());
+                    for (name, written) in &definition.assoc_types {
+                        let ty = semantics.lower_type(written, &with_self);
+                        let entry = (self_ty.clone(), ty);
+                        index
+                            .assoc_types
+                            .entry((*adt, name.clone()))
+                            .and_modify(|known| {
+                                if known.as_ref() != Some(&entry) {
+                                    *known = None;
+                                }
+                            })
+                            .or_insert(Some(entry));
+                    }
+                }
                 let slot = index.impls.len();
                 match &self_ty {
                     Ty::Adt(adt, _) => index.by_adt.entry(*adt).or_default().push(slot),
@@ -353,7 +374,54 @@ impl Semantics {
             .map(|g| Arc::from(g.as_str()))
             .zip(args.iter().cloned())
             .collect();
-        Some(ty.substitute(&bindings))
+        Some(self.normalize(&ty.substitute(&bindings)))
+    }
+
+    /// The same type with each associated type whose base is now a
+    /// workspace type replaced by what that type's trait impl says
+    /// (`&mut T::Services` with `T = MachineCtx` is `&mut AppServices`
+    /// when `impl Objects for MachineCtx { type Services = AppServices; }`).
+    /// One the impls do not say, or say two ways, is unknown.
+    pub fn normalize(&self, ty: &Ty) -> Ty {
+        self.normalize_at(ty, 0)
+    }
+
+    fn normalize_at(&self, ty: &Ty, depth: usize) -> Ty {
+        if depth > DEREF_STEPS {
+            return Ty::Unknown;
+        }
+        let next = |inner: &Ty| self.normalize_at(inner, depth + 1);
+        match ty {
+            Ty::Projection(base, name) => {
+                let base = next(base);
+                let Ty::Adt(adt, _) = base.strip_refs() else {
+                    return Ty::Projection(Box::new(base), name.clone());
+                };
+                let Some(Some((pattern, assoc))) =
+                    self.impls.assoc_types.get(&(*adt, name.to_string()))
+                else {
+                    return Ty::Unknown;
+                };
+                let mut bindings = HashMap::new();
+                base.strip_refs().bind_params(pattern, &mut bindings);
+                next(&assoc.substitute(&bindings))
+            }
+            Ty::Adt(loc, args) if args.iter().any(Ty::has_projection) => {
+                Ty::Adt(*loc, args.iter().map(next).collect())
+            }
+            Ty::External(path, args) if args.iter().any(Ty::has_projection) => {
+                Ty::External(path.clone(), args.iter().map(next).collect())
+            }
+            Ty::Ref(mutable, inner) if inner.has_projection() => {
+                Ty::Ref(*mutable, Box::new(next(inner)))
+            }
+            Ty::Tuple(elements) if elements.iter().any(Ty::has_projection) => {
+                Ty::Tuple(elements.iter().map(next).collect())
+            }
+            Ty::Slice(inner) if inner.has_projection() => Ty::Slice(Box::new(next(inner))),
+            Ty::Future(inner) if inner.has_projection() => Ty::Future(Box::new(next(inner))),
+            _ => ty.clone(),
+        }
     }
 
     /// Every field type of a workspace struct or enum (variants' fields
@@ -380,7 +448,7 @@ impl Semantics {
             .collect();
         fields
             .iter()
-            .map(|(name, ty)| (name.clone(), ty.substitute(&bindings)))
+            .map(|(name, ty)| (name.clone(), self.normalize(&ty.substitute(&bindings))))
             .collect()
     }
 
@@ -480,7 +548,7 @@ impl Semantics {
         if let Some(self_ty) = signature.scope.as_ref().and_then(|s| s.self_ty.as_ref()) {
             found.receiver.bind_params(self_ty, &mut bindings);
         }
-        let ret = signature.ret.substitute(&bindings);
+        let ret = self.normalize(&signature.ret.substitute(&bindings));
         // A trait's `Self` in a default method's result is the receiver.
         match (&ret, self.function(found.func).map(|f| f.owner)) {
             (Ty::Opaque(_), Some(FnOwner::Trait(_))) => found.receiver.clone(),

@@ -38,6 +38,11 @@ pub enum Ty {
     /// `impl Trait` / `dyn Trait` (not a future): the workspace traits it
     /// names, whose methods can be called on it.
     Opaque(Vec<ItemLoc>),
+    /// `T::Name` or `Self::Name`: an associated type of a type that is
+    /// not known yet. Once the parameter is bound to a workspace type,
+    /// [`crate::semantics::Semantics::normalize`] finds it in that type's
+    /// trait impls (`type Services = AppServices;`).
+    Projection(Box<Ty>, Arc<str>),
     #[default]
     Unknown,
 }
@@ -171,6 +176,17 @@ impl Ty {
         }
     }
 
+    /// Whether an associated type is written anywhere in it.
+    pub fn has_projection(&self) -> bool {
+        match self {
+            Ty::Projection(..) => true,
+            Ty::Adt(_, args) | Ty::External(_, args) => args.iter().any(Ty::has_projection),
+            Ty::Ref(_, inner) | Ty::Slice(inner) | Ty::Future(inner) => inner.has_projection(),
+            Ty::Tuple(elements) => elements.iter().any(Ty::has_projection),
+            Ty::Param(_) | Ty::Opaque(_) | Ty::Unknown => false,
+        }
+    }
+
     /// The same type with parameters replaced.
     pub fn substitute(&self, bindings: &HashMap<Arc<str>, Ty>) -> Ty {
         if bindings.is_empty() {
@@ -191,6 +207,9 @@ impl Ty {
             }
             Ty::Slice(inner) => Ty::Slice(Box::new(inner.substitute(bindings))),
             Ty::Future(inner) => Ty::Future(Box::new(inner.substitute(bindings))),
+            Ty::Projection(base, name) => {
+                Ty::Projection(Box::new(base.substitute(bindings)), name.clone())
+            }
             Ty::Opaque(_) | Ty::Unknown => self.clone(),
         }
     }
@@ -337,6 +356,19 @@ fn lower_path(
     scope: &TypeScope,
     depth: u32,
 ) -> Ty {
+    // `T::Services`, `Self::Target`: resolved once `T` or `Self` is known.
+    if let [first, name] = segments {
+        let base = if first == "Self" {
+            scope.self_ty.clone()
+        } else if scope.generics.iter().any(|g| g == first) {
+            Some(Ty::Param(Arc::from(first.as_str())))
+        } else {
+            None
+        };
+        if let Some(base) = base {
+            return Ty::Projection(Box::new(base), Arc::from(name.as_str()));
+        }
+    }
     if let [only] = segments {
         if only == "Self" {
             return scope.self_ty.clone().unwrap_or(Ty::Unknown);
