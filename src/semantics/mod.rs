@@ -30,6 +30,7 @@ pub mod infer;
 pub mod scopes;
 pub mod types;
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::path::PathBuf;
 
@@ -186,7 +187,9 @@ impl Semantics {
             .collect();
         let tree = crates::build(files, layout);
         let mut semantics = Semantics {
-            items: files.iter().map(FileItems::of).collect(),
+            // Each file's items, signatures and fields are its own: built
+            // in parallel, collected in file order.
+            items: files.par_iter().map(FileItems::of).collect(),
             crates: tree.crates,
             modules: tree.modules,
             file_modules: tree.file_modules,

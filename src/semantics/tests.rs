@@ -363,3 +363,36 @@ fn glob_imports_and_local_items_shadow_in_order() {
         "sqlx::PgPool"
     );
 }
+
+#[test]
+fn associated_types_resolve_through_the_impl_for_the_bound_parameter() {
+    let fixture = fixture(
+        &[(
+            "src/lib.rs",
+            "use sqlx::PgPool;\n\
+             pub trait Objects { type Services; }\n\
+             pub trait Other { type Services; }\n\
+             pub struct Db { pub pool: PgPool }\n\
+             pub struct Clock { pub ticks: u64 }\n\
+             pub struct Fleet;\n\
+             pub struct Split;\n\
+             impl Objects for Fleet { type Services = Db; }\n\
+             impl Objects for Split { type Services = Db; }\n\
+             impl Other for Split { type Services = Clock; }\n\
+             pub struct Ctx<'a, T: Objects> { pub services: &'a mut T::Services }\n\
+             pub fn fleet(ctx: Ctx<'_, Fleet>) { let p = &ctx.services.pool; }\n\
+             pub fn split(ctx: Ctx<'_, Split>) { let s = &ctx.services; }\n",
+        )],
+        &[("sqlx", "sqlx")],
+    );
+    let semantics = fixture.semantics();
+    assert_eq!(
+        external(&fixture.local_type(&semantics, "fleet", "p")),
+        "sqlx::PgPool"
+    );
+    // Two impls of `Split` give `Services` two ways: unknown, not a guess.
+    assert!(fixture
+        .local_type(&semantics, "split", "s")
+        .strip_refs()
+        .is_unknown());
+}

@@ -11,6 +11,7 @@
 //! `BoxFuture<'_, T>`, `Pin<Box<..>>` and an `async fn`'s result all await
 //! to `T`.
 
+use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
@@ -468,7 +469,7 @@ pub(crate) fn function_scope(
 pub(crate) fn lower_signatures(semantics: &Semantics) -> Vec<Vec<Signature>> {
     semantics
         .items
-        .iter()
+        .par_iter()
         .map(|items| {
             (0..items.functions.len())
                 .map(|index| {
@@ -513,7 +514,7 @@ pub(crate) fn lower_signatures(semantics: &Semantics) -> Vec<Vec<Signature>> {
 pub(crate) fn lower_fields(semantics: &Semantics) -> Vec<Vec<Vec<(String, Ty)>>> {
     semantics
         .items
-        .iter()
+        .par_iter()
         .map(|items| {
             items
                 .structs
