@@ -374,7 +374,7 @@ impl Semantics {
             .map(|g| Arc::from(g.as_str()))
             .zip(args.iter().cloned())
             .collect();
-        Some(self.normalize(&ty.substitute(&bindings)))
+        Some(self.normalize(ty.substitute(&bindings)))
     }
 
     /// The same type with each associated type whose base is now a
@@ -382,8 +382,12 @@ impl Semantics {
     /// (`&mut T::Services` with `T = MachineCtx` is `&mut AppServices`
     /// when `impl Objects for MachineCtx { type Services = AppServices; }`).
     /// One the impls do not say, or say two ways, is unknown.
-    pub fn normalize(&self, ty: &Ty) -> Ty {
-        self.normalize_at(ty, 0)
+    pub fn normalize(&self, ty: Ty) -> Ty {
+        if ty.has_projection() {
+            self.normalize_at(&ty, 0)
+        } else {
+            ty
+        }
     }
 
     fn normalize_at(&self, ty: &Ty, depth: usize) -> Ty {
@@ -448,7 +452,7 @@ impl Semantics {
             .collect();
         fields
             .iter()
-            .map(|(name, ty)| (name.clone(), self.normalize(&ty.substitute(&bindings))))
+            .map(|(name, ty)| (name.clone(), self.normalize(ty.substitute(&bindings))))
             .collect()
     }
 
@@ -548,7 +552,7 @@ impl Semantics {
         if let Some(self_ty) = signature.scope.as_ref().and_then(|s| s.self_ty.as_ref()) {
             found.receiver.bind_params(self_ty, &mut bindings);
         }
-        let ret = self.normalize(&signature.ret.substitute(&bindings));
+        let ret = self.normalize(signature.ret.substitute(&bindings));
         // A trait's `Self` in a default method's result is the receiver.
         match (&ret, self.function(found.func).map(|f| f.owner)) {
             (Ty::Opaque(_), Some(FnOwner::Trait(_))) => found.receiver.clone(),
