@@ -178,6 +178,10 @@ pub struct CoreRoles {
     pub spawn: Vec<String>,
     /// Wrappers whose result holds the argument (`Box::new`, `Arc::new`, `Some`).
     pub wrap: Vec<String>,
+    /// Functions that move the value out of the place their first argument
+    /// borrows and leave an empty one (`std::mem::take`, `std::mem::replace`).
+    #[serde(default)]
+    pub take: Vec<String>,
     /// Methods whose result is the receiver's value (`unwrap`, `expect`, `map_err`).
     pub passthrough_methods: Vec<String>,
     /// Methods that put the argument into a collection (`push`, `insert`).

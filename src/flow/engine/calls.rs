@@ -74,6 +74,18 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             }
             return;
         }
+        // `std::mem::take(&mut pending)`: what `pending` held is the
+        // result's now, and `pending` is empty.
+        if self.file.core_role(resolved, &core.take) {
+            if let Some(from) = args.first().and_then(operand_root) {
+                for instance in &mut state.instances {
+                    if instance.held_by(from) {
+                        instance.holder = Root::Temp(dest);
+                    }
+                }
+            }
+            return;
+        }
         if self.file.core_role(resolved, &core.manually_drop) {
             for arg in args {
                 for n in self.owned(state, arg) {
