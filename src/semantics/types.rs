@@ -246,8 +246,10 @@ impl Ty {
         }
     }
 
+    /// Nothing known: an associated type not resolved yet (`Self::Conn` in
+    /// a signature, `T::Item` of an unbound `T`) tells no more than that.
     pub fn is_unknown(&self) -> bool {
-        matches!(self, Ty::Unknown)
+        matches!(self, Ty::Unknown | Ty::Projection(..))
     }
 }
 
