@@ -8,6 +8,8 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use rustc_hash::FxHashMap;
+
 use super::summaries::Summaries;
 use super::table::{name_matches, split_method_entry, PackId, PackTable, PoolId, ResourceId};
 use crate::model::{
@@ -16,7 +18,7 @@ use crate::model::{
 };
 use crate::semantics::infer::{CallTarget, Inference};
 use crate::semantics::scopes::{Def, Ns};
-use crate::semantics::{BodyTypes, Item, Semantics, Ty};
+use crate::semantics::{BodyTypes, Item, ItemLoc, Semantics, Ty};
 
 /// A pool, and the place that identifies it within a function
 /// (`self.pool`, `state.db`, `pool`), fields reached through `Deref`
@@ -59,6 +61,11 @@ pub struct FileContext<'a> {
     /// By type: the resource it holds, if any (asked for every typed
     /// receiver and parameter).
     resource_types: RefCell<HashMap<Ty, Option<ResourceId>>>,
+    /// The same for a workspace type without generic arguments, by the
+    /// depth of fields still to look into and whether only a surely held
+    /// connection counts: asked again for every struct that has it as a
+    /// field, and cheap to key.
+    adt_resources: RefCell<FxHashMap<(ItemLoc, u32, bool), Option<ResourceId>>>,
 }
 
 impl<'a> FileContext<'a> {
@@ -139,6 +146,7 @@ impl<'a> FileContext<'a> {
             active: table.active_for(&file.crate_roots),
             summaries,
             resource_types: RefCell::new(HashMap::new()),
+            adt_resources: RefCell::new(FxHashMap::default()),
         }
     }
 
@@ -293,6 +301,21 @@ impl<'a> FileContext<'a> {
     }
 
     fn resource_within(&self, ty: &Ty, depth: u32, surely: bool) -> Option<ResourceId> {
+        if let Ty::Adt(adt, args) = ty.strip_refs() {
+            if args.is_empty() {
+                let key = (*adt, depth, surely);
+                if let Some(known) = self.adt_resources.borrow().get(&key) {
+                    return *known;
+                }
+                let found = self.resource_walk(ty, depth, surely);
+                self.adt_resources.borrow_mut().insert(key, found);
+                return found;
+            }
+        }
+        self.resource_walk(ty, depth, surely)
+    }
+
+    fn resource_walk(&self, ty: &Ty, depth: u32, surely: bool) -> Option<ResourceId> {
         let mut current = ty.strip_refs().clone();
         for _ in 0..8 {
             if let Some(path) = current.external_path() {
