@@ -6,7 +6,6 @@
 //! says so, never because of its name.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
 
 use rustc_hash::FxHashMap;
 
@@ -60,7 +59,7 @@ pub struct FileContext<'a> {
     pub summaries: &'a Summaries,
     /// By type: the resource it holds, if any (asked for every typed
     /// receiver and parameter).
-    resource_types: RefCell<HashMap<Ty, Option<ResourceId>>>,
+    resource_types: RefCell<FxHashMap<Ty, Option<ResourceId>>>,
     /// The same for a workspace type without generic arguments, by the
     /// depth of fields still to look into and whether only a surely held
     /// connection counts: asked again for every struct that has it as a
@@ -145,7 +144,7 @@ impl<'a> FileContext<'a> {
             table,
             active: table.active_for(&file.crate_roots),
             summaries,
-            resource_types: RefCell::new(HashMap::new()),
+            resource_types: RefCell::new(FxHashMap::default()),
             adt_resources: RefCell::new(FxHashMap::default()),
         }
     }

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use rustc_hash::FxHashMap;
 
 use super::scopes::{Def, Ns};
-use super::types::{function_scope, Ty, TypeScope};
+use super::types::{function_scope, Bindings, Ty, TypeScope};
 use super::{FuncLoc, Item, ItemLoc, Semantics};
 use crate::model::FnOwner;
 
@@ -314,7 +314,7 @@ impl Semantics {
             return None;
         };
         let deref = self.impls.derefs.get(adt)?;
-        let mut bindings = HashMap::new();
+        let mut bindings = Bindings::default();
         ty.bind_params(&deref.pattern, &mut bindings);
         Some((deref.target.substitute(&bindings), deref.field.clone()))
     }
@@ -368,7 +368,7 @@ impl Semantics {
             fields.iter().find(|(field, _)| field == plain)
         })?;
         let definition = self.adt(adt)?;
-        let bindings: HashMap<Arc<str>, Ty> = definition
+        let bindings: Bindings = definition
             .generics
             .iter()
             .map(|g| Arc::from(g.as_str()))
@@ -406,7 +406,7 @@ impl Semantics {
                 else {
                     return Ty::Unknown;
                 };
-                let mut bindings = HashMap::new();
+                let mut bindings = Bindings::default();
                 base.strip_refs().bind_params(pattern, &mut bindings);
                 next(&assoc.substitute(&bindings))
             }
@@ -444,7 +444,7 @@ impl Semantics {
         let Some(definition) = self.adt(adt) else {
             return Vec::new();
         };
-        let bindings: HashMap<Arc<str>, Ty> = definition
+        let bindings: Bindings = definition
             .generics
             .iter()
             .map(|g| Arc::from(g.as_str()))
@@ -548,7 +548,7 @@ impl Semantics {
         let Some(signature) = self.signature(found.func) else {
             return Ty::Unknown;
         };
-        let mut bindings = HashMap::new();
+        let mut bindings = Bindings::default();
         if let Some(self_ty) = signature.scope.as_ref().and_then(|s| s.self_ty.as_ref()) {
             found.receiver.bind_params(self_ty, &mut bindings);
         }

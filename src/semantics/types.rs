@@ -12,8 +12,9 @@
 //! to `T`.
 
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::sync::Arc;
+
+use rustc_hash::FxHashMap;
 
 pub use super::scopes::ExtPath;
 use super::scopes::{Def, Ns, View};
@@ -47,6 +48,10 @@ pub enum Ty {
     #[default]
     Unknown,
 }
+
+/// Type parameters bound to types: built for every field and method
+/// looked up, so hashed cheaply (and never iterated).
+pub type Bindings = FxHashMap<Arc<str>, Ty>;
 
 /// The names a type is written with, and where.
 #[derive(Debug, Clone)]
@@ -189,7 +194,7 @@ impl Ty {
     }
 
     /// The same type with parameters replaced.
-    pub fn substitute(&self, bindings: &HashMap<Arc<str>, Ty>) -> Ty {
+    pub fn substitute(&self, bindings: &Bindings) -> Ty {
         if bindings.is_empty() {
             return self.clone();
         }
@@ -217,7 +222,7 @@ impl Ty {
 
     /// Parameters of `pattern` bound to the matching parts of `self`
     /// (`Repo<T>` against `Repo<PgPool>` binds `T`).
-    pub fn bind_params(&self, pattern: &Ty, bindings: &mut HashMap<Arc<str>, Ty>) {
+    pub fn bind_params(&self, pattern: &Ty, bindings: &mut Bindings) {
         match (pattern, self) {
             (Ty::Param(name), actual) => {
                 bindings
@@ -293,7 +298,7 @@ impl Semantics {
             self_ty: None,
         };
         let target = lower(&self.view(), &alias.ty, &scope, depth + 1);
-        let bindings: HashMap<Arc<str>, Ty> = alias
+        let bindings: Bindings = alias
             .generics
             .iter()
             .map(|name| Arc::from(name.as_str()))
