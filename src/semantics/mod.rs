@@ -187,8 +187,9 @@ impl Semantics {
             .collect();
         let tree = crates::build(files, layout);
         let mut semantics = Semantics {
-            // Each file's items, signatures and fields are its own: built
-            // in parallel, collected in file order.
+            // Each file's items are its own, like the field and signature
+            // types lowered from them below: built in parallel, collected
+            // in file order.
             items: files.par_iter().map(FileItems::of).collect(),
             crates: tree.crates,
             modules: tree.modules,
