@@ -814,9 +814,19 @@ fn check_parsed(
         },
     );
     timings.index = phase.elapsed();
+    let file_facts: Vec<test_code::FileFacts<'_>> = layout
+        .paths
+        .iter()
+        .zip(&layout.test_areas)
+        .map(|(path, test_area)| test_code::FileFacts {
+            path,
+            test_area: *test_area,
+        })
+        .collect();
+    let test_files = test_code::test_files(&file_facts, &files, &layout.workspace);
     let phase = Instant::now();
     let (summaries, bodies_lowered_late) =
-        lower_on_demand(&mut files, &sources, &semantics, settings);
+        lower_on_demand(&mut files, &sources, &semantics, settings, &test_files);
     timings.bodies_lowered_late = bodies_lowered_late;
     for function in files.iter().flat_map(|file| &file.functions) {
         if function.kind == model::BodyKind::Fn && function.has_body {
@@ -895,16 +905,6 @@ fn check_parsed(
         ));
     }
 
-    let file_facts: Vec<test_code::FileFacts<'_>> = layout
-        .paths
-        .iter()
-        .zip(&layout.test_areas)
-        .map(|(path, test_area)| test_code::FileFacts {
-            path,
-            test_area: *test_area,
-        })
-        .collect();
-    let test_files = test_code::test_files(&file_facts, &files, &layout.workspace);
     findings.retain(|finding| {
         layout
             .reported
@@ -982,8 +982,10 @@ fn lower_on_demand(
     sources: &SourceMap,
     semantics: &semantics::Semantics,
     settings: &Settings,
+    test_files: &[bool],
 ) -> (flow::summaries::Summaries, usize) {
     let mut parts = flow::summaries::SummaryParts::new(files, semantics, &settings.packs);
+    parts.test_files = test_files.to_vec();
     let mut summaries = parts.summaries(&settings.packs);
     let mut lowered_late = 0;
     let Some(mut vocabulary) = settings.vocabulary.clone() else {

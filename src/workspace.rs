@@ -155,7 +155,9 @@ impl Workspace {
     /// reached only through dev-dependencies (a shared test-helpers crate,
     /// and the packages outside the workspace only it uses). A member that
     /// only a test-only crate uses stays production code: when in doubt,
-    /// report rather than hide.
+    /// report rather than hide. A member kept in a `tests`, `benches` or
+    /// `examples` folder of its workspace (an integration-test crate of its
+    /// own) is no root of production code either.
     pub fn test_only_packages(&self) -> BTreeSet<PackageId> {
         let mut dev_dependency_of_someone = BTreeSet::new();
         for package in &self.packages {
@@ -166,7 +168,12 @@ impl Workspace {
             }
         }
         let mut production: BTreeSet<PackageId> = (0..self.packages.len())
-            .filter(|id| self.packages[*id].is_member && !dev_dependency_of_someone.contains(id))
+            .filter(|id| {
+                let package = &self.packages[*id];
+                package.is_member
+                    && !dev_dependency_of_someone.contains(id)
+                    && !in_test_folder(package)
+            })
             .collect();
         let mut queue: VecDeque<PackageId> = production.iter().copied().collect();
         while let Some(id) = queue.pop_front() {
@@ -185,6 +192,22 @@ impl Workspace {
             .filter(|id| !production.contains(id))
             .collect()
     }
+}
+
+/// Whether `package` sits in a `tests`, `benches` or `examples` folder
+/// below its workspace's root (`tests/integration/Cargo.toml`).
+fn in_test_folder(package: &Package) -> bool {
+    package
+        .manifest_dir
+        .strip_prefix(&package.workspace_root)
+        .is_ok_and(|relative| {
+            relative.components().any(|part| {
+                matches!(
+                    part.as_os_str().to_str(),
+                    Some("tests" | "benches" | "examples")
+                )
+            })
+        })
 }
 
 /// The root of the workspace the package or workspace manifest in

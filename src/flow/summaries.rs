@@ -139,6 +139,11 @@ struct CallEdge {
     /// result is awaited at once, or handed to nothing else (not spawned,
     /// not kept in a value).
     in_line: bool,
+    /// The call is inside a loop of the body that makes it.
+    in_loop: bool,
+    /// The call is made in a task the function spawns: it runs apart from
+    /// the function's course, alongside the rest of the program.
+    spawned: bool,
 }
 
 /// What each file contributes to the summaries: its functions' own
@@ -147,6 +152,9 @@ struct CallEdge {
 #[derive(Default)]
 pub struct SummaryParts {
     per_file: Vec<FileParts>,
+    /// For each file (by [`FileId`]), whether all of it is test code
+    /// (see [`crate::test_code`]); empty when not known.
+    pub test_files: Vec<bool>,
 }
 
 /// One file's parts, by function index (`None` for closures, async blocks
@@ -166,9 +174,15 @@ struct FnParts {
     /// a test may call what production code reaches only as a value (a
     /// handler given to a router).
     entry: bool,
+    /// Marked as test code (`#[test]`, inside `#[cfg(test)]`).
+    test: bool,
+    /// The segment before its name in its path: its type, or its module.
+    qualifier: Option<String>,
     /// Names of functions that may run apart from its own course (see
-    /// [`detached_names`]), as a path's last segment or a method (`true`).
-    detached: Vec<(bool, String)>,
+    /// [`detached_names`]): the workspace functions it names, and the
+    /// names it could not resolve, as a path's last segment or a method
+    /// (`true`).
+    detached: Detached,
     edges: Vec<CallEdge>,
     passes: Vec<ParamPass>,
     awaits: (FuncLoc, Vec<AwaitItem>),
@@ -187,7 +201,10 @@ impl SummaryParts {
                 parts
             })
             .collect();
-        SummaryParts { per_file }
+        SummaryParts {
+            per_file,
+            test_files: Vec::new(),
+        }
     }
 
     /// Redoes the parts of the functions `lowered` names in each file (by
@@ -269,21 +286,35 @@ impl SummaryParts {
         let mut passes = Vec::new();
         let mut awaits = Vec::new();
         let mut entries = Vec::new();
-        let mut detached: FxHashSet<(bool, &str)> = FxHashSet::default();
+        let mut tests = FxHashSet::default();
+        let mut detached: FxHashSet<(bool, Option<&str>, &str)> = FxHashSet::default();
+        let mut detached_funcs: FxHashSet<FuncLoc> = FxHashSet::default();
+        let mut qualifiers: FxHashMap<FuncLoc, String> = FxHashMap::default();
         for parts in self
             .per_file
             .iter()
             .flat_map(|file| file.functions.iter().flatten())
         {
+            let func = parts.direct.0;
             if parts.entry {
-                entries.push(parts.direct.0);
+                entries.push(func);
+            }
+            if parts.test || self.test_files.get(func.file).copied().unwrap_or(false) {
+                tests.insert(func);
             }
             detached.extend(
                 parts
                     .detached
+                    .names
                     .iter()
-                    .map(|(method, name)| (*method, name.as_str())),
+                    .map(|(method, qualifier, name)| {
+                        (*method, qualifier.as_deref(), name.as_str())
+                    }),
             );
+            detached_funcs.extend(&parts.detached.funcs);
+            if let Some(qualifier) = &parts.qualifier {
+                qualifiers.insert(func, qualifier.clone());
+            }
             awaits.push(&parts.awaits);
             let (func, summary) = &parts.direct;
             summaries.by_function.insert(*func, summary.clone());
@@ -297,13 +328,17 @@ impl SummaryParts {
         }
         summaries.settle_reads(&passes);
         summaries.settle_waits(&awaits);
-        summaries.one_shot = one_shot(&entries, &edges, |func| {
-            summaries.get(func).is_some_and(|summary| {
-                let name = summary.name.as_str();
-                // Only a method with a receiver is called as one.
-                let as_method = summary.has_self && detached.contains(&(true, name));
-                !as_method && !detached.contains(&(false, name))
-            })
+        summaries.one_shot = one_shot(&entries, &edges, &tests, |func| {
+            let Some(summary) = summaries.get(func) else {
+                return false;
+            };
+            let name = summary.name.rsplit("::").next().unwrap_or_default();
+            let qualifier = qualifiers.get(&func).map(String::as_str);
+            // Only a method with a receiver is called as one.
+            let as_method = summary.has_self && detached.contains(&(true, None, name));
+            let as_path = detached.contains(&(false, None, name))
+                || qualifier.is_some_and(|q| detached.contains(&(false, Some(q), name)));
+            !detached_funcs.contains(&func) && !as_method && !as_path
         });
         summaries
     }
@@ -387,10 +422,31 @@ fn fn_parts(
     }
     let mut edges = Vec::new();
     collect_edges(func, ir, &fcx, &mut edges);
+    let mut detached = Detached::default();
+    body_detached(ir, &fcx, false, &mut detached);
+    nested_calls(
+        func,
+        index,
+        &fcx,
+        nested,
+        context,
+        Above::default(),
+        &mut edges,
+        &mut detached,
+    );
+    detached.funcs.sort_unstable();
+    detached.funcs.dedup();
+    detached.names.sort_unstable();
+    detached.names.dedup();
     FnParts {
         direct: (func, summary),
         entry: ir.role.is_main && !ir.role.is_test,
-        detached: detached_names(index, nested, file),
+        test: ir.role.is_test,
+        qualifier: {
+            let path = context.semantics.function_path(func);
+            path.len().checked_sub(2).map(|at| path[at].clone())
+        },
+        detached,
         edges,
         passes,
         awaits: (func, items),
@@ -1008,6 +1064,8 @@ fn collect_edges(caller: FuncLoc, ir: &FnIr, fcx: &FnContext, edges: &mut Vec<Ca
                 callee: target,
                 operands,
                 in_line: !handed_on.contains(dest),
+                in_loop: block.loop_id.is_some(),
+                spawned: false,
             });
         }
     }
@@ -1016,16 +1074,26 @@ fn collect_edges(caller: FuncLoc, ir: &FnIr, fcx: &FnContext, edges: &mut Vec<Ca
 /// The entry points, then every function all of whose callers are known,
 /// one-shot and call it in line, to a fixpoint. `callable` says whether a
 /// function may be one-shot at all (no closure anywhere calls its name).
+/// Calls from test code (`tests`) count neither way: a test runs start-up
+/// work again on purpose, and a function only tests call is not known to
+/// run once (production code may reach it as a value the analysis does not
+/// see). A function reached through a spawned task runs alongside the rest
+/// of the program: there, a call in a loop is periodic work (a metrics
+/// loop), not a step of start-up.
 fn one_shot(
     entries: &[FuncLoc],
     edges: &[&CallEdge],
+    tests: &FxHashSet<FuncLoc>,
     callable: impl Fn(FuncLoc) -> bool,
 ) -> FxHashSet<FuncLoc> {
     let mut callers: FxHashMap<FuncLoc, Vec<&CallEdge>> = FxHashMap::default();
     for edge in edges {
-        callers.entry(edge.callee).or_default().push(edge);
+        if !tests.contains(&edge.caller) {
+            callers.entry(edge.callee).or_default().push(edge);
+        }
     }
-    let mut found: FxHashSet<FuncLoc> = entries.iter().copied().collect();
+    // Each one-shot function, and whether it runs in a spawned task.
+    let mut found: FxHashMap<FuncLoc, bool> = entries.iter().map(|&entry| (entry, false)).collect();
     let mut queue: Vec<FuncLoc> = entries.to_vec();
     let mut callees_of: FxHashMap<FuncLoc, Vec<FuncLoc>> = FxHashMap::default();
     for edge in edges {
@@ -1035,21 +1103,28 @@ fn one_shot(
     // looked at again.
     while let Some(func) = queue.pop() {
         for &callee in callees_of.get(&func).into_iter().flatten() {
-            if found.contains(&callee) || !callable(callee) {
+            if found.contains_key(&callee) || !callable(callee) {
                 continue;
             }
-            let all = callers.get(&callee).is_some_and(|incoming| {
-                incoming
-                    .iter()
-                    .all(|edge| edge.in_line && found.contains(&edge.caller))
+            let Some(incoming) = callers.get(&callee) else {
+                continue;
+            };
+            let mut spawned = false;
+            let all = incoming.iter().all(|edge| {
+                let Some(&caller_spawned) = found.get(&edge.caller) else {
+                    return false;
+                };
+                let in_task = caller_spawned || edge.spawned;
+                spawned |= in_task;
+                edge.in_line && !(in_task && edge.in_loop)
             });
             if all {
-                found.insert(callee);
+                found.insert(callee, spawned);
                 queue.push(callee);
             }
         }
     }
-    found
+    found.into_keys().collect()
 }
 
 /// The temporaries handed to another call or value: a future spawned,
@@ -1075,55 +1150,162 @@ fn temps_handed_on(ir: &FnIr) -> FxHashSet<TempId> {
     handed_on
 }
 
-/// Names of functions that may run apart from `parent`'s own course: the
-/// last segment of every function or method its closures and async blocks
-/// call (a method: `true`), and of every path it or they hand on as a value
-/// (`.route("/", post(handler))`, `spawn(task)`).
-fn detached_names(
-    parent: u32,
-    nested: &HashMap<u32, Vec<u32>>,
-    file: &FileIr,
-) -> Vec<(bool, String)> {
-    let mut names = Vec::new();
-    let mut queue = vec![(parent, false)];
-    while let Some((body, in_closure)) = queue.pop() {
-        let Some(ir) = file.functions.get(body as usize) else {
-            continue;
-        };
-        for op in ir.blocks.iter().flat_map(|block| &block.ops) {
-            let (callee, values) = match &op.kind {
-                OpKind::Call { callee, args, .. } => (Some(callee), args),
-                OpKind::Aggregate { fields, .. } => (None, fields),
-                _ => continue,
-            };
-            for value in values {
-                if let Operand::Place { place, .. } = value {
-                    if let (PlaceRoot::Path(segments), true) =
-                        (&place.root, place.fields.is_empty())
-                    {
-                        names.extend(segments.last().map(|name| (false, name.clone())));
+/// The closures and async blocks of `ir` that run once each time `ir`
+/// runs: handed straight to a `block_on` (`runtime.block_on(async {
+/// serve().await })`), which runs them to their end before it returns, or
+/// to a `spawn` outside every loop (`spawn(async move { node.run().await
+/// })`), which starts one task.
+fn bodies_run_once(ir: &FnIr) -> Vec<RunOnce> {
+    let mut made: FxHashMap<TempId, FnId> = FxHashMap::default();
+    let mut bodies = Vec::new();
+    for block in &ir.blocks {
+        for op in &block.ops {
+            match &op.kind {
+                OpKind::Closure { dest, body } => {
+                    made.insert(*dest, *body);
+                }
+                OpKind::Call { callee, args, .. } => {
+                    let name = match callee {
+                        Callee::Method { name, .. } => name.as_str(),
+                        Callee::Path(segments) => segments.last().map_or("", String::as_str),
+                        _ => "",
+                    };
+                    let in_loop = block.loop_id.is_some();
+                    let spawned = match name {
+                        "block_on" => false,
+                        "spawn" | "spawn_local" | "spawn_blocking" if !in_loop => true,
+                        _ => continue,
+                    };
+                    for arg in args {
+                        if let Operand::Temp(temp) = arg {
+                            bodies.extend(made.get(temp).map(|&body| RunOnce {
+                                body,
+                                spawned,
+                                in_loop,
+                            }));
+                        }
                     }
                 }
-            }
-            match callee {
-                Some(Callee::Path(segments)) if in_closure => {
-                    names.extend(segments.last().map(|name| (false, name.clone())))
-                }
-                Some(Callee::Method { name, .. }) if in_closure => names.push((true, name.clone())),
                 _ => {}
             }
         }
-        queue.extend(
-            nested
-                .get(&body)
-                .into_iter()
-                .flatten()
-                .map(|&child| (child, true)),
-        );
     }
-    names.sort_unstable();
-    names.dedup();
-    names
+    bodies
+}
+
+/// What a function may have run apart from its own course.
+#[derive(Default)]
+struct Detached {
+    /// The workspace functions, where the path resolves.
+    funcs: Vec<FuncLoc>,
+    /// The names left: a method (`true`), or a path's last segment with
+    /// the one before it (`ps::run`: a column of a table the macros make,
+    /// which names no function `launcher::run`).
+    names: Vec<(bool, Option<String>, String)>,
+}
+
+/// The calls that `parent`'s closures and async blocks make, as calls of
+/// `func`: in line only in a body run once each time its parent runs (see
+/// [`bodies_run_once`]), under parents that run in line; a closure may run
+/// many times, or apart from `func`'s course (a handler, a spawned task).
+/// What they call and the analysis cannot resolve goes to `detached` by
+/// name.
+#[allow(clippy::too_many_arguments)]
+fn nested_calls(
+    func: FuncLoc,
+    parent: u32,
+    parent_context: &FnContext,
+    nested: &HashMap<u32, Vec<u32>>,
+    context: &FileContext,
+    above: Above,
+    edges: &mut Vec<CallEdge>,
+    detached: &mut Detached,
+) {
+    let Some(children) = nested.get(&parent) else {
+        return;
+    };
+    let once = bodies_run_once(parent_context.ir);
+    for &child in children {
+        if context.file.functions.get(child as usize).is_none() {
+            continue;
+        }
+        let fcx = FnContext::new(child, context, Some(&parent_context.types));
+        let run = once.iter().find(|run| run.body == child);
+        let here = Above {
+            apart: above.apart || run.is_none(),
+            spawned: above.spawned || run.is_some_and(|run| run.spawned),
+            in_loop: above.in_loop || run.is_some_and(|run| run.in_loop),
+        };
+        let start = edges.len();
+        collect_edges(func, fcx.ir, &fcx, edges);
+        for edge in &mut edges[start..] {
+            edge.in_line &= !here.apart;
+            edge.spawned = here.spawned;
+            edge.in_loop |= here.in_loop;
+        }
+        body_detached(fcx.ir, &fcx, here.apart, detached);
+        nested_calls(func, child, &fcx, nested, context, here, edges, detached);
+    }
+}
+
+/// How the bodies a closure is written in run, seen from the function.
+#[derive(Clone, Copy, Default)]
+struct Above {
+    /// One of them may run many times, or apart from the function's course.
+    apart: bool,
+    /// One of them is a spawned task.
+    spawned: bool,
+    /// One of them is made in a loop.
+    in_loop: bool,
+}
+
+/// A closure or async block that runs once each time its parent body runs.
+struct RunOnce {
+    body: FnId,
+    /// Handed to a `spawn`, not to a `block_on`.
+    spawned: bool,
+    /// Made in a loop of its parent (a `block_on` in a loop).
+    in_loop: bool,
+}
+
+/// What one body hands on as a value (`.route("/", post(handler))`,
+/// `spawn(task)`), and, in a body that runs `apart`, what it calls without
+/// the call resolving to a workspace function.
+fn body_detached(ir: &FnIr, fcx: &FnContext, apart: bool, detached: &mut Detached) {
+    let add_path =
+        |detached: &mut Detached, segments: &[String]| match fcx.inference.path_target(segments) {
+            Some(CallTarget::Func(func, _)) => detached.funcs.push(func),
+            Some(_) => {}
+            None => detached.names.extend(segments.last().map(|name| {
+                let qualifier = segments.len().checked_sub(2).map(|at| segments[at].clone());
+                (false, qualifier, name.clone())
+            })),
+        };
+    for op in ir.blocks.iter().flat_map(|block| &block.ops) {
+        let (call, values) = match &op.kind {
+            OpKind::Call { dest, callee, args } => (Some((dest, callee)), args),
+            OpKind::Aggregate { fields, .. } => (None, fields),
+            _ => continue,
+        };
+        for value in values {
+            if let Operand::Place { place, .. } = value {
+                if let (PlaceRoot::Path(segments), true) = (&place.root, place.fields.is_empty()) {
+                    add_path(detached, segments);
+                }
+            }
+        }
+        let Some((dest, callee)) = call else {
+            continue;
+        };
+        if !apart || fcx.call_target(*dest).is_some() {
+            continue;
+        }
+        // A method whose receiver's type is not known is not kept by its
+        // name: a name like `store` or `run` is on too many types.
+        if let Callee::Path(segments) = callee {
+            add_path(detached, segments);
+        }
+    }
 }
 
 /// The connection a function's result holds: `PoolConnection<Postgres>`,
