@@ -31,7 +31,8 @@ use super::table::{PackTable, PoolId, ResourceId};
 use super::waits::{self, AwaitItem, Wait};
 use super::writes;
 use crate::model::{
-    BodyKind, Callee, FileIr, FnId, FnIr, OpKind, Operand, Place, PlaceRoot, TempId, TypeRef,
+    BodyKind, Callee, FileIr, FnId, FnIr, LocalId, OpKind, Operand, Place, PlaceRoot, TempId,
+    Terminator, TypeRef,
 };
 use crate::packs::ResourceKind;
 use crate::semantics::infer::CallTarget;
@@ -139,7 +140,8 @@ struct CallEdge {
     /// result is awaited at once, or handed to nothing else (not spawned,
     /// not kept in a value).
     in_line: bool,
-    /// The call is inside a loop of the body that makes it.
+    /// The call is inside a `loop` or `while` of the body that makes it
+    /// (see [`repeats`]).
     in_loop: bool,
     /// The call is made in a task the function spawns: it runs apart from
     /// the function's course, alongside the rest of the program.
@@ -1064,11 +1066,29 @@ fn collect_edges(caller: FuncLoc, ir: &FnIr, fcx: &FnContext, edges: &mut Vec<Ca
                 callee: target,
                 operands,
                 in_line: !handed_on.contains(dest),
-                in_loop: block.loop_id.is_some(),
+                in_loop: repeats(ir, block.loop_id),
                 spawned: false,
             });
         }
     }
+}
+
+/// Whether a block in `innermost` runs again and again: some loop around
+/// it is a `loop` or a `while`, which go on until something happens. A
+/// `for` loop makes one pass over its items (the chains configured, the
+/// files given).
+fn repeats(ir: &FnIr, innermost: Option<crate::model::LoopId>) -> bool {
+    let mut cursor = innermost;
+    for _ in 0..=ir.loops.len() {
+        let Some(info) = cursor.and_then(|id| ir.loops.get(id as usize)) else {
+            return false;
+        };
+        if !info.over_items {
+            return true;
+        }
+        cursor = info.parent;
+    }
+    true
 }
 
 /// The entry points, then every function all of whose callers are known,
@@ -1151,46 +1171,175 @@ fn temps_handed_on(ir: &FnIr) -> FxHashSet<TempId> {
 }
 
 /// The closures and async blocks of `ir` that run once each time `ir`
-/// runs: handed straight to a `block_on` (`runtime.block_on(async {
-/// serve().await })`), which runs them to their end before it returns, or
-/// to a `spawn` outside every loop (`spawn(async move { node.run().await
-/// })`), which starts one task.
-fn bodies_run_once(ir: &FnIr) -> Vec<RunOnce> {
+/// runs:
+/// - handed straight to a `block_on` (`runtime.block_on(async {
+///   serve().await })`), which runs them to their end before it returns,
+///   or to a `spawn` outside every loop (`spawn(async move {
+///   node.run().await })`), which starts one task;
+/// - a closure bound to a local that is used once, in a call whose result
+///   is run that way, or awaited (`let launch = |..| async move { .. };
+///   spawn(launch(..))`);
+/// - the async block `ir` returns (`|..| async move { .. }`,
+///   `Box::pin(async move { .. })`): it runs when what `ir` returned does.
+fn bodies_run_once(ir: &FnIr, file: &FileIr) -> Vec<RunOnce> {
+    let temp_of = |operand: &Operand| match operand {
+        Operand::Temp(temp) => Some(*temp),
+        _ => None,
+    };
     let mut made: FxHashMap<TempId, FnId> = FxHashMap::default();
-    let mut bodies = Vec::new();
+    let mut bound: FxHashMap<LocalId, FnId> = FxHashMap::default();
+    let mut uses: FxHashMap<LocalId, usize> = FxHashMap::default();
+    // A closure local's calls: (result, in a loop).
+    let mut called: FxHashMap<LocalId, (TempId, bool)> = FxHashMap::default();
+    // Temporaries given to a `block_on` or a `spawn`: (spawned, in a loop).
+    let mut run: FxHashMap<TempId, (bool, bool)> = FxHashMap::default();
+    // A future boxed or pinned: the temporary it was made from.
+    let mut wrapped: FxHashMap<TempId, TempId> = FxHashMap::default();
+    let note_use = |operand: &Operand, uses: &mut FxHashMap<LocalId, usize>| {
+        if let Operand::Place { place, .. } = operand {
+            if let PlaceRoot::Local(local) = place.root {
+                *uses.entry(local).or_default() += 1;
+            }
+        }
+    };
     for block in &ir.blocks {
+        let in_loop = block.loop_id.is_some();
         for op in &block.ops {
             match &op.kind {
                 OpKind::Closure { dest, body } => {
                     made.insert(*dest, *body);
                 }
-                OpKind::Call { callee, args, .. } => {
+                OpKind::Let { local, value } => {
+                    if let Some(&body) =
+                        temp_of(value).and_then(|temp| made.get(&origin_now(&wrapped, temp)))
+                    {
+                        bound.insert(*local, body);
+                    }
+                    note_use(value, &mut uses);
+                }
+                OpKind::Call { dest, callee, args } => {
                     let name = match callee {
-                        Callee::Method { name, .. } => name.as_str(),
+                        Callee::Method { name, receiver } => {
+                            note_use(receiver, &mut uses);
+                            if name == "boxed" {
+                                if let Some(temp) = temp_of(receiver) {
+                                    wrapped.insert(*dest, temp);
+                                }
+                            }
+                            name.as_str()
+                        }
                         Callee::Path(segments) => segments.last().map_or("", String::as_str),
+                        Callee::Value(value) => {
+                            note_use(value, &mut uses);
+                            if let Operand::Place { place, .. } = value {
+                                if let (PlaceRoot::Local(local), true) =
+                                    (&place.root, place.fields.is_empty())
+                                {
+                                    called.insert(*local, (*dest, repeats(ir, block.loop_id)));
+                                }
+                            }
+                            ""
+                        }
                         _ => "",
                     };
-                    let in_loop = block.loop_id.is_some();
-                    let spawned = match name {
-                        "block_on" => false,
-                        "spawn" | "spawn_local" | "spawn_blocking" if !in_loop => true,
-                        _ => continue,
-                    };
                     for arg in args {
-                        if let Operand::Temp(temp) = arg {
-                            bodies.extend(made.get(temp).map(|&body| RunOnce {
-                                body,
-                                spawned,
-                                in_loop,
-                            }));
+                        note_use(arg, &mut uses);
+                    }
+                    let first = args.first().and_then(temp_of);
+                    match name {
+                        "block_on" => {
+                            let again = repeats(ir, block.loop_id);
+                            run.extend(first.map(|temp| (temp, (false, again))))
                         }
+                        "spawn" | "spawn_local" | "spawn_blocking" if !in_loop => {
+                            run.extend(first.map(|temp| (temp, (true, false))))
+                        }
+                        "pin" => wrapped.extend(first.map(|temp| (*dest, temp))),
+                        _ => {}
                     }
                 }
+                OpKind::Aggregate { fields, .. } => {
+                    fields.iter().for_each(|f| note_use(f, &mut uses))
+                }
+                OpKind::Move { dest, value } => {
+                    if let Some(temp) = temp_of(value) {
+                        wrapped.insert(*dest, temp);
+                    }
+                    note_use(value, &mut uses);
+                }
+                OpKind::Assign { value, .. } | OpKind::Await { future: value, .. } => {
+                    note_use(value, &mut uses)
+                }
+                OpKind::Use { operands } => operands.iter().for_each(|o| note_use(o, &mut uses)),
                 _ => {}
             }
         }
     }
+    let origin = |temp: TempId| origin_now(&wrapped, temp);
+    let handed_on = temps_handed_on(ir);
+    let mut bodies = Vec::new();
+    for (&temp, &(spawned, in_loop)) in &run {
+        let temp = origin(temp);
+        if let Some(&body) = made.get(&temp) {
+            bodies.push(RunOnce {
+                body,
+                spawned,
+                in_loop,
+            });
+        }
+    }
+    for (local, &body) in &bound {
+        let (Some(&(result, call_in_loop)), Some(1)) = (called.get(local), uses.get(local)) else {
+            continue;
+        };
+        let once = match run.get(&result) {
+            Some(&(spawned, in_loop)) => Some((spawned, in_loop || call_in_loop)),
+            None if !handed_on.contains(&result) => Some((false, call_in_loop)),
+            None => None,
+        };
+        if let Some((spawned, in_loop)) = once {
+            bodies.push(RunOnce {
+                body,
+                spawned,
+                in_loop,
+            });
+        }
+    }
+    for block in &ir.blocks {
+        if let Terminator::Exit {
+            value: Some(Operand::Temp(temp)),
+            ..
+        } = &block.term
+        {
+            if let Some(&body) = made.get(&origin(*temp)) {
+                let is_async = file
+                    .functions
+                    .get(body as usize)
+                    .is_some_and(|f| matches!(f.kind, BodyKind::AsyncBlock { .. }));
+                if is_async {
+                    bodies.push(RunOnce {
+                        body,
+                        spawned: false,
+                        in_loop: false,
+                    });
+                }
+            }
+        }
+    }
+    bodies.sort_unstable_by_key(|run| run.body);
+    bodies.dedup_by_key(|run| run.body);
     bodies
+}
+
+/// What `temp` was made from, through the moves, boxes and pins seen so far.
+fn origin_now(wrapped: &FxHashMap<TempId, TempId>, mut temp: TempId) -> TempId {
+    for _ in 0..8 {
+        match wrapped.get(&temp) {
+            Some(&from) => temp = from,
+            None => break,
+        }
+    }
+    temp
 }
 
 /// What a function may have run apart from its own course.
@@ -1224,7 +1373,7 @@ fn nested_calls(
     let Some(children) = nested.get(&parent) else {
         return;
     };
-    let once = bodies_run_once(parent_context.ir);
+    let once = bodies_run_once(parent_context.ir, context.file);
     for &child in children {
         if context.file.functions.get(child as usize).is_none() {
             continue;

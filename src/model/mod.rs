@@ -345,6 +345,9 @@ pub struct Capture {
 pub struct LoopInfo {
     pub parent: Option<LoopId>,
     pub span: Span,
+    /// A `for` loop: one turn per item of what it iterates, where `loop`
+    /// and `while` go on until something happens.
+    pub over_items: bool,
 }
 
 #[derive(Debug, Clone)]

@@ -61,10 +61,16 @@ declare_lint! {
     /// Code that runs once per run of the program is not reported: `main`,
     /// and a function every caller of which is such code and runs it in
     /// line (an operator command, start-up work), since no request waits
-    /// for the pool meanwhile. A function also spawned, called from a
-    /// closure or an async block, or handed on by name (a router's
-    /// handler) is not one-shot. Callers in bodies connleak did not lower
-    /// (they name nothing of a database) are not seen.
+    /// for the pool meanwhile. What `main` runs with `block_on`, a task
+    /// spawned once (outside every loop), and a closure bound to a local
+    /// and called once run in line; inside a spawned task, a call in a
+    /// `loop` or `while` is periodic work and is reported (a `for` makes
+    /// one pass over its items). Calls from test code (tests, and a
+    /// workspace member in a `tests` folder) count neither way. A function
+    /// also spawned in a loop, called from any other closure, or handed on
+    /// by name (a router's handler) is not one-shot. Callers in bodies
+    /// connleak did not lower (they name nothing of a database) are not
+    /// seen.
     pub static HELD_ACROSS_AWAIT = {
         name: "held-across-await",
         level: Warn,

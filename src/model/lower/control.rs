@@ -272,11 +272,13 @@ impl<'c> BodyBuilder<'c> {
         &mut self,
         label: Option<&syn::Label>,
         span: Span,
+        over_items: bool,
     ) -> (BlockId, BlockId, TempId) {
         let id = self.ir.loops.len() as LoopId;
         self.ir.loops.push(LoopInfo {
             parent: self.current_loop(),
             span,
+            over_items,
         });
         let result = self.temp();
         let exit = self.new_block();
@@ -309,7 +311,7 @@ impl<'c> BodyBuilder<'c> {
         functions: &mut Vec<FnIr>,
     ) -> Operand {
         let span = spans::of(loop_expr);
-        let (head, exit, result) = self.enter_loop(loop_expr.label.as_ref(), span);
+        let (head, exit, result) = self.enter_loop(loop_expr.label.as_ref(), span, false);
         let value = self.scoped_block(&loop_expr.body, functions);
         self.use_operands(vec![value], span);
         self.jump(
@@ -328,7 +330,7 @@ impl<'c> BodyBuilder<'c> {
         functions: &mut Vec<FnIr>,
     ) -> Operand {
         let span = spans::of(while_expr);
-        let (head, exit, _) = self.enter_loop(while_expr.label.as_ref(), span);
+        let (head, exit, _) = self.enter_loop(while_expr.label.as_ref(), span, false);
         let lets = self.condition(&while_expr.cond, functions);
         let condition_span = spans::of(&*while_expr.cond);
         let body = self.new_block();
@@ -382,7 +384,7 @@ impl<'c> BodyBuilder<'c> {
         let iterable_copy = iterable.clone();
         // The iterator is consumed by the loop: its items are not followed.
         self.use_operands(vec![by_ref(iterable)], spans::of(&*for_loop.expr));
-        let (head, exit, _) = self.enter_loop(for_loop.label.as_ref(), span);
+        let (head, exit, _) = self.enter_loop(for_loop.label.as_ref(), span, true);
         let body = self.new_block();
         let pattern_span = spanned(&*for_loop.pat);
         self.terminate(
