@@ -2,7 +2,8 @@
 //! summaries exist, the names that lead to a connection are known, and a
 //! body that mentions one of them must be lowered after all.
 
-use std::collections::{BTreeSet, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeSet;
 
 use super::summaries::Summaries;
 use super::table::PackTable;
@@ -146,7 +147,7 @@ fn leads_to(ty: &TypeRef, context: &UseMap, words: &Vocabulary, packs: &Vocabula
 /// A file's `use` items by the name they bind.
 struct UseMap<'a> {
     file: &'a FileIr,
-    uses: HashMap<&'a str, &'a [String]>,
+    uses: FxHashMap<&'a str, &'a [String]>,
 }
 
 impl<'a> UseMap<'a> {

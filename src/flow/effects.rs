@@ -18,11 +18,10 @@
 //! - a single segment (a bare method `["send"]`, a bare type `["Client"]`)
 //!   never matches.
 
-use std::collections::HashMap;
-
 use super::sql::sql_writes;
 use super::table::name_matches;
 use crate::packs::{expanded_calls, path_matches, AwaitKind, AwaitSpec, QueryEffect, QuerySpec};
+use rustc_hash::FxHashMap;
 
 /// What an awaited call waits on, and how a message names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -47,7 +46,7 @@ struct Entry {
 /// entries that end like it, not with all of them.
 #[derive(Debug, Clone, Default)]
 struct EntryIndex {
-    by_last: HashMap<String, Vec<Entry>>,
+    by_last: FxHashMap<String, Vec<Entry>>,
 }
 
 impl EntryIndex {

@@ -22,7 +22,7 @@
 //! belongs to one function, never to every function sharing a name.
 
 use rustc_hash::{FxHashMap, FxHashSet};
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 
 use rayon::prelude::*;
 
@@ -229,7 +229,7 @@ impl SummaryParts {
     /// await, and whose waits only their bodies can tell, by file position:
     /// lowering them says whether awaiting them is slow.
     pub fn bodies_for_waits(&self, summaries: &Summaries, files: &[FileIr]) -> Vec<Vec<FnId>> {
-        let position: HashMap<_, usize> = files
+        let position: FxHashMap<_, usize> = files
             .iter()
             .enumerate()
             .map(|(at, file)| (file.file, at))
@@ -358,7 +358,7 @@ impl FileParts {
         let empty = Summaries::default();
         let context = FileContext::new(file, semantics, table, &empty);
         // Closures and async blocks, by the body they are written in.
-        let mut nested: HashMap<u32, Vec<u32>> = HashMap::new();
+        let mut nested: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
         for (index, ir) in file.functions.iter().enumerate() {
             if let Some(parent) = ir.parent {
                 nested.entry(parent).or_default().push(index as u32);
@@ -387,7 +387,7 @@ fn fn_parts(
     index: u32,
     ir: &FnIr,
     context: &FileContext,
-    nested: &HashMap<u32, Vec<u32>>,
+    nested: &FxHashMap<u32, Vec<u32>>,
 ) -> FnParts {
     let func = FuncLoc {
         file: file.file,
@@ -417,15 +417,17 @@ fn fn_parts(
             passes.push(((func, position), target));
         }
     }
-    // What its closures and async blocks open, it opens (a pool's `get` run
-    // on a blocking thread, in a retry closure).
-    if !summary.opens {
-        summary.opens = nested_bodies_open(index, &fcx, nested, file, context);
-    }
     let mut edges = Vec::new();
     collect_edges(func, ir, &fcx, &mut edges);
     let mut detached = Detached::default();
     body_detached(ir, &fcx, false, &mut detached);
+    // What its closures and async blocks open, it opens (a pool's `get` run
+    // on a blocking thread, in a retry closure).
+    let mut nested_facts = NestedFacts {
+        edges: &mut edges,
+        detached: &mut detached,
+        opens: summary.opens,
+    };
     nested_calls(
         func,
         index,
@@ -433,9 +435,9 @@ fn fn_parts(
         nested,
         context,
         Above::default(),
-        &mut edges,
-        &mut detached,
+        &mut nested_facts,
     );
+    summary.opens = nested_facts.opens;
     detached.funcs.sort_unstable();
     detached.funcs.dedup();
     detached.names.sort_unstable();
@@ -956,29 +958,6 @@ fn built_and_returned_pool(func: FuncLoc, fcx: &FnContext, file: &FileContext) -
     built.then_some(returned)
 }
 
-/// Whether a closure or async block written in `parent` (or in one of
-/// those, and so on) opens a connection.
-fn nested_bodies_open(
-    parent: u32,
-    parent_context: &FnContext,
-    nested: &HashMap<u32, Vec<u32>>,
-    file: &FileIr,
-    context: &FileContext,
-) -> bool {
-    let Some(children) = nested.get(&parent) else {
-        return false;
-    };
-    children.iter().any(|&child| {
-        let Some(ir) = file.functions.get(child as usize) else {
-            return false;
-        };
-        let fcx = FnContext::new(child, context, Some(&parent_context.types));
-        body_opens(ir, &fcx, context)
-            || opens_through_types(ir, &fcx, context)
-            || nested_bodies_open(child, &fcx, nested, file, context)
-    })
-}
-
 /// An acquire from a pool or a pack's acquire path in a body.
 fn body_opens(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> bool {
     ir.blocks.iter().flat_map(|block| &block.ops).any(|op| {
@@ -1359,16 +1338,14 @@ struct Detached {
 /// many times, or apart from `func`'s course (a handler, a spawned task).
 /// What they call and the analysis cannot resolve goes to `detached` by
 /// name.
-#[allow(clippy::too_many_arguments)]
 fn nested_calls(
     func: FuncLoc,
     parent: u32,
     parent_context: &FnContext,
-    nested: &HashMap<u32, Vec<u32>>,
+    nested: &FxHashMap<u32, Vec<u32>>,
     context: &FileContext,
     above: Above,
-    edges: &mut Vec<CallEdge>,
-    detached: &mut Detached,
+    facts: &mut NestedFacts,
 ) {
     let Some(children) = nested.get(&parent) else {
         return;
@@ -1385,16 +1362,27 @@ fn nested_calls(
             spawned: above.spawned || run.is_some_and(|run| run.spawned),
             in_loop: above.in_loop || run.is_some_and(|run| run.in_loop),
         };
-        let start = edges.len();
-        collect_edges(func, fcx.ir, &fcx, edges);
-        for edge in &mut edges[start..] {
+        let start = facts.edges.len();
+        collect_edges(func, fcx.ir, &fcx, facts.edges);
+        for edge in &mut facts.edges[start..] {
             edge.in_line &= !here.apart;
             edge.spawned = here.spawned;
             edge.in_loop |= here.in_loop;
         }
-        body_detached(fcx.ir, &fcx, here.apart, detached);
-        nested_calls(func, child, &fcx, nested, context, here, edges, detached);
+        body_detached(fcx.ir, &fcx, here.apart, facts.detached);
+        facts.opens = facts.opens
+            || body_opens(fcx.ir, &fcx, context)
+            || opens_through_types(fcx.ir, &fcx, context);
+        nested_calls(func, child, &fcx, nested, context, here, facts);
     }
+}
+
+/// What a function's closures and async blocks add to its parts.
+struct NestedFacts<'a> {
+    edges: &'a mut Vec<CallEdge>,
+    detached: &'a mut Detached,
+    /// It, or one of them, opens a connection.
+    opens: bool,
 }
 
 /// How the bodies a closure is written in run, seen from the function.

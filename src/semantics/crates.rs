@@ -14,7 +14,8 @@
 //! names resolves as well as can be. A file outside any package is a crate
 //! of its own.
 
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
 use std::path::{Path, PathBuf};
 
 use super::{CrateId, Layout, ModuleId};
@@ -27,7 +28,7 @@ pub struct CrateData {
     pub name: String,
     pub root: ModuleId,
     /// The names its paths may start with to reach another crate.
-    pub deps: HashMap<String, CrateDep>,
+    pub deps: FxHashMap<String, CrateDep>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +47,7 @@ pub struct ModuleData {
     /// The file (by position in the run's files) and the module of that
     /// file it is; `None` for a folder between a package and a placed file.
     pub file: Option<(usize, ModuleIndex)>,
-    pub children: HashMap<String, ModuleId>,
+    pub children: FxHashMap<String, ModuleId>,
 }
 
 /// What [`build`] makes.
@@ -60,7 +61,7 @@ pub fn build(files: &[FileIr], layout: &Layout<'_>) -> ModuleTree {
     let mut builder = Builder {
         files,
         layout,
-        slots: HashMap::new(),
+        slots: FxHashMap::default(),
         tree: ModuleTree {
             crates: Vec::new(),
             modules: Vec::new(),
@@ -81,7 +82,7 @@ struct Builder<'a> {
     files: &'a [FileIr],
     layout: &'a Layout<'a>,
     /// Path to position in `files`.
-    slots: HashMap<PathBuf, usize>,
+    slots: FxHashMap<PathBuf, usize>,
     tree: ModuleTree,
 }
 
@@ -99,7 +100,7 @@ impl Builder<'_> {
             parent,
             name: name.to_string(),
             file,
-            children: HashMap::new(),
+            children: FxHashMap::default(),
         });
         if let Some(parent) = parent {
             self.tree.modules[parent.0 as usize]
@@ -116,7 +117,7 @@ impl Builder<'_> {
         self.tree.crates.push(CrateData {
             name: name.to_string(),
             root,
-            deps: HashMap::new(),
+            deps: FxHashMap::default(),
         });
         krate
     }

@@ -6,7 +6,6 @@
 //! impls, each of which adds its field to the path of the place reached
 //! (`store.pool` on a newtype over `Arc<Inner>` is `store.0.pool`).
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -26,28 +25,28 @@ pub const DEREF_FIELD: &str = "*";
 #[derive(Debug, Default)]
 pub struct ImplIndex {
     impls: Vec<ImplData>,
-    by_adt: HashMap<ItemLoc, Vec<usize>>,
+    by_adt: FxHashMap<ItemLoc, Vec<usize>>,
     /// Impls the workspace writes for other crates' types, by the type's
     /// last path segment.
-    by_external: HashMap<String, Vec<usize>>,
+    by_external: FxHashMap<String, Vec<usize>>,
     /// `impl<T: Bound> Trait for T`: methods any type may have.
     blanket: Vec<usize>,
-    derefs: HashMap<ItemLoc, Deref>,
+    derefs: FxHashMap<ItemLoc, Deref>,
     /// The associated types of the trait impls written for each workspace
     /// type, by name, with the impl's self type to bind its parameters
     /// from; `None` where two impls give the name different types.
-    assoc_types: HashMap<(ItemLoc, String), Option<(Ty, Ty)>>,
+    assoc_types: FxHashMap<(ItemLoc, String), Option<(Ty, Ty)>>,
     /// What [`Semantics::method_in`] finds, by method name, for each list
     /// of `by_adt` and `by_external`: a lookup costs one hash, however many
     /// impls the workspace writes for a type (every crate of a large
     /// workspace may implement a trait for `String`).
-    adt_methods: HashMap<ItemLoc, MethodTable>,
-    external_methods: HashMap<String, MethodTable>,
+    adt_methods: FxHashMap<ItemLoc, MethodTable>,
+    external_methods: FxHashMap<String, MethodTable>,
     /// [`Semantics::extension_method`] by name, settled once: `None` where
     /// two impls disagree.
     extension: FxHashMap<String, Option<FuncLoc>>,
     /// Each workspace trait's methods by name (the first declared wins).
-    trait_methods: HashMap<ItemLoc, MethodTable>,
+    trait_methods: FxHashMap<ItemLoc, MethodTable>,
 }
 
 /// Methods by name.

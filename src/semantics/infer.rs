@@ -4,8 +4,8 @@
 //! `.clone()` and the like, and for closures and async blocks the types of
 //! what they capture. Also which function a call calls.
 
+use rustc_hash::FxHashMap;
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::impls::MethodMatch;
@@ -130,7 +130,7 @@ impl Inference<'_> {
         captured: Option<&BodyTypes>,
     ) -> BodyTypes {
         let _ = body;
-        let typed = RefCell::new(HashMap::new());
+        let typed = RefCell::new(FxHashMap::default());
         self.typed_body(file, ir, captured, None, &typed)
     }
 
@@ -142,7 +142,7 @@ impl Inference<'_> {
         ir: &FnIr,
         captured: Option<&BodyTypes>,
         first_param: Option<Ty>,
-        typed: &RefCell<HashMap<FnId, Option<Ty>>>,
+        typed: &RefCell<FxHashMap<FnId, Option<Ty>>>,
     ) -> BodyTypes {
         let mut types = BodyTypes {
             locals: ir
@@ -634,14 +634,14 @@ struct Closures<'f> {
     by_temp: Vec<(u32, FnId)>,
     /// What each closure of the body being typed, at any depth, returns,
     /// once asked (`None` while it is being typed, or when nothing says).
-    typed: &'f RefCell<HashMap<FnId, Option<Ty>>>,
+    typed: &'f RefCell<FxHashMap<FnId, Option<Ty>>>,
 }
 
 impl<'f> Closures<'f> {
     fn of(
         file: &'f FileIr,
         ir: &FnIr,
-        typed: &'f RefCell<HashMap<FnId, Option<Ty>>>,
+        typed: &'f RefCell<FxHashMap<FnId, Option<Ty>>>,
     ) -> Closures<'f> {
         let mut by_temp: Vec<(u32, FnId)> = ir
             .blocks

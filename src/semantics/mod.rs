@@ -31,7 +31,7 @@ pub mod scopes;
 pub mod types;
 
 use rayon::prelude::*;
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::path::PathBuf;
 
 use crate::model::{
@@ -157,7 +157,7 @@ pub struct Semantics {
     /// its module; empty for a file no crate reaches.
     pub(crate) file_modules: Vec<Vec<ModuleId>>,
     /// By file id: its position in `files`.
-    pub(crate) file_slots: HashMap<FileId, usize>,
+    pub(crate) file_slots: FxHashMap<FileId, usize>,
     pub(crate) scopes: Vec<scopes::Scope>,
     pub(crate) impls: impls::ImplIndex,
     /// Lowered signatures of every function, by file position and [`FnId`].

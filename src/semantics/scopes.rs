@@ -9,7 +9,7 @@
 //! external crate's: it stays a path (`sqlx::PgPool`), with the crate's real
 //! name when the dependency is renamed, for the packs to match.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 use super::crates::CrateDep;
@@ -45,8 +45,8 @@ pub enum Ns {
 
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
-    pub types: HashMap<String, Def>,
-    pub values: HashMap<String, Def>,
+    pub types: FxHashMap<String, Def>,
+    pub values: FxHashMap<String, Def>,
     pub globs: Vec<Glob>,
 }
 

@@ -15,7 +15,7 @@ pub(super) struct LocalCalls<'a> {
     calls: Vec<(LocalId, BlockId, &'a str)>,
     /// Whether the arm entered at a block can reach the code after its
     /// branch, per arm asked about.
-    falls_through: HashMap<BlockId, bool>,
+    falls_through: FxHashMap<BlockId, bool>,
 }
 
 impl<'a> LocalCalls<'a> {
@@ -41,7 +41,7 @@ impl<'a> LocalCalls<'a> {
         calls.sort_unstable();
         LocalCalls {
             calls,
-            falls_through: HashMap::new(),
+            falls_through: FxHashMap::default(),
         }
     }
 
@@ -55,7 +55,7 @@ impl<'a> LocalCalls<'a> {
             return false;
         };
         let inside = |block: BlockId| block == entry || (arm.inner.0..arm.inner.1).contains(&block);
-        let mut seen = HashSet::new();
+        let mut seen = FxHashSet::default();
         let mut stack = vec![entry];
         let mut reaches = false;
         while let Some(block) = stack.pop() {

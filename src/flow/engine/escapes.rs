@@ -125,7 +125,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         state: &mut State,
         target: BlockId,
         path: &Rc<PathNode>,
-        used: &HashSet<LocalId>,
+        used: &FxHashSet<LocalId>,
     ) {
         let ir = self.ir();
         let Some(block) = ir.blocks.get(target as usize) else {
@@ -381,8 +381,8 @@ pub(super) fn may_never_end(body: &FnIr) -> bool {
 }
 
 /// The locals the given blocks mention.
-pub(super) fn locals_used_in(body: &FnIr, blocks: &[bool]) -> HashSet<LocalId> {
-    let mut used = HashSet::new();
+pub(super) fn locals_used_in(body: &FnIr, blocks: &[bool]) -> FxHashSet<LocalId> {
+    let mut used = FxHashSet::default();
     let mut note = |operand: &Operand| {
         if let Operand::Place {
             place:

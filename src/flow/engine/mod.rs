@@ -9,8 +9,9 @@
 //! blocks are explored after the body that creates them, seeded with the
 //! connections moved into them.
 
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::hash_map::Entry;
-use std::collections::{HashMap, HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use super::resolve::{is_executor_method, FileContext, FnContext, PoolInfo, TempFact};
@@ -67,10 +68,10 @@ pub fn analyse_file(
     order.sort();
     let mut shared = Shared {
         tracked: Vec::new(),
-        tracked_ids: HashMap::new(),
-        seeds: HashMap::new(),
+        tracked_ids: FxHashMap::default(),
+        seeds: FxHashMap::default(),
         facts: Vec::new(),
-        seen_facts: HashSet::new(),
+        seen_facts: FxHashSet::default(),
         untracked: 0,
         blocks_walked: 0,
         steps: 0,
@@ -80,7 +81,7 @@ pub fn analyse_file(
         passes: Vec::new(),
     };
     // Types of the bodies explored so far, for what closures capture.
-    let mut body_types: HashMap<FnId, BodyTypes> = HashMap::new();
+    let mut body_types: FxHashMap<FnId, BodyTypes> = FxHashMap::default();
     for (_, body) in order {
         if shared.over_budget {
             break;
@@ -97,9 +98,9 @@ pub fn analyse_file(
             body,
             fcx,
             shared: &mut shared,
-            database_temps: HashSet::new(),
-            read_only_temps: HashSet::new(),
-            work_results: HashMap::new(),
+            database_temps: FxHashSet::default(),
+            read_only_temps: FxHashSet::default(),
+            work_results: FxHashMap::default(),
             stored_jobs: Vec::new(),
             local_calls: None,
         };
@@ -138,10 +139,10 @@ type TrackedKey = (FnId, Span, Option<ResourceId>, Option<u32>, bool);
 /// State shared by the bodies of one file.
 struct Shared {
     tracked: Vec<Tracked>,
-    tracked_ids: HashMap<TrackedKey, u32>,
-    seeds: HashMap<FnId, Vec<Seed>>,
+    tracked_ids: FxHashMap<TrackedKey, u32>,
+    seeds: FxHashMap<FnId, Vec<Seed>>,
     facts: Vec<Fact>,
-    seen_facts: HashSet<(u8, u32, Span)>,
+    seen_facts: FxHashSet<(u8, u32, Span)>,
     untracked: usize,
     blocks_walked: usize,
     /// Blocks walked, each counted as its operations (and terminator) times
@@ -166,7 +167,7 @@ struct Reached {
     /// Some path got here (with no connection at all, acquires still start here).
     any: bool,
     /// Each connection state seen here, with every borrower seen with it.
-    instances: HashMap<InstanceCore, Vec<Root>>,
+    instances: FxHashMap<InstanceCore, Vec<Root>>,
 }
 
 impl Reached {
@@ -227,13 +228,13 @@ struct Explorer<'s, 'f, 'a> {
     shared: &'s mut Shared,
     /// Temporaries made by a call on a connection (`tx.commit()`): awaiting
     /// them is database work even once the connection is gone.
-    database_temps: HashSet<TempId>,
+    database_temps: FxHashSet<TempId>,
     /// Temporaries made by running a read-only query (`SELECT ..`) on a
     /// connection: the work a rollback would lose does not include them.
-    read_only_temps: HashSet<TempId>,
+    read_only_temps: FxHashSet<TempId>,
     /// Results of statements that may write, with the connections they ran
     /// on: an `Err` of one aborts its transaction.
-    work_results: HashMap<TempId, Vec<u32>>,
+    work_results: FxHashMap<TempId, Vec<u32>>,
     /// Connections captured by closures handed to a value of this body
     /// (`scheduler.every(h).run(move || .. conn ..)`): the value keeps the
     /// closure, and the connection with it, for as long as it lives.
@@ -282,7 +283,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 .collect();
             escapes::locals_used_in(ir, &in_loops)
         } else {
-            HashSet::new()
+            FxHashSet::default()
         };
         let mut reached: Vec<Reached> = Vec::new();
         reached.resize_with(ir.blocks.len(), Reached::default);
