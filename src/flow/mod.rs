@@ -279,12 +279,20 @@ pub fn analyse_all(
     use crate::bounds::{first_over, Bound};
     let mut per_file: Vec<Analysis> = Vec::with_capacity(files.len());
     let mut cut = None;
+    let resources = resolve::SharedResources::default();
     for chunk in files.chunks(RUN_BOUND_CHUNK) {
         per_file.extend(
             chunk
                 .par_iter()
                 .map(|file| {
-                    engine::analyse_file(file, semantics, packs, summaries, bounds.file_steps)
+                    engine::analyse_file(
+                        file,
+                        semantics,
+                        packs,
+                        summaries,
+                        &resources,
+                        bounds.file_steps,
+                    )
                 })
                 .collect::<Vec<_>>(),
         );

@@ -6,6 +6,7 @@
 //! says so, never because of its name.
 
 use std::cell::RefCell;
+use std::sync::{Mutex, RwLock};
 
 use rustc_hash::FxHashMap;
 
@@ -65,9 +66,41 @@ pub struct FileContext<'a> {
     /// connection counts: asked again for every struct that has it as a
     /// field, and cheap to key.
     adt_resources: RefCell<FxHashMap<(ItemLoc, u32, bool), Option<ResourceId>>>,
+    /// The same answers, shared with the other files of the run that have
+    /// the same packs active (by the id of that set).
+    shared: Option<(&'a SharedResources, u32)>,
 }
 
+/// What the workspace's types without generic arguments hold, shared by the
+/// files of a run: each file asks again about the same structs. An answer
+/// depends on the type and on the packs active for the file, nothing else.
+#[derive(Default)]
+pub struct SharedResources {
+    /// Each set of active packs seen, by its id.
+    active_sets: Mutex<FxHashMap<Vec<PackId>, u32>>,
+    /// By set of active packs, type, depth and whether only a surely held
+    /// connection counts.
+    adts: RwLock<FxHashMap<SharedAdtKey, Option<ResourceId>>>,
+}
+
+/// A set of active packs (its id), a type, a depth and whether only a
+/// surely held connection counts.
+type SharedAdtKey = (u32, ItemLoc, u32, bool);
+
 impl<'a> FileContext<'a> {
+    /// Shares what the file learns about its types with the other files of
+    /// the run, through `shared`.
+    pub fn with_shared(mut self, shared: &'a SharedResources) -> FileContext<'a> {
+        let mut sets = shared
+            .active_sets
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let next = sets.len() as u32;
+        let id = *sets.entry(self.active.clone()).or_insert(next);
+        self.shared = Some((shared, id));
+        self
+    }
+
     /// The text of the string static or constant a one-segment path names
     /// (`sqlx::query(&QUERY)`): one declared in the body's function wins
     /// (each function may have its own `lazy_static! { static ref query .. }`),
@@ -146,6 +179,7 @@ impl<'a> FileContext<'a> {
             summaries,
             resource_types: RefCell::new(FxHashMap::default()),
             adt_resources: RefCell::new(FxHashMap::default()),
+            shared: None,
         }
     }
 
@@ -306,7 +340,24 @@ impl<'a> FileContext<'a> {
                 if let Some(known) = self.adt_resources.borrow().get(&key) {
                     return *known;
                 }
-                let found = self.resource_walk(ty, depth, surely);
+                let shared_key = self
+                    .shared
+                    .map(|(shared, set)| (shared, (set, *adt, depth, surely)));
+                let known = shared_key.and_then(|(shared, key)| {
+                    let adts = shared.adts.read().unwrap_or_else(|p| p.into_inner());
+                    adts.get(&key).copied()
+                });
+                let found = match known {
+                    Some(found) => found,
+                    None => {
+                        let found = self.resource_walk(ty, depth, surely);
+                        if let Some((shared, key)) = shared_key {
+                            let mut adts = shared.adts.write().unwrap_or_else(|p| p.into_inner());
+                            adts.insert(key, found);
+                        }
+                        found
+                    }
+                };
                 self.adt_resources.borrow_mut().insert(key, found);
                 return found;
             }

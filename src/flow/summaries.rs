@@ -26,7 +26,7 @@ use std::collections::VecDeque;
 
 use rayon::prelude::*;
 
-use super::resolve::{is_executor_method, FileContext, FnContext, TempFact};
+use super::resolve::{is_executor_method, FileContext, FnContext, SharedResources, TempFact};
 use super::table::{PackTable, PoolId, ResourceId};
 use super::waits::{self, AwaitItem, Wait};
 use super::writes;
@@ -154,6 +154,8 @@ struct CallEdge {
 #[derive(Default)]
 pub struct SummaryParts {
     per_file: Vec<FileParts>,
+    /// What the workspace's types hold, kept across builds.
+    resources: SharedResources,
     /// For each file (by [`FileId`]), whether all of it is test code
     /// (see [`crate::test_code`]); empty when not known.
     pub test_files: Vec<bool>,
@@ -195,16 +197,18 @@ type ParamPass = ((FuncLoc, usize), (FuncLoc, usize));
 
 impl SummaryParts {
     pub fn new(files: &[FileIr], semantics: &Semantics, table: &PackTable) -> SummaryParts {
+        let resources = SharedResources::default();
         let per_file = files
             .par_iter()
             .map(|file| {
                 let mut parts = FileParts::default();
-                parts.redo(file, semantics, table, None);
+                parts.redo(file, semantics, table, &resources, None);
                 parts
             })
             .collect();
         SummaryParts {
             per_file,
+            resources,
             test_files: Vec::new(),
         }
     }
@@ -218,11 +222,14 @@ impl SummaryParts {
         table: &PackTable,
         lowered: &[Vec<FnId>],
     ) {
+        let resources = &self.resources;
         self.per_file
             .par_iter_mut()
             .zip(files.par_iter().zip(lowered.par_iter()))
             .filter(|(_, (_, ids))| !ids.is_empty())
-            .for_each(|(parts, (file, ids))| parts.redo(file, semantics, table, Some(ids)));
+            .for_each(|(parts, (file, ids))| {
+                parts.redo(file, semantics, table, resources, Some(ids))
+            });
     }
 
     /// The unlowered functions that lowered bodies call, or sketched ones
@@ -353,10 +360,11 @@ impl FileParts {
         file: &FileIr,
         semantics: &Semantics,
         table: &PackTable,
+        resources: &SharedResources,
         only: Option<&[FnId]>,
     ) {
         let empty = Summaries::default();
-        let context = FileContext::new(file, semantics, table, &empty);
+        let context = FileContext::new(file, semantics, table, &empty).with_shared(resources);
         // Closures and async blocks, by the body they are written in.
         let mut nested: FxHashMap<u32, Vec<u32>> = FxHashMap::default();
         for (index, ir) in file.functions.iter().enumerate() {

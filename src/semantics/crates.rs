@@ -29,6 +29,9 @@ pub struct CrateData {
     pub root: ModuleId,
     /// The names its paths may start with to reach another crate.
     pub deps: FxHashMap<String, CrateDep>,
+    /// A file outside every package, which reaches the other such files by
+    /// name (see [`ModuleTree::loose_crates`]).
+    pub loose: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -55,6 +58,10 @@ pub struct ModuleTree {
     pub crates: Vec<CrateData>,
     pub modules: Vec<ModuleData>,
     pub file_modules: Vec<Vec<ModuleId>>,
+    /// The crates of files outside every package, by name, in the order
+    /// the files come: one table for all of them, not a copy in each (a
+    /// folder of a thousand loose files is not a million names).
+    pub loose_crates: FxHashMap<String, Vec<CrateId>>,
 }
 
 pub fn build(files: &[FileIr], layout: &Layout<'_>) -> ModuleTree {
@@ -66,6 +73,7 @@ pub fn build(files: &[FileIr], layout: &Layout<'_>) -> ModuleTree {
             crates: Vec::new(),
             modules: Vec::new(),
             file_modules: vec![Vec::new(); files.len()],
+            loose_crates: FxHashMap::default(),
         },
     };
     for (slot, file) in files.iter().enumerate() {
@@ -118,6 +126,7 @@ impl Builder<'_> {
             name: name.to_string(),
             root,
             deps: FxHashMap::default(),
+            loose: false,
         });
         krate
     }
@@ -234,16 +243,14 @@ impl Builder<'_> {
             self.follow_modules(slot, root, true);
             loose.push(krate);
         }
-        for &krate in &loose {
-            for &other in &loose {
-                if other != krate {
-                    let name = self.tree.crates[other.0 as usize].name.clone();
-                    self.tree.crates[krate.0 as usize]
-                        .deps
-                        .entry(name)
-                        .or_insert(CrateDep::Local(other));
-                }
-            }
+        for krate in loose {
+            let data = &mut self.tree.crates[krate.0 as usize];
+            data.loose = true;
+            self.tree
+                .loose_crates
+                .entry(data.name.clone())
+                .or_default()
+                .push(krate);
         }
     }
 

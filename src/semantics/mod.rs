@@ -152,6 +152,8 @@ pub struct Semantics {
     /// By position in the run's files.
     pub(crate) items: Vec<FileItems>,
     pub(crate) crates: Vec<crates::CrateData>,
+    /// The crates of files outside every package, by name.
+    pub(crate) loose_crates: FxHashMap<String, Vec<CrateId>>,
     pub(crate) modules: Vec<crates::ModuleData>,
     /// By position in the run's files: for each module index of the file,
     /// its module; empty for a file no crate reaches.
@@ -192,6 +194,7 @@ impl Semantics {
             // in file order.
             items: files.par_iter().map(FileItems::of).collect(),
             crates: tree.crates,
+            loose_crates: tree.loose_crates,
             modules: tree.modules,
             file_modules: tree.file_modules,
             file_slots,

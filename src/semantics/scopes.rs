@@ -356,8 +356,19 @@ impl View<'_> {
 
     /// A crate a module's crate reaches by name.
     fn extern_crate(&self, module: ModuleId, name: &str) -> Option<Def> {
-        let krate = &self.semantics.crates[self.krate(module).0 as usize];
-        match krate.deps.get(name) {
+        let id = self.krate(module);
+        let krate = &self.semantics.crates[id.0 as usize];
+        let loose = || {
+            let others = self.semantics.loose_crates.get(name)?;
+            let other = others.iter().find(|&&other| other != id)?;
+            Some(CrateDep::Local(*other))
+        };
+        let dep = match krate.deps.get(name) {
+            Some(dep) => Some(dep.clone()),
+            None if krate.loose => loose(),
+            None => None,
+        };
+        match dep.as_ref() {
             Some(CrateDep::Local(other)) => Some(Def::Item(Item::Module(
                 self.semantics.crates[other.0 as usize].root,
             ))),

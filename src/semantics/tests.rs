@@ -396,3 +396,38 @@ fn associated_types_resolve_through_the_impl_for_the_bound_parameter() {
         .strip_refs()
         .is_unknown());
 }
+
+#[test]
+fn loose_files_reach_each_other_through_one_shared_table() {
+    let mut fixture = fixture(
+        &[
+            (
+                "scripts/a.rs",
+                "pub fn open() { let store = b::Store::new(); }",
+            ),
+            (
+                "scripts/b.rs",
+                "pub struct Store; impl Store { pub fn new() -> Store { Store } }",
+            ),
+            (
+                "scripts/one/lib.rs",
+                "pub fn peer() { let other = lib::Other; }",
+            ),
+            ("scripts/two/lib.rs", "pub struct Other;"),
+        ],
+        &[],
+    );
+    // Outside every package: each file is a crate of its own.
+    fixture.packages = vec![None; fixture.files.len()];
+    let semantics = fixture.semantics();
+    let store = fixture.local_type(&semantics, "open", "store");
+    assert_eq!(adt_name(&semantics, &store).as_deref(), Some("Store"));
+    // Two files of the same name: each reaches the other, not itself.
+    let other = fixture.local_type(&semantics, "peer", "other");
+    assert_eq!(adt_name(&semantics, &other).as_deref(), Some("Other"));
+    // No crate keeps a copy of the others' names: a folder of many loose
+    // files costs one table, not one per file.
+    let loose: Vec<_> = semantics.crates.iter().filter(|k| k.loose).collect();
+    assert_eq!(loose.len(), 4);
+    assert!(loose.iter().all(|krate| krate.deps.is_empty()));
+}

@@ -14,7 +14,9 @@ use std::collections::hash_map::Entry;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use super::resolve::{is_executor_method, FileContext, FnContext, PoolInfo, TempFact};
+use super::resolve::{
+    is_executor_method, FileContext, FnContext, PoolInfo, SharedResources, TempFact,
+};
 use super::summaries::{call_operands, called_function, FnSummary, Summaries, SummaryAcquire};
 use super::table::{name_matches, split_method_entry, PackTable, PoolId, ResourceId};
 use super::PathStep;
@@ -55,9 +57,10 @@ pub fn analyse_file(
     semantics: &Semantics,
     table: &PackTable,
     summaries: &Summaries,
+    resources: &SharedResources,
     budget: u64,
 ) -> Analysis {
-    let context = FileContext::new(file, semantics, table, summaries);
+    let context = FileContext::new(file, semantics, table, summaries).with_shared(resources);
     let mut analysis = Analysis::default();
     let mut order: Vec<(usize, FnId)> = file
         .functions
