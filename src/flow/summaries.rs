@@ -23,6 +23,7 @@
 
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -119,7 +120,7 @@ pub struct FnSummary {
 /// Summaries by function.
 #[derive(Debug, Default)]
 pub struct Summaries {
-    by_function: FxHashMap<FuncLoc, FnSummary>,
+    by_function: FxHashMap<FuncLoc, Arc<FnSummary>>,
     /// Functions that run once per run of the program: an entry point, and
     /// what only such functions call, in line (see [`Summaries::one_shot`]).
     one_shot: FxHashSet<FuncLoc>,
@@ -173,7 +174,9 @@ struct FileParts {
 /// its awaits. What it holds depends on its own body (and the closures
 /// written in it) alone, so lowering another body leaves it as it is.
 struct FnParts {
-    direct: (FuncLoc, FnSummary),
+    /// Shared with the summaries built from it: most are never changed
+    /// by the propagation, and a copy of each would double their bytes.
+    direct: (FuncLoc, Arc<FnSummary>),
     /// A program's entry point (`main`, `#[tokio::main]`), outside tests:
     /// a test may call what production code reaches only as a value (a
     /// handler given to a router).
@@ -326,7 +329,7 @@ impl SummaryParts {
             }
             awaits.push(&parts.awaits);
             let (func, summary) = &parts.direct;
-            summaries.by_function.insert(*func, summary.clone());
+            summaries.by_function.insert(*func, Arc::clone(summary));
             edges.extend(&parts.edges);
             passes.extend(&parts.passes);
         }
@@ -451,7 +454,7 @@ fn fn_parts(
     detached.names.sort_unstable();
     detached.names.dedup();
     FnParts {
-        direct: (func, summary),
+        direct: (func, Arc::new(summary)),
         entry: ir.role.is_main && !ir.role.is_test,
         test: ir.role.is_test,
         qualifier: {
@@ -471,7 +474,7 @@ impl Summaries {
     }
 
     pub fn get(&self, func: FuncLoc) -> Option<&FnSummary> {
-        self.by_function.get(&func)
+        self.by_function.get(&func).map(|summary| &**summary)
     }
 
     /// Whether `func` runs once per run of the program: it is an entry
@@ -511,7 +514,7 @@ impl Summaries {
                 }
                 if let Some(summary) = self.by_function.get_mut(func) {
                     if summary.waits != wait {
-                        summary.waits = wait;
+                        Arc::make_mut(summary).waits = wait;
                         changed = true;
                     }
                 }
@@ -536,11 +539,9 @@ impl Summaries {
                     continue;
                 }
                 if let Some(summary) = self.by_function.get_mut(&caller) {
-                    if let Some(slot) = summary.reads_only.get_mut(position) {
-                        if *slot {
-                            *slot = false;
-                            changed = true;
-                        }
+                    if summary.reads_only.get(position).copied().unwrap_or(false) {
+                        Arc::make_mut(summary).reads_only[position] = false;
+                        changed = true;
                     }
                 }
             }
@@ -575,13 +576,17 @@ impl Summaries {
             }
             for caller in opened {
                 if let Some(summary) = self.by_function.get_mut(&caller) {
-                    summary.opens = true;
+                    if !summary.opens {
+                        Arc::make_mut(summary).opens = true;
+                    }
                 }
             }
         }
         for summary in self.by_function.values_mut() {
-            if !summary.opens {
-                summary.hands_out = summary.returns.is_some();
+            let hands_out = summary.returns.is_some();
+            if !summary.opens && (summary.hands_out != hands_out || summary.returns.is_some()) {
+                let summary = Arc::make_mut(summary);
+                summary.hands_out = hands_out;
                 summary.returns = None;
             }
         }
@@ -612,7 +617,7 @@ impl Summaries {
             let Some(at) = summary.site else {
                 continue;
             };
-            summary.acquires.push(SummaryAcquire {
+            Arc::make_mut(summary).acquires.push(SummaryAcquire {
                 param: 0,
                 fields: Vec::new(),
                 pool: Some(PoolId {
@@ -701,7 +706,7 @@ impl Summaries {
                             && a.pool == derived.pool
                     });
                     if !known {
-                        summary.acquires.push(derived);
+                        Arc::make_mut(summary).acquires.push(derived);
                         now_changed.insert(caller);
                     }
                 }
