@@ -55,7 +55,9 @@ impl FileLowerer<'_> {
                 let role = FnRole {
                     is_main: (name == "main" && !scope.nested)
                         || has_attribute(&function.attrs, &self.core.main_attributes),
-                    is_test: scope.in_test || is_test_item(&function.attrs, self.core),
+                    is_test: scope.in_test
+                        || is_test_item(&function.attrs, self.core)
+                        || named_for_tests(&function.sig.ident),
                 };
                 let place = FnPlace {
                     module: scope.module,
@@ -231,7 +233,9 @@ impl FileLowerer<'_> {
                 self.extent(name.clone(), spans::of(method));
                 let role = FnRole {
                     is_main: false,
-                    is_test: scope.in_test || is_test_item(&method.attrs, self.core),
+                    is_test: scope.in_test
+                        || is_test_item(&method.attrs, self.core)
+                        || named_for_tests(&method.sig.ident),
                 };
                 let place = FnPlace {
                     module: scope.module,
@@ -977,6 +981,27 @@ pub(super) fn is_test_item(attributes: &[Attribute], core: &CoreRoles) -> bool {
                 }
                 && !matches!(&attribute.meta, syn::Meta::List(list) if tokens_mention(&list.tokens, "not"))
         })
+}
+
+/// A function whose name says it is there for tests: its words (split at
+/// `_`) hold `for test`, `for tests`, `for testing`, `test only` or
+/// `testing only` (`new_for_test`, `reset_for_testing`,
+/// `drop_all_for_test_use_only`, `test_only_seed`). Projects mark helpers
+/// that production code must not call that way when they cannot put them
+/// behind `#[cfg(test)]` (another crate's tests call them).
+pub(super) fn named_for_tests(ident: &syn::Ident) -> bool {
+    let name = ident.to_string();
+    let words: Vec<&str> = name
+        .trim_start_matches("r#")
+        .split('_')
+        .filter(|word| !word.is_empty())
+        .collect();
+    words.windows(2).any(|pair| {
+        let word = pair[0].to_ascii_lowercase();
+        let next = pair[1].to_ascii_lowercase();
+        (word == "for" && matches!(next.as_str(), "test" | "tests" | "testing"))
+            || (matches!(word.as_str(), "test" | "testing") && next == "only")
+    })
 }
 
 /// `#[path = "..."]`, as written.
