@@ -394,7 +394,7 @@ pub fn builtin_packs() -> Result<Vec<LoadedPack>, String> {
 
 /// Whether the path `written` (already resolved) ends with the entry `entry`
 /// (`a::b::C::m` ends with `C::m`).
-pub fn path_matches(written: &[String], entry: &str) -> bool {
+pub fn path_matches(written: &[crate::model::Name], entry: &str) -> bool {
     // Compared from the end, without collecting the entry's segments: this
     // runs for every call of every body against every pack entry.
     if !last_segments_agree(written, entry) {
@@ -407,7 +407,7 @@ pub fn path_matches(written: &[String], entry: &str) -> bool {
 
 /// Whether `entry` ends with the last segment of `written`: a comparison of
 /// a few bytes that rejects almost every entry before any splitting.
-pub(crate) fn last_segments_agree(written: &[String], entry: &str) -> bool {
+pub(crate) fn last_segments_agree(written: &[crate::model::Name], entry: &str) -> bool {
     let Some(last) = written.last() else {
         return false;
     };
@@ -895,9 +895,9 @@ mod tests {
 
     #[test]
     fn suffix_matching() {
-        let written: Vec<String> = ["sqlx", "postgres", "PgConnection", "connect"]
+        let written: Vec<crate::model::Name> = ["sqlx", "postgres", "PgConnection", "connect"]
             .iter()
-            .map(|s| s.to_string())
+            .map(|s| crate::model::Name::from(*s))
             .collect();
         assert!(path_matches(&written, "PgConnection::connect"));
         assert!(path_matches(

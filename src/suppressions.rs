@@ -114,13 +114,13 @@ pub fn scan(file: FileId, text: &str, items: &[ItemExtent]) -> Vec<Suppression> 
         {
             // Between an item's attributes and its `fn`: the whole item,
             // as it would be written above the attributes.
-            covered_item = Some(item.name.clone());
+            covered_item = Some(item.name.to_string());
             (item.span.start.line, item.span.end.line)
         } else {
             let target = target_line(&lines, last_comment_line);
             match outermost_item_starting_at(items, target) {
                 Some(item) => {
-                    covered_item = Some(item.name.clone());
+                    covered_item = Some(item.name.to_string());
                     (target, item.span.end.line.max(target))
                 }
                 None => (target, target),
@@ -137,7 +137,7 @@ pub fn scan(file: FileId, text: &str, items: &[ItemExtent]) -> Vec<Suppression> 
             last_line,
             covered_item,
             enclosing_item: innermost_item_around(items, line)
-                .map(|item| item.name.clone())
+                .map(|item| item.name.to_string())
                 .unwrap_or_default(),
         });
     }
@@ -414,7 +414,7 @@ mod tests {
 
     fn item(name: &str, first: u32, last: u32) -> ItemExtent {
         ItemExtent {
-            name: name.to_string(),
+            name: name.into(),
             span: Span {
                 start: Pos {
                     line: first,

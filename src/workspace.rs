@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fs;
 use std::path::{Component, Path, PathBuf};
 
+use crate::model::Name;
 use globset::{GlobBuilder, GlobMatcher};
 use toml::{Table, Value};
 
@@ -1095,7 +1096,7 @@ fn is_excluded(section: &WorkspaceSection, relative: &str) -> bool {
 pub fn module_file_candidates(
     declaring_file: &Path,
     owns_its_folder: bool,
-    inline_modules: &[(String, Option<String>)],
+    inline_modules: &[(Name, Option<Name>)],
     name: &str,
     path_attribute: Option<&str>,
 ) -> Vec<PathBuf> {
@@ -1109,7 +1110,7 @@ pub fn module_file_candidates(
         folder.join(file_stem(declaring_file))
     };
     for (inline_name, inline_path) in inline_modules {
-        base = base.join(inline_path.as_deref().unwrap_or(inline_name));
+        base = base.join(inline_path.as_deref().unwrap_or(inline_name.as_str()));
     }
     match path_attribute {
         Some(path) => vec![normal_path(&base.join(path))],
@@ -1515,10 +1516,10 @@ name = "extra"
     #[test]
     fn module_files_follow_rusts_rules() {
         let file = |path: &str| PathBuf::from(path);
-        let inline = |parts: &[(&str, Option<&str>)]| -> Vec<(String, Option<String>)> {
+        let inline = |parts: &[(&str, Option<&str>)]| -> Vec<(Name, Option<Name>)> {
             parts
                 .iter()
-                .map(|(name, path)| (name.to_string(), path.map(str::to_string)))
+                .map(|(name, path)| (Name::from(*name), path.map(Name::from)))
                 .collect()
         };
         // A crate root or mod.rs keeps its children beside it.

@@ -2,6 +2,7 @@
 //! summaries exist, the names that lead to a connection are known, and a
 //! body that mentions one of them must be lowered after all.
 
+use crate::model::Name;
 use rustc_hash::FxHashMap;
 use std::collections::BTreeSet;
 
@@ -31,9 +32,12 @@ pub fn workspace_words(
     let mut words = base.clone();
     // A pack no file can have (not a dependency, its crate never named)
     // matches nothing in the analysis: its types lead nowhere.
-    let named: BTreeSet<&String> = files.iter().flat_map(|f| &f.crate_roots).collect();
+    let named: BTreeSet<&str> = files
+        .iter()
+        .flat_map(|f| f.crate_roots.iter().map(Name::as_str))
+        .collect();
     let pack_words = table.vocabulary_of(|pack| {
-        pack.active_by_dependency || pack.crates.iter().any(|root| named.contains(root))
+        pack.active_by_dependency || pack.crates.iter().any(|root| named.contains(root.as_str()))
     });
     // Type paths are resolved through the `use` items of the files that
     // declare types: a filter for lowering, wider than the analysis.
@@ -42,7 +46,7 @@ pub fn workspace_words(
         .filter(|f| !(f.structs.is_empty() && f.aliases.is_empty() && f.statics.is_empty()))
         .map(UseMap::of)
         .collect();
-    let mut types: Vec<(&UseMap, &String, Vec<&TypeRef>)> = Vec::new();
+    let mut types: Vec<(&UseMap, &Name, Vec<&TypeRef>)> = Vec::new();
     for context in &contexts {
         for definition in &context.file.structs {
             let fields = definition.fields.iter().map(|f| &f.ty).collect();
@@ -147,7 +151,7 @@ fn leads_to(ty: &TypeRef, context: &UseMap, words: &Vocabulary, packs: &Vocabula
 /// A file's `use` items by the name they bind.
 struct UseMap<'a> {
     file: &'a FileIr,
-    uses: FxHashMap<&'a str, &'a [String]>,
+    uses: FxHashMap<&'a str, &'a [Name]>,
 }
 
 impl<'a> UseMap<'a> {
@@ -165,8 +169,8 @@ impl<'a> UseMap<'a> {
 
     /// A written path with its first segment replaced by what a `use`
     /// names, and `crate::` / `self::` / `super::` dropped.
-    fn resolve_path(&self, written: &[String]) -> Vec<String> {
-        let skip = |path: &[String]| {
+    fn resolve_path(&self, written: &[Name]) -> Vec<Name> {
+        let skip = |path: &[Name]| {
             path.iter()
                 .position(|s| !matches!(s.as_str(), "crate" | "self" | "super" | "$crate"))
                 .unwrap_or(0)
@@ -177,7 +181,7 @@ impl<'a> UseMap<'a> {
         };
         match self.uses.get(first.as_str()) {
             Some(target) if !target.is_empty() => {
-                let mut resolved: Vec<String> = target[skip(target)..].to_vec();
+                let mut resolved: Vec<Name> = target[skip(target)..].to_vec();
                 resolved.extend(segments[1..].iter().cloned());
                 resolved
             }

@@ -20,6 +20,7 @@
 
 use super::sql::sql_writes;
 use super::table::name_matches;
+use crate::model::Name;
 use crate::packs::{expanded_calls, path_matches, AwaitKind, AwaitSpec, QueryEffect, QuerySpec};
 use rustc_hash::FxHashMap;
 
@@ -60,20 +61,20 @@ impl EntryIndex {
 
     /// The groups of the entries `written` matches, by the rules of the
     /// module docs; `agree` says whether two groups give the same answer.
-    fn find(&self, written: &[String], agree: impl Fn(usize, usize) -> bool) -> Option<usize> {
+    fn find(&self, written: &[Name], agree: impl Fn(usize, usize) -> bool) -> Option<usize> {
         self.find_where(written, |_| true, agree)
     }
 
     fn find_where(
         &self,
-        written: &[String],
+        written: &[Name],
         keep: impl Fn(usize) -> bool,
         agree: impl Fn(usize, usize) -> bool,
     ) -> Option<usize> {
         if written.len() < 2 {
             return None;
         }
-        let entries = self.by_last.get(written.last()?)?;
+        let entries = self.by_last.get(written.last()?.as_str())?;
         let mut longest: Option<(usize, usize)> = None;
         let mut shortened: Vec<usize> = Vec::new();
         for entry in entries.iter().filter(|entry| keep(entry.group)) {
@@ -140,7 +141,7 @@ impl AwaitTable {
     }
 
     /// An awaited call: `callee(..).await` or `receiver.method(..).await`.
-    pub fn call(&self, callee: &[String]) -> Option<AwaitClass<'_>> {
+    pub fn call(&self, callee: &[Name]) -> Option<AwaitClass<'_>> {
         let group = self.calls.find(callee, |a, b| self.same_kind(a, b))?;
         Some(self.class(group))
     }
@@ -150,7 +151,7 @@ impl AwaitTable {
     /// (`["surf", "get"]`) or a method on a value of a known type
     /// (`["reqwest", "Client", "post"]`), and `awaited` the method the
     /// `.await` applies to (`"send"`).
-    pub fn chain(&self, start: &[String], awaited: &str) -> Option<AwaitClass<'_>> {
+    pub fn chain(&self, start: &[Name], awaited: &str) -> Option<AwaitClass<'_>> {
         let ends_here = |group: usize| {
             let ends = &self.groups[group].chain_ends;
             ends.is_empty() || ends.iter().any(|end| end == awaited)
@@ -168,7 +169,7 @@ impl AwaitTable {
     }
 
     /// A value awaited as it is (`handle.await`, `delay.await`), by its type.
-    pub fn future(&self, ty: &[String]) -> Option<AwaitClass<'_>> {
+    pub fn future(&self, ty: &[Name]) -> Option<AwaitClass<'_>> {
         let group = self.futures.find(ty, |a, b| self.same_kind(a, b))?;
         Some(self.class(group))
     }
@@ -198,7 +199,7 @@ impl QueryTable {
     }
 
     /// What a call does to the database, by the same path rules as awaits.
-    pub fn effect(&self, callee: &[String]) -> Option<QueryEffect> {
+    pub fn effect(&self, callee: &[Name]) -> Option<QueryEffect> {
         let same = |a: usize, b: usize| self.groups[a].effect == self.groups[b].effect;
         let group = self.calls.find(callee, same)?;
         Some(self.groups[group].effect)
@@ -268,8 +269,8 @@ pub fn statement_writes(steps: &[StatementStep<'_>]) -> Option<bool> {
 mod tests {
     use super::*;
 
-    fn path(text: &str) -> Vec<String> {
-        text.split("::").map(String::from).collect()
+    fn path(text: &str) -> Vec<Name> {
+        text.split("::").map(Name::from).collect()
     }
 
     fn group(kind: AwaitKind, what: &str) -> AwaitSpec {

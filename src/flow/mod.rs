@@ -22,7 +22,7 @@ use rayon::prelude::*;
 
 pub use table::PackTable;
 
-use crate::model::{FileIr, FnId, LocalId};
+use crate::model::{FileIr, FnId, LocalId, Name};
 use crate::packs::ResourceKind;
 use crate::semantics::Semantics;
 use crate::source::{Location, Span};
@@ -163,7 +163,7 @@ pub struct Analysis {
 /// An unrelated await in `function` while parameter `param` is held.
 #[derive(Debug, Clone)]
 pub struct ParamAwait {
-    pub function: String,
+    pub function: Name,
     pub param: u32,
     pub fact: Fact,
 }
@@ -172,8 +172,8 @@ pub struct ParamAwait {
 /// is itself the caller's parameter (followed on behalf of its callers).
 #[derive(Debug, Clone)]
 pub struct Pass {
-    pub from_param: Option<(String, u32)>,
-    pub callee: String,
+    pub from_param: Option<(Name, u32)>,
+    pub callee: Name,
     pub param: u32,
     /// The connection and the path up to the call.
     pub fact: Fact,
@@ -189,7 +189,7 @@ const MAX_PASS_DEPTH: usize = 8;
 fn join_awaits_to_callers(analysis: &mut Analysis) {
     use std::collections::{BTreeMap, BTreeSet};
     // (function, param) -> awaits, growing through parameters passed on.
-    let mut awaits: BTreeMap<(String, u32), Vec<Fact>> = BTreeMap::new();
+    let mut awaits: BTreeMap<(Name, u32), Vec<Fact>> = BTreeMap::new();
     for held in &analysis.param_awaits {
         awaits
             .entry((held.function.clone(), held.param))

@@ -5,6 +5,7 @@
 //! queries and statics go. Evidence only: a value is a pool when its type
 //! says so, never because of its name.
 
+use crate::model::Name;
 use std::cell::RefCell;
 use std::sync::{Mutex, RwLock};
 
@@ -40,7 +41,7 @@ pub enum TempFact {
     /// A pool builder (`PgPoolOptions::new().max_connections(5)`).
     Builder(PoolId),
     /// A query made from a SQL string (`sqlx::query("BEGIN")`).
-    Query(String),
+    Query(Name),
     /// Something reached from a static (`CACHE.lock()`): storing into it stores
     /// into static storage.
     Static(String),
@@ -113,7 +114,7 @@ impl<'a> FileContext<'a> {
         let (PlaceRoot::Path(segments), true) = (&place.root, place.fields.is_empty()) else {
             return None;
         };
-        let [name] = segments.as_slice() else {
+        let [name] = &segments[..] else {
             return None;
         };
         self.named_text(Some(body), name, 0)
@@ -146,7 +147,7 @@ impl<'a> FileContext<'a> {
         };
         let template = found.text.as_ref()?;
         if found.arguments.is_empty() {
-            return Some(template.clone());
+            return Some(template.to_string());
         }
         // `{}` placeholders in order; a `{` doubled is text.
         let mut text = String::with_capacity(template.len());
@@ -185,7 +186,7 @@ impl<'a> FileContext<'a> {
 
     /// A path as written, without its `crate::` / `self::` / `super::`:
     /// what the packs match when the semantic layer cannot say more.
-    pub fn written_path(&self, written: &[String]) -> Vec<String> {
+    pub fn written_path(&self, written: &[Name]) -> Vec<Name> {
         let start = written
             .iter()
             .position(|s| !matches!(s.as_str(), "crate" | "self" | "super" | "$crate"))
@@ -209,7 +210,7 @@ impl<'a> FileContext<'a> {
 
     /// Acquires written as path calls (`PgConnection::connect(url)`), with the
     /// tuple element each resource is.
-    pub fn path_acquire(&self, resolved: &[String]) -> Option<Vec<(ResourceId, Option<u32>)>> {
+    pub fn path_acquire(&self, resolved: &[Name]) -> Option<Vec<(ResourceId, Option<u32>)>> {
         self.path_acquire_in(resolved, false)
     }
 
@@ -217,7 +218,7 @@ impl<'a> FileContext<'a> {
     /// (`workspace`) or another crate's.
     pub fn path_acquire_in(
         &self,
-        resolved: &[String],
+        resolved: &[Name],
         workspace: bool,
     ) -> Option<Vec<(ResourceId, Option<u32>)>> {
         if !self.table.may_name(resolved) {
@@ -258,7 +259,7 @@ impl<'a> FileContext<'a> {
     }
 
     /// Whether a resolved path is one of `entries` (core roles are always on).
-    pub fn core_role(&self, resolved: &[String], entries: &[String]) -> bool {
+    pub fn core_role(&self, resolved: &[Name], entries: &[String]) -> bool {
         entries
             .iter()
             .any(|entry| name_matches(resolved, entry, false))
@@ -266,7 +267,7 @@ impl<'a> FileContext<'a> {
 
     /// The pool a type is, and the fields its `Deref` impls hand out on the
     /// way (`SqlxDatabase` deref'ing to its `pool` field is `["pool"]`).
-    pub fn pool_of(&self, ty: &Ty) -> Option<(PoolId, Vec<String>)> {
+    pub fn pool_of(&self, ty: &Ty) -> Option<(PoolId, Vec<Name>)> {
         let mut current = ty.clone();
         let mut via = Vec::new();
         for _ in 0..8 {
@@ -287,7 +288,7 @@ impl<'a> FileContext<'a> {
         None
     }
 
-    fn pack_pool(&self, path: &[String]) -> Option<PoolId> {
+    fn pack_pool(&self, path: &[Name]) -> Option<PoolId> {
         if !self.table.may_name(path) {
             return None;
         }
@@ -300,7 +301,7 @@ impl<'a> FileContext<'a> {
         })
     }
 
-    fn pack_resource(&self, path: &[String], workspace: bool) -> Option<ResourceId> {
+    fn pack_resource(&self, path: &[Name], workspace: bool) -> Option<ResourceId> {
         if !self.table.may_name(path) {
             return None;
         }
@@ -511,10 +512,10 @@ impl<'a> FnContext<'a> {
     /// bound to one (`let query = "SELECT ..";`).
     pub fn string_value(&self, operand: &Operand) -> Option<String> {
         match operand {
-            Operand::Str(text) => Some(text.clone()),
+            Operand::Str(text) => Some(text.to_string()),
             Operand::Place { place, .. } if place.fields.is_empty() => match &place.root {
                 PlaceRoot::Local(local) => match self.local_value(*local)? {
-                    Operand::Str(text) => Some(text.clone()),
+                    Operand::Str(text) => Some(text.to_string()),
                     _ => None,
                 },
                 PlaceRoot::Path(_) => None,
@@ -556,7 +557,7 @@ impl<'a> FnContext<'a> {
         callee: &Callee,
         dest: TempId,
         file: &FileContext,
-    ) -> Option<Vec<String>> {
+    ) -> Option<Vec<Name>> {
         match self.call_target(dest) {
             Some(CallTarget::External(path)) => Some(path.clone()),
             Some(CallTarget::Func(..) | CallTarget::Constructor(_)) => None,
@@ -569,7 +570,7 @@ impl<'a> FnContext<'a> {
 
     /// The path of the workspace function a call calls, for the
     /// configuration's own entries (`Registry::checkout`).
-    pub fn workspace_call_path(&self, dest: TempId) -> Option<Vec<String>> {
+    pub fn workspace_call_path(&self, dest: TempId) -> Option<Vec<Name>> {
         match self.call_target(dest)? {
             CallTarget::Func(func, _) => Some(self.inference.semantics.function_path(*func)),
             _ => None,
@@ -742,15 +743,15 @@ impl<'a> FnContext<'a> {
                         if matches!(
                             name.as_str(),
                             "clone" | "as_ref" | "deref" | "borrow" | "get_ref" | "to_owned"
-                        ) || core.passthrough_methods.contains(name) =>
+                        ) || core.passthrough_methods.iter().any(|m| m == name) =>
                     {
                         TempFact::Pool(info)
                     }
-                    TempFact::NewPool(id) if core.passthrough_methods.contains(name) => {
+                    TempFact::NewPool(id) if core.passthrough_methods.iter().any(|m| m == name) => {
                         TempFact::NewPool(id)
                     }
                     TempFact::Builder(id) => {
-                        if file.table.pool(id).build_methods.contains(name) {
+                        if file.table.pool(id).build_methods.iter().any(|m| m == name) {
                             TempFact::NewPool(id)
                         } else {
                             TempFact::Builder(id)
@@ -905,7 +906,7 @@ impl<'a> FnContext<'a> {
     }
 
     /// Whether a path names a static of the workspace.
-    pub fn is_static_path(&self, path: &[String]) -> bool {
+    pub fn is_static_path(&self, path: &[Name]) -> bool {
         let Some(scope) = &self.inference.scope else {
             return false;
         };
@@ -919,7 +920,7 @@ impl<'a> FnContext<'a> {
 
     /// The resolved path of an operand's type (references, smart pointers
     /// and holders peeled): `["redis", "Client"]`.
-    pub fn operand_type_path(&self, operand: &Operand) -> Option<Vec<String>> {
+    pub fn operand_type_path(&self, operand: &Operand) -> Option<Vec<Name>> {
         let mut ty = self.operand_ty(operand).strip_refs().clone();
         for _ in 0..4 {
             match peel_holder(&ty) {
@@ -927,7 +928,7 @@ impl<'a> FnContext<'a> {
                 None => break,
             }
         }
-        ty.external_path().map(<[String]>::to_vec)
+        ty.external_path().map(<[Name]>::to_vec)
     }
 
     /// The op defining a temporary.

@@ -21,6 +21,7 @@
 //! methods by the receiver's type, through `Deref` and traits): a summary
 //! belongs to one function, never to every function sharing a name.
 
+use crate::model::Name;
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -53,7 +54,7 @@ pub struct SummaryAcquire {
     pub param: usize,
     /// Fields from the parameter to the pool (`["pool"]` for `self.pool`),
     /// those `Deref` impls go through included.
-    pub fields: Vec<String>,
+    pub fields: Vec<Name>,
     /// `None`: a generic executor parameter (`E: PgExecutor`) a query runs
     /// on; it acquires only where a caller passes a pool.
     pub pool: Option<PoolId>,
@@ -62,7 +63,7 @@ pub struct SummaryAcquire {
     /// Running a query on the pool itself rather than an explicit acquire.
     pub implicit: bool,
     /// Functions the acquire is reached through, outermost first.
-    pub via: Vec<String>,
+    pub via: Vec<Name>,
     /// The parameter whose connection the acquired one replaces (`db =
     /// pool.acquire().await?` on a parameter `db`, a reconnect): a caller
     /// that hands its connection over by value there holds no second one.
@@ -71,7 +72,7 @@ pub struct SummaryAcquire {
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FnSummary {
-    pub name: String,
+    pub name: Name,
     /// Whether parameter 0 is `self`.
     pub has_self: bool,
     pub acquires: Vec<SummaryAcquire>,
@@ -136,7 +137,7 @@ pub struct Summaries {
 struct CallEdge {
     caller: FuncLoc,
     callee: FuncLoc,
-    operands: Vec<Option<(usize, Vec<String>)>>,
+    operands: Vec<Option<(usize, Vec<Name>)>>,
     /// The caller runs the callee to its end before it goes on: the call's
     /// result is awaited at once, or handed to nothing else (not spawned,
     /// not kept in a value).
@@ -184,7 +185,7 @@ struct FnParts {
     /// Marked as test code (`#[test]`, inside `#[cfg(test)]`).
     test: bool,
     /// The segment before its name in its path: its type, or its module.
-    qualifier: Option<String>,
+    qualifier: Option<Name>,
     /// Names of functions that may run apart from its own course (see
     /// [`detached_names`]): the workspace functions it names, and the
     /// names it could not resolve, as a path's last segment or a method
@@ -301,7 +302,7 @@ impl SummaryParts {
         let mut tests = FxHashSet::default();
         let mut detached: FxHashSet<(bool, Option<&str>, &str)> = FxHashSet::default();
         let mut detached_funcs: FxHashSet<FuncLoc> = FxHashSet::default();
-        let mut qualifiers: FxHashMap<FuncLoc, String> = FxHashMap::default();
+        let mut qualifiers: FxHashMap<FuncLoc, Name> = FxHashMap::default();
         for parts in self
             .per_file
             .iter()
@@ -320,12 +321,12 @@ impl SummaryParts {
                     .names
                     .iter()
                     .map(|(method, qualifier, name)| {
-                        (*method, qualifier.as_deref(), name.as_str())
+                        (*method, qualifier.as_ref().map(Name::as_str), name.as_str())
                     }),
             );
             detached_funcs.extend(&parts.detached.funcs);
             if let Some(qualifier) = &parts.qualifier {
-                qualifiers.insert(func, qualifier.clone());
+                qualifiers.insert(func, *qualifier);
             }
             awaits.push(&parts.awaits);
             let (func, summary) = &parts.direct;
@@ -345,7 +346,7 @@ impl SummaryParts {
                 return false;
             };
             let name = summary.name.rsplit("::").next().unwrap_or_default();
-            let qualifier = qualifiers.get(&func).map(String::as_str);
+            let qualifier = qualifiers.get(&func).map(Name::as_str);
             // Only a method with a receiver is called as one.
             let as_method = summary.has_self && detached.contains(&(true, None, name));
             let as_path = detached.contains(&(false, None, name))
@@ -735,7 +736,7 @@ pub fn call_operands<'o>(callee: &'o Callee, args: &'o [Operand]) -> Vec<&'o Ope
 
 /// A parameter-rooted place: which parameter, and the fields below it, with
 /// those the workspace's `Deref` impls go through.
-fn param_path(ir: &FnIr, fcx: &FnContext, operand: &Operand) -> Option<(usize, Vec<String>)> {
+fn param_path(ir: &FnIr, fcx: &FnContext, operand: &Operand) -> Option<(usize, Vec<Name>)> {
     let Operand::Place {
         place: Place {
             root: PlaceRoot::Local(local),
@@ -752,7 +753,7 @@ fn param_path(ir: &FnIr, fcx: &FnContext, operand: &Operand) -> Option<(usize, V
 
 /// `fields` below a local, with the fields `Deref` impls go through spelled
 /// out (as [`FnContext::place_key`] spells them).
-fn canonical_fields(fcx: &FnContext, local: u32, fields: &[String]) -> Vec<String> {
+fn canonical_fields(fcx: &FnContext, local: u32, fields: &[Name]) -> Vec<Name> {
     let mut ty = fcx.local_ty(local);
     let mut canonical = Vec::new();
     for field in fields {
@@ -779,7 +780,7 @@ fn returns_receiver(ir: &FnIr) -> bool {
     for _ in 0..4 {
         ty = match ty {
             Some(TypeRef::Path { segments, args }) => {
-                let last = segments.last().map(String::as_str);
+                let last = segments.last().map(Name::as_str);
                 if last == Some("Self") || (last.is_some() && last == ir.self_type.as_deref()) {
                     return true;
                 }
@@ -790,7 +791,7 @@ fn returns_receiver(ir: &FnIr) -> bool {
             }
             Some(TypeRef::Bounds(bounds)) => bounds
                 .iter()
-                .find(|bound| bound.path.last().map(String::as_str) == Some("Future"))
+                .find(|bound| bound.path.last().map(Name::as_str) == Some("Future"))
                 .and_then(|bound| bound.bindings.iter().find(|(name, _)| name == "Output"))
                 .map(|(_, output)| output),
             _ => return false,
@@ -804,7 +805,7 @@ fn takes_self_by_value(ir: &FnIr) -> bool {
     ir.params.first().is_some_and(|&p| {
         ir.locals.get(p as usize).is_some_and(|local| {
             local.name == "self"
-                && matches!(&local.ty, Some(TypeRef::Path { segments, .. }) if segments == &["Self"])
+                && matches!(&local.ty, Some(TypeRef::Path { segments, .. }) if segments[..] == ["Self"])
         })
     })
 }
@@ -869,7 +870,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
                 if let Some(info) = fcx.place_pool(place, file) {
                     let written = fcx.place_key(place);
                     if let Some(extra) = info.key.strip_prefix(&written) {
-                        fields.extend(extra.split('.').filter(|s| !s.is_empty()).map(String::from));
+                        fields.extend(extra.split('.').filter(|s| !s.is_empty()).map(Name::from));
                     }
                 }
             }
@@ -914,7 +915,13 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
                         if file.acquire_from_pool(info.id, name).is_some() {
                             opens = true;
                             record(receiver, Some(info.id), at, false, replaced_param(*dest));
-                        } else if file.table.pool(info.id).executor_methods.contains(name) {
+                        } else if file
+                            .table
+                            .pool(info.id)
+                            .executor_methods
+                            .iter()
+                            .any(|m| m == name)
+                        {
                             record(receiver, Some(info.id), at, true, None);
                         }
                     }
@@ -1147,10 +1154,12 @@ fn temps_handed_on(ir: &FnIr) -> FxHashSet<TempId> {
     for op in ir.blocks.iter().flat_map(|block| &block.ops) {
         let (receiver, values) = match &op.kind {
             OpKind::Call { callee, args, .. } => match callee {
-                Callee::Method { receiver, .. } | Callee::Value(receiver) => (Some(receiver), args),
-                _ => (None, args),
+                Callee::Method { receiver, .. } | Callee::Value(receiver) => {
+                    (Some(receiver), &args[..])
+                }
+                _ => (None, &args[..]),
             },
-            OpKind::Aggregate { fields, .. } => (None, fields),
+            OpKind::Aggregate { fields, .. } => (None, &fields[..]),
             _ => continue,
         };
         for value in values.iter().chain(receiver) {
@@ -1220,7 +1229,7 @@ fn bodies_run_once(ir: &FnIr, file: &FileIr) -> Vec<RunOnce> {
                             }
                             name.as_str()
                         }
-                        Callee::Path(segments) => segments.last().map_or("", String::as_str),
+                        Callee::Path(segments) => segments.last().map_or("", Name::as_str),
                         Callee::Value(value) => {
                             note_use(value, &mut uses);
                             if let Operand::Place { place, .. } = value {
@@ -1342,7 +1351,7 @@ struct Detached {
     /// The names left: a method (`true`), or a path's last segment with
     /// the one before it (`ps::run`: a column of a table the macros make,
     /// which names no function `launcher::run`).
-    names: Vec<(bool, Option<String>, String)>,
+    names: Vec<(bool, Option<Name>, Name)>,
 }
 
 /// The calls that `parent`'s closures and async blocks make, as calls of
@@ -1423,7 +1432,7 @@ struct RunOnce {
 /// the call resolving to a workspace function.
 fn body_detached(ir: &FnIr, fcx: &FnContext, apart: bool, detached: &mut Detached) {
     let add_path =
-        |detached: &mut Detached, segments: &[String]| match fcx.inference.path_target(segments) {
+        |detached: &mut Detached, segments: &[Name]| match fcx.inference.path_target(segments) {
             Some(CallTarget::Func(func, _)) => detached.funcs.push(func),
             Some(_) => {}
             None => detached.names.extend(segments.last().map(|name| {
@@ -1433,8 +1442,8 @@ fn body_detached(ir: &FnIr, fcx: &FnContext, apart: bool, detached: &mut Detache
         };
     for op in ir.blocks.iter().flat_map(|block| &block.ops) {
         let (call, values) = match &op.kind {
-            OpKind::Call { dest, callee, args } => (Some((dest, callee)), args),
-            OpKind::Aggregate { fields, .. } => (None, fields),
+            OpKind::Call { dest, callee, args } => (Some((dest, callee)), &args[..]),
+            OpKind::Aggregate { fields, .. } => (None, &fields[..]),
             _ => continue,
         };
         for value in values {

@@ -2,6 +2,7 @@
 //! its crate's dependencies or the crates it names), and role queries over
 //! resolved paths and method names.
 
+use crate::model::Name;
 use std::collections::BTreeSet;
 
 use super::effects::{AwaitClass, AwaitTable, QueryTable};
@@ -249,10 +250,10 @@ impl PackTable {
     }
 
     /// Whether any pack entry ends with this segment.
-    pub fn may_name(&self, resolved: &[String]) -> bool {
+    pub fn may_name(&self, resolved: &[Name]) -> bool {
         resolved
             .last()
-            .is_some_and(|last| self.last_segments.contains(last))
+            .is_some_and(|last| self.last_segments.contains(last.as_str()))
     }
 
     /// The pack resource one of `types` names by a crate path.
@@ -271,12 +272,16 @@ impl PackTable {
     }
 
     /// The packs that apply to a file naming `crate_roots`.
-    pub fn active_for(&self, crate_roots: &[String]) -> Vec<PackId> {
+    pub fn active_for(&self, crate_roots: &[Name]) -> Vec<PackId> {
         self.packs
             .iter()
             .enumerate()
             .filter(|(_, pack)| {
-                pack.active_by_dependency || pack.crates.iter().any(|c| crate_roots.contains(c))
+                pack.active_by_dependency
+                    || pack
+                        .crates
+                        .iter()
+                        .any(|c| crate_roots.iter().any(|r| r == c))
             })
             .map(|(id, _)| id)
             .collect()
@@ -304,7 +309,7 @@ impl PackTable {
     /// Give the longest path known; a type known only by its name
     /// (`["RequestBuilder", "send"]`) matches when the packs agree on it,
     /// and a bare method (`["send"]`) never does. See [`crate::flow::effects`].
-    pub fn await_kind(&self, callee: &[String]) -> Option<AwaitClass<'_>> {
+    pub fn await_kind(&self, callee: &[Name]) -> Option<AwaitClass<'_>> {
         self.awaits.call(callee)
     }
 
@@ -315,13 +320,13 @@ impl PackTable {
     /// the name of the method whose result is awaited (`"send"`). Ask
     /// [`PackTable::await_kind`] first when the awaited method's receiver
     /// type is known.
-    pub fn await_kind_of_chain(&self, start: &[String], awaited: &str) -> Option<AwaitClass<'_>> {
+    pub fn await_kind_of_chain(&self, start: &[Name], awaited: &str) -> Option<AwaitClass<'_>> {
         self.awaits.chain(start, awaited)
     }
 
     /// What awaiting a value of type `ty` waits on (`handle.await` on a
     /// `tokio::task::JoinHandle`, `rx.await` on a oneshot receiver).
-    pub fn await_kind_of_future(&self, ty: &[String]) -> Option<AwaitClass<'_>> {
+    pub fn await_kind_of_future(&self, ty: &[Name]) -> Option<AwaitClass<'_>> {
         self.awaits.future(ty)
     }
 
@@ -336,13 +341,13 @@ impl PackTable {
     /// `["tokio_postgres", "Transaction", "execute"]`,
     /// `["diesel", "RunQueryDsl", "execute"]`). Combine the answers for a
     /// statement's calls with [`crate::flow::effects::statement_writes`].
-    pub fn query_effect(&self, pack: PackId, callee: &[String]) -> Option<QueryEffect> {
+    pub fn query_effect(&self, pack: PackId, callee: &[Name]) -> Option<QueryEffect> {
         self.packs.get(pack)?.queries.effect(callee)
     }
 
     /// [`PackTable::query_effect`] over the packs active in a file; when
     /// two of them say different things of the same path, nothing is said.
-    pub fn query_effect_in(&self, active: &[PackId], callee: &[String]) -> Option<QueryEffect> {
+    pub fn query_effect_in(&self, active: &[PackId], callee: &[Name]) -> Option<QueryEffect> {
         let mut found = active
             .iter()
             .filter_map(|&pack| self.query_effect(pack, callee));
@@ -357,7 +362,7 @@ impl PackTable {
 /// A one-segment name only matches a one-segment entry or an entry's last
 /// segment when `allow_bare` (types: a bare `PgPool` is evidence; a bare
 /// function name `connect` is not).
-pub fn name_matches(written: &[String], entry: &str, allow_bare: bool) -> bool {
+pub fn name_matches(written: &[Name], entry: &str, allow_bare: bool) -> bool {
     if written.is_empty() {
         return false;
     }
@@ -414,8 +419,8 @@ mod tests {
     use super::*;
     use crate::packs::AwaitKind;
 
-    fn path(text: &str) -> Vec<String> {
-        text.split("::").map(String::from).collect()
+    fn path(text: &str) -> Vec<Name> {
+        text.split("::").map(Name::from).collect()
     }
 
     #[test]

@@ -8,6 +8,7 @@
 
 use super::resolve::{FileContext, FnContext};
 use super::summaries::Summaries;
+use crate::model::Name;
 use crate::model::{Callee, OpKind, Operand, PlaceRoot, TempId};
 use crate::packs::AwaitKind;
 use crate::semantics::infer::CallTarget;
@@ -204,7 +205,7 @@ fn chain_start(
     file: &FileContext,
     operand: &Operand,
     depth: usize,
-) -> Option<Vec<String>> {
+) -> Option<Vec<Name>> {
     if depth > CHAIN_DEPTH {
         return None;
     }
@@ -378,7 +379,7 @@ pub fn sketched_awaits(
 }
 
 /// Methods called on a value of type `ty`, the last one awaited.
-fn place_wait(file: &FileContext, ty: &crate::semantics::Ty, methods: &[String]) -> AwaitItem {
+fn place_wait(file: &FileContext, ty: &crate::semantics::Ty, methods: &[Name]) -> AwaitItem {
     let Some(first) = methods.first() else {
         // The value itself is awaited: a join handle, a receiver.
         let class = ty
@@ -404,7 +405,7 @@ fn place_wait(file: &FileContext, ty: &crate::semantics::Ty, methods: &[String])
 }
 
 /// Another crate's call `start`, then `methods`, the last one awaited.
-fn external_wait(file: &FileContext, start: &[String], methods: &[String]) -> Wait {
+fn external_wait(file: &FileContext, start: &[Name], methods: &[Name]) -> Wait {
     let class = match methods.last() {
         None => file.table.await_kind(start),
         Some(last) => file.table.await_kind_of_chain(start, last),

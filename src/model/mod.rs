@@ -11,10 +11,13 @@
 //! crosses threads after a file's syntax tree is dropped.
 
 pub mod lower;
+pub mod name;
 pub mod relevance;
 pub mod spans;
 
 use crate::source::{FileId, Span};
+
+pub use name::{Name, Slice};
 
 pub type LocalId = u32;
 pub type TempId = u32;
@@ -42,7 +45,7 @@ pub struct FileIr {
     pub traits: Vec<TraitDef>,
     /// First path segments named anywhere in `use` items or paths
     /// (`sqlx`, `deadpool_postgres`...): used to gate rule packs per file.
-    pub crate_roots: Vec<String>,
+    pub crate_roots: Vec<Name>,
     /// Every item (fn, impl, mod, struct, trait...) with its whole extent,
     /// attributes and doc comments included: an item-level suppression
     /// written above an item covers this extent.
@@ -54,7 +57,7 @@ pub struct FileIr {
 /// An item's name and its extent from the first attribute to the closing brace.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ItemExtent {
-    pub name: String,
+    pub name: Name,
     pub span: Span,
 }
 
@@ -62,8 +65,8 @@ pub struct ItemExtent {
 /// `use a::b::*;` is `UseItem { alias: "*", path: ["a","b"], glob: true }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UseItem {
-    pub alias: String,
-    pub path: Vec<String>,
+    pub alias: Name,
+    pub path: Vec<Name>,
     pub glob: bool,
     /// The module it is written in (a `use` inside a function counts as its
     /// module's).
@@ -74,12 +77,12 @@ pub struct UseItem {
 #[derive(Debug, Clone, Default)]
 pub struct ModuleDef {
     /// Empty for the file itself.
-    pub name: String,
+    pub name: Name,
     pub parent: Option<ModuleIndex>,
     /// Under `#[cfg(test)]`, itself or through an enclosing module.
     pub is_test: bool,
     /// Its `#[path = "..."]`, for an inline module.
-    pub path: Option<String>,
+    pub path: Option<Name>,
     /// `mod name;` items written here: their contents live in another file.
     pub declared: Vec<ModDecl>,
 }
@@ -88,9 +91,9 @@ pub struct ModuleDef {
 /// crate's layout (see [`crate::workspace::module_file_candidates`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ModDecl {
-    pub name: String,
+    pub name: Name,
     /// `#[path = "..."]`, as written.
-    pub path: Option<String>,
+    pub path: Option<Name>,
     /// Under `#[cfg(test)]` (or a test attribute), on it or on a module
     /// around it.
     pub is_test: bool,
@@ -104,7 +107,7 @@ pub struct OutOfLineMod<'a> {
     /// The module of the file it is written in.
     pub module: ModuleIndex,
     pub declaration: &'a ModDecl,
-    pub inline_modules: Vec<(String, Option<String>)>,
+    pub inline_modules: Vec<(Name, Option<Name>)>,
 }
 
 /// An `impl` block.
@@ -112,25 +115,25 @@ pub struct OutOfLineMod<'a> {
 pub struct ImplDef {
     pub module: ModuleIndex,
     /// Names of its type parameters.
-    pub generics: Vec<String>,
+    pub generics: Vec<Name>,
     pub self_ty: TypeRef,
     /// `impl Trait<..> for ..`: the trait as a path type.
     pub trait_ref: Option<TypeRef>,
     /// `type Name = ..;` items (`type Target = Inner;` of a `Deref`).
-    pub assoc_types: Vec<(String, TypeRef)>,
+    pub assoc_types: Vec<(Name, TypeRef)>,
     pub methods: Vec<FnId>,
 }
 
 /// A `trait` definition.
 #[derive(Debug, Clone)]
 pub struct TraitDef {
-    pub name: String,
+    pub name: Name,
     pub module: ModuleIndex,
-    pub generics: Vec<String>,
+    pub generics: Vec<Name>,
     /// Every method, with a body (default) or without.
     pub methods: Vec<FnId>,
     /// `trait A: B + C`: the supertraits as written.
-    pub supertraits: Vec<Vec<String>>,
+    pub supertraits: Vec<Vec<Name>>,
 }
 
 /// An `.await` of a body that was not lowered, as written: where the
@@ -140,15 +143,15 @@ pub struct TraitDef {
 pub struct AwaitSketch {
     pub start: SketchStart,
     /// Methods of the chain, first to last.
-    pub methods: Vec<String>,
+    pub methods: Vec<Name>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SketchStart {
     /// A path call: `tokio::time::sleep(..)`, `Client::new()`.
-    Call(Vec<String>),
+    Call(Vec<Name>),
     /// A binding or `self`, with fields: `["self", "sender"]`.
-    Place(Vec<String>),
+    Place(Vec<Name>),
     /// Anything else.
     Other,
 }
@@ -165,12 +168,12 @@ pub enum FnOwner {
 
 #[derive(Debug, Clone)]
 pub struct StructDef {
-    pub name: String,
+    pub name: Name,
     pub module: ModuleIndex,
     /// Names of its type parameters.
-    pub generics: Vec<String>,
+    pub generics: Vec<Name>,
     /// An enum: its variants' names, in order.
-    pub variants: Option<Vec<String>>,
+    pub variants: Option<Vec<Name>>,
     /// Named fields by name, tuple fields by index ("0", "1", ...). Enum
     /// variants' fields are recorded under the enum's name as well, so an enum
     /// with a connection in a variant is a connection holder.
@@ -180,33 +183,33 @@ pub struct StructDef {
 
 #[derive(Debug, Clone)]
 pub struct FieldDef {
-    pub name: String,
+    pub name: Name,
     pub ty: TypeRef,
 }
 
 #[derive(Debug, Clone)]
 pub struct TypeAlias {
-    pub name: String,
+    pub name: Name,
     pub module: ModuleIndex,
     /// `type Result<T> = ..`: the names of its type parameters.
-    pub generics: Vec<String>,
+    pub generics: Vec<Name>,
     pub ty: TypeRef,
 }
 
 /// `static`, `lazy_static! { static ref .. }`, `thread_local! { static .. }`.
 #[derive(Debug, Clone)]
 pub struct StaticDef {
-    pub name: String,
+    pub name: Name,
     pub module: ModuleIndex,
     pub ty: Option<TypeRef>,
     pub thread_local: bool,
     pub span: Span,
     /// The text a string `static`, `const` or `lazy_static!` is made of: a
     /// literal, or a `format!` template (its `{}` stand for what is put in).
-    pub text: Option<String>,
+    pub text: Option<Name>,
     /// For a `format!` template: what each argument names, in order, when
     /// it is a path (`BASE`, `queries::BASE.as_str()`: `BASE`).
-    pub arguments: Vec<Option<String>>,
+    pub arguments: Vec<Option<Name>>,
 }
 
 /// A type as written, with generic arguments kept so that wrappers such as
@@ -216,7 +219,7 @@ pub enum TypeRef {
     /// `a::b::C<T, U>`: segments `["a","b","C"]`, args of the last segment
     /// (types only; lifetimes and consts dropped). `Self` is a one-segment path.
     Path {
-        segments: Vec<String>,
+        segments: Slice<Name>,
         args: Vec<TypeRef>,
     },
     /// `&T`, `&mut T`
@@ -236,9 +239,9 @@ pub enum TypeRef {
 /// is path `["Future"]` with binding `("Output", T)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TypeBound {
-    pub path: Vec<String>,
+    pub path: Vec<Name>,
     pub args: Vec<TypeRef>,
-    pub bindings: Vec<(String, TypeRef)>,
+    pub bindings: Vec<(Name, TypeRef)>,
 }
 
 /// Which kind of body this is.
@@ -267,22 +270,22 @@ pub struct FnRole {
 #[derive(Debug, Clone)]
 pub struct FnIr {
     /// `handler`, `Repo::save`, `handler::{closure}`, `handler::{async block}`.
-    pub name: String,
+    pub name: Name,
     /// The `Self` type of the enclosing impl, as its last path segment.
-    pub self_type: Option<String>,
+    pub self_type: Option<Name>,
     /// The module it is written in.
     pub module: ModuleIndex,
     /// The impl or trait it belongs to; closures and async blocks have
     /// their parent's.
     pub owner: FnOwner,
     /// Names of its own type parameters (the impl's or trait's are theirs).
-    pub generics: Vec<String>,
+    pub generics: Vec<Name>,
     /// A trait method without a default body: a signature only.
     pub has_body: bool,
     /// The body is `&self.a.b` (or `self.a.b.clone()`, `&*self.a`,
     /// `self.a.as_ref()`...): the field path it hands out, for accessors
     /// and `Deref` impls.
-    pub returns_field: Option<Vec<String>>,
+    pub returns_field: Option<Vec<Name>>,
     /// For a body left unlowered: its `.await`s, sketched, so that what it
     /// waits on can still be told.
     pub await_sketches: Vec<AwaitSketch>,
@@ -324,7 +327,7 @@ pub struct ArmExtent {
 
 #[derive(Debug, Clone)]
 pub struct Local {
-    pub name: String,
+    pub name: Name,
     /// The declared type, if written (`let x: T`, parameters).
     pub ty: Option<TypeRef>,
     pub span: Span,
@@ -373,7 +376,7 @@ pub struct Op {
 pub struct Place {
     pub root: PlaceRoot,
     /// Field names or tuple indices: `self.db.pool` is root `self`, `["db","pool"]`.
-    pub fields: Vec<String>,
+    pub fields: Slice<Name>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -381,7 +384,7 @@ pub enum PlaceRoot {
     Local(LocalId),
     /// A path that is not a local: a static, a const, a unit struct, an
     /// unresolved name. Kept as written.
-    Path(Vec<String>),
+    Path(Slice<Name>),
 }
 
 /// How an operand is used.
@@ -406,7 +409,7 @@ pub enum Operand {
     },
     Temp(TempId),
     /// A string literal (kept for raw `BEGIN` / `COMMIT` detection).
-    Str(String),
+    Str(Name),
     /// Any other literal or an expression with no value of interest.
     Other,
 }
@@ -414,11 +417,11 @@ pub enum Operand {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Callee {
     /// `a::b::f(..)`, `Type::method(..)`, `f(..)` as written (generics dropped).
-    Path(Vec<String>),
+    Path(Slice<Name>),
     /// `receiver.name(..)`
-    Method { receiver: Operand, name: String },
+    Method { receiver: Operand, name: Name },
     /// `m!(..)` whose tokens parsed as comma-separated expressions.
-    Macro(Vec<String>),
+    Macro(Slice<Name>),
     /// Calling a value: `(self.f)(..)`, `callback(..)` where `callback` is a local.
     Value(Operand),
 }
@@ -428,7 +431,7 @@ pub enum AggregateKind {
     Tuple,
     Array,
     /// `S { .. }` and `E::V { .. }` as written.
-    Struct(Vec<String>),
+    Struct(Vec<Name>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -437,7 +440,7 @@ pub enum OpKind {
     Call {
         dest: TempId,
         callee: Callee,
-        args: Vec<Operand>,
+        args: Slice<Operand>,
     },
     /// `dest = (a, b)`, `[a, b]`, `S { f: a }`; tuple-struct and variant
     /// constructors (`Some(x)`, `Ok(x)`, `Wrapper(x)`) are `Call`s with a
@@ -452,7 +455,7 @@ pub enum OpKind {
     Field {
         dest: TempId,
         base: TempId,
-        field: String,
+        field: Name,
     },
     /// `dest = value`: moves a value into a temporary (arms of `if` / `match`
     /// and block tails join into one temporary this way).
@@ -532,7 +535,7 @@ pub struct Edge {
     pub kind: EdgeKind,
     /// What taking this edge means, for witness paths ("the `else` branch is
     /// taken", "match arm `None`"), with the span it points at.
-    pub step: Option<(Span, String)>,
+    pub step: Option<(Span, Name)>,
 }
 
 #[derive(Debug, Clone)]
@@ -687,10 +690,20 @@ impl FnIr {
     }
 }
 
+impl Place {
+    /// Goes one field further in (`self.db`, then `pool`).
+    pub fn push_field(&mut self, field: Name) {
+        let mut fields = std::mem::take(&mut self.fields).into_vec();
+        fields.reserve_exact(1);
+        fields.push(field);
+        self.fields = Slice::from(fields);
+    }
+}
+
 impl TypeRef {
     /// Whether `test` holds for any path in the type: the type's own, its
     /// generic arguments', and the trait paths of `impl`/`dyn` bounds.
-    pub fn any_path(&self, test: &impl Fn(&[String]) -> bool) -> bool {
+    pub fn any_path(&self, test: &impl Fn(&[Name]) -> bool) -> bool {
         match self {
             TypeRef::Path { segments, args } => {
                 test(segments) || args.iter().any(|arg| arg.any_path(test))
@@ -708,7 +721,7 @@ impl TypeRef {
 
     /// The same type with every path rebuilt by `rewrite`, given the path's
     /// segments and its generic arguments (already rewritten).
-    pub fn map_paths(&self, rewrite: &impl Fn(&[String], Vec<TypeRef>) -> TypeRef) -> TypeRef {
+    pub fn map_paths(&self, rewrite: &impl Fn(&[Name], Vec<TypeRef>) -> TypeRef) -> TypeRef {
         match self {
             TypeRef::Path { segments, args } => {
                 let args = args.iter().map(|arg| arg.map_paths(rewrite)).collect();
@@ -729,7 +742,7 @@ impl TypeRef {
     /// The last path segment, if this is a path type.
     pub fn last_segment(&self) -> Option<&str> {
         match self {
-            TypeRef::Path { segments, .. } => segments.last().map(String::as_str),
+            TypeRef::Path { segments, .. } => segments.last().map(Name::as_str),
             _ => None,
         }
     }

@@ -18,6 +18,7 @@
 //! until nothing changes (`crate::lib`'s pipeline). The result is the same
 //! as lowering every body; `--lower-all` checks it.
 
+use crate::model::Name;
 use rustc_hash::FxHashSet as HashSet;
 
 use super::UseItem;
@@ -50,12 +51,15 @@ impl Vocabulary {
     /// segment of some entry, and so is one before it (`sqlx::PgPool`,
     /// `deadpool_postgres::Config`), or it stands alone (a bare `PgPool`
     /// from a glob import). `crate::config::Config` is not.
-    pub fn is_pack_path(&self, resolved: &[String]) -> bool {
+    pub fn is_pack_path(&self, resolved: &[Name]) -> bool {
         let Some((last, before)) = resolved.split_last() else {
             return false;
         };
-        self.import_words.contains(last)
-            && (before.is_empty() || before.iter().any(|s| self.import_words.contains(s)))
+        self.import_words.contains(last.as_str())
+            && (before.is_empty()
+                || before
+                    .iter()
+                    .any(|s| self.import_words.contains(s.as_str())))
     }
 
     /// The names `uses` bring into a file from a path with a word or an
@@ -64,10 +68,10 @@ impl Vocabulary {
     pub fn imported_by<'u>(&self, uses: impl IntoIterator<Item = &'u UseItem>) -> Vocabulary {
         let mut imported = Vocabulary::default();
         for item in uses {
-            let from_words = item
-                .path
-                .iter()
-                .any(|segment| self.import_words.contains(segment) || self.words.contains(segment));
+            let from_words = item.path.iter().any(|segment| {
+                self.import_words.contains(segment.as_str())
+                    || self.words.contains(segment.as_str())
+            });
             if item.glob && (from_words || !is_external_non_pack(&item.path, self)) {
                 // What a glob brings is not written here: any pack name may be.
                 for word in &self.import_words {
@@ -86,7 +90,11 @@ impl Vocabulary {
     pub fn aliases_of_words(&self, uses: &[UseItem]) -> Vocabulary {
         let mut aliases = Vocabulary::default();
         for item in uses.iter().filter(|item| !item.glob) {
-            if item.path.iter().any(|segment| self.words.contains(segment)) {
+            if item
+                .path
+                .iter()
+                .any(|segment| self.words.contains(segment.as_str()))
+            {
                 aliases.insert(&item.alias);
             }
         }
@@ -166,8 +174,8 @@ impl Vocabulary {
 /// A glob from the standard library or a crate no pack is about
 /// (`std::io::*`, `proptest::prelude::*`) cannot bring a pack's names; one
 /// from the workspace (`crate::db::*`, `super::*`) may re-export them.
-fn is_external_non_pack(path: &[String], vocabulary: &Vocabulary) -> bool {
-    match path.first().map(String::as_str) {
+fn is_external_non_pack(path: &[Name], vocabulary: &Vocabulary) -> bool {
+    match path.first().map(Name::as_str) {
         None | Some("crate" | "self" | "super") => false,
         Some(root) => !vocabulary.import_words.contains(root),
     }
@@ -272,8 +280,8 @@ mod tests {
             vocabulary.insert_import_word(word);
         }
         let item = |alias: &str, path: &[&str], glob: bool| UseItem {
-            alias: alias.to_string(),
-            path: path.iter().map(|s| s.to_string()).collect(),
+            alias: Name::from(alias),
+            path: path.iter().map(|s| Name::from(*s)).collect(),
             glob,
             module: 0,
         };

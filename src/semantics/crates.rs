@@ -308,7 +308,7 @@ impl Builder<'_> {
                         let existing = self.tree.file_modules[child][0];
                         self.tree.modules[parent.0 as usize]
                             .children
-                            .entry(name)
+                            .entry(name.to_string())
                             .or_insert(existing);
                     }
                     None => {}

@@ -6,6 +6,7 @@
 //! impls, each of which adds its field to the path of the place reached
 //! (`store.pool` on a newtype over `Arc<Inner>` is `store.0.pool`).
 
+use crate::model::Name;
 use std::sync::Arc;
 
 use rustc_hash::FxHashMap;
@@ -28,36 +29,36 @@ pub struct ImplIndex {
     by_adt: FxHashMap<ItemLoc, Vec<usize>>,
     /// Impls the workspace writes for other crates' types, by the type's
     /// last path segment.
-    by_external: FxHashMap<String, Vec<usize>>,
+    by_external: FxHashMap<Name, Vec<usize>>,
     /// `impl<T: Bound> Trait for T`: methods any type may have.
     blanket: Vec<usize>,
     derefs: FxHashMap<ItemLoc, Deref>,
     /// The associated types of the trait impls written for each workspace
     /// type, by name, with the impl's self type to bind its parameters
     /// from; `None` where two impls give the name different types.
-    assoc_types: FxHashMap<(ItemLoc, String), Option<(Ty, Ty)>>,
+    assoc_types: FxHashMap<(ItemLoc, Name), Option<(Ty, Ty)>>,
     /// What [`Semantics::method_in`] finds, by method name, for each list
     /// of `by_adt` and `by_external`: a lookup costs one hash, however many
     /// impls the workspace writes for a type (every crate of a large
     /// workspace may implement a trait for `String`).
     adt_methods: FxHashMap<ItemLoc, MethodTable>,
-    external_methods: FxHashMap<String, MethodTable>,
+    external_methods: FxHashMap<Name, MethodTable>,
     /// [`Semantics::extension_method`] by name, settled once: `None` where
     /// two impls disagree.
-    extension: FxHashMap<String, Option<FuncLoc>>,
+    extension: FxHashMap<Name, Option<FuncLoc>>,
     /// Each workspace trait's methods by name (the first declared wins).
     trait_methods: FxHashMap<ItemLoc, MethodTable>,
 }
 
 /// Methods by name.
-type MethodTable = FxHashMap<String, FuncLoc>;
+type MethodTable = FxHashMap<Name, FuncLoc>;
 
 #[derive(Debug)]
 struct ImplData {
     /// The workspace trait it implements, if it is one.
     local_trait: Option<ItemLoc>,
     /// `(name, function)` of its methods.
-    methods: Vec<(String, FuncLoc)>,
+    methods: Vec<(Name, FuncLoc)>,
 }
 
 /// `impl Deref for T { type Target = U; fn deref(&self) -> &U { &self.f } }`.
@@ -66,7 +67,7 @@ struct Deref {
     /// `T` with the impl's parameters, to bind them from an actual type.
     pattern: Ty,
     target: Ty,
-    field: Vec<String>,
+    field: Vec<Name>,
 }
 
 /// A method found for a receiver type.
@@ -76,7 +77,7 @@ pub struct MethodMatch {
     /// The receiver's type where the method was found, after auto-deref.
     pub receiver: Ty,
     /// Fields the derefs went through, for the place of the receiver.
-    pub via: Vec<String>,
+    pub via: Vec<Name>,
 }
 
 impl ImplIndex {
@@ -107,12 +108,12 @@ impl ImplIndex {
                     },
                     _ => None,
                 };
-                let methods: Vec<(String, FuncLoc)> = definition
+                let methods: Vec<(Name, FuncLoc)> = definition
                     .methods
                     .iter()
                     .filter_map(|&method| {
                         let function = items.functions.get(method as usize)?;
-                        let name = method_name(&function.name).to_string();
+                        let name = Name::from(method_name(&function.name));
                         Some((
                             name,
                             ItemLoc {
@@ -143,7 +144,7 @@ impl ImplIndex {
                         .find(|(name, _)| name == "deref")
                         .and_then(|(_, func)| semantics.function(*func))
                         .and_then(|function| function.returns_field.clone())
-                        .unwrap_or_else(|| vec![DEREF_FIELD.to_string()]);
+                        .unwrap_or_else(|| vec![Name::from(DEREF_FIELD)]);
                     index.derefs.entry(*adt).or_insert(Deref {
                         pattern: self_ty.clone(),
                         target,
@@ -213,7 +214,7 @@ impl ImplIndex {
                     };
                     if let Some(function) = semantics.function(loc) {
                         table
-                            .entry(method_name(&function.name).to_string())
+                            .entry(Name::from(method_name(&function.name)))
                             .or_insert(loc);
                     }
                 }
@@ -239,7 +240,7 @@ impl ImplIndex {
             .chain(&self.blanket)
             .copied()
             .collect();
-        let mut extension: FxHashMap<String, Option<FuncLoc>> = FxHashMap::default();
+        let mut extension: FxHashMap<Name, Option<FuncLoc>> = FxHashMap::default();
         for slot in slots {
             let data = &self.impls[slot];
             // Per name, the impl's own method, else its trait's.
@@ -254,7 +255,7 @@ impl ImplIndex {
             }
             for (name, func) in candidates {
                 extension
-                    .entry(name.to_string())
+                    .entry(Name::from(name))
                     .and_modify(|known| {
                         if *known != Some(func) {
                             *known = None;
@@ -302,7 +303,7 @@ pub fn method_name(function_name: &str) -> &str {
 impl Semantics {
     /// One auto-deref step: through a reference, a smart pointer or guard,
     /// or a workspace `Deref` impl (with the field it hands out).
-    pub fn deref_step(&self, ty: &Ty) -> Option<(Ty, Vec<String>)> {
+    pub fn deref_step(&self, ty: &Ty) -> Option<(Ty, Vec<Name>)> {
         if let Ty::Ref(_, inner) = ty {
             return Some(((**inner).clone(), Vec::new()));
         }
@@ -320,7 +321,7 @@ impl Semantics {
 
     /// The type of field `name` of a value of type `ty`, found through
     /// auto-deref, with the fields the derefs went through before it.
-    pub fn field_type(&self, ty: &Ty, name: &str) -> Option<(Ty, Vec<String>)> {
+    pub fn field_type(&self, ty: &Ty, name: &str) -> Option<(Ty, Vec<Name>)> {
         let mut current = ty.clone();
         let mut via = Vec::new();
         for _ in 0..DEREF_STEPS {
@@ -336,7 +337,7 @@ impl Semantics {
                 }
                 Ty::External(path, args) => {
                     // A pattern's `Some(x)`, `Ok(x)`, `Err(e)`.
-                    let wrapped = match (path.last().map(String::as_str), name) {
+                    let wrapped = match (path.last().map(Name::as_str), name) {
                         (Some("Option"), "Some#0")
                         | (Some("Result" | "Poll"), "Ok#0" | "Ready#0") => args.first(),
                         (Some("Result"), "Err#0") => args.get(1),
@@ -401,7 +402,7 @@ impl Semantics {
                     return Ty::Projection(Box::new(base), name.clone());
                 };
                 let Some(Some((pattern, assoc))) =
-                    self.impls.assoc_types.get(&(*adt, name.to_string()))
+                    self.impls.assoc_types.get(&(*adt, Name::new(name)))
                 else {
                     return Ty::Unknown;
                 };
@@ -429,7 +430,7 @@ impl Semantics {
 
     /// Every field type of a workspace struct or enum (variants' fields
     /// included), with its arguments substituted.
-    pub fn fields_of(&self, adt: ItemLoc, args: &[Ty]) -> Vec<(String, Ty)> {
+    pub fn fields_of(&self, adt: ItemLoc, args: &[Ty]) -> Vec<(Name, Ty)> {
         let Some(slot) = self.slot(adt.file) else {
             return Vec::new();
         };
@@ -476,7 +477,7 @@ impl Semantics {
             let found = match &current {
                 Ty::Adt(adt, _) => self.method_in(self.impls.adt_methods.get(adt), name),
                 Ty::External(path, _) if external => {
-                    let key = path.last().map(String::as_str).unwrap_or("");
+                    let key = path.last().map(Name::as_str).unwrap_or("");
                     self.method_in(self.impls.external_methods.get(key), name)
                 }
                 Ty::Opaque(traits) => traits
@@ -578,7 +579,7 @@ fn payload(ty: &Ty) -> &Ty {
         ty = match ty {
             Ty::Future(output) => output.strip_refs(),
             Ty::External(path, args)
-                if matches!(path.last().map(String::as_str), Some("Result" | "Option")) =>
+                if matches!(path.last().map(Name::as_str), Some("Result" | "Option")) =>
             {
                 match args.first() {
                     Some(inner) => inner.strip_refs(),

@@ -4,6 +4,7 @@
 //! `.clone()` and the like, and for closures and async blocks the types of
 //! what they capture. Also which function a call calls.
 
+use crate::model::Name;
 use rustc_hash::FxHashMap;
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -36,7 +37,7 @@ pub enum CallTarget {
     Constructor(ItemLoc),
     /// Another crate's function, or a method of another crate's type, by
     /// path (`["sqlx", "query"]`, `["sqlx", "Pool", "acquire"]`).
-    External(Vec<String>),
+    External(Vec<Name>),
 }
 
 /// Rounds over the body: a value typed late (in a loop, through a local
@@ -380,7 +381,7 @@ impl Inference<'_> {
     }
 
     /// The type of a static (or a unit struct) named by a path.
-    fn static_type(&self, path: &[String]) -> Ty {
+    fn static_type(&self, path: &[Name]) -> Ty {
         let Some(scope) = &self.scope else {
             return Ty::Unknown;
         };
@@ -412,7 +413,7 @@ impl Inference<'_> {
         }
     }
 
-    fn struct_literal(&self, path: &[String]) -> Ty {
+    fn struct_literal(&self, path: &[Name]) -> Ty {
         let Some(scope) = &self.scope else {
             return Ty::Unknown;
         };
@@ -440,7 +441,7 @@ impl Inference<'_> {
 
     /// A call written as a path: a workspace function, a constructor, an
     /// associated function (`Type::new`, `Self::open`), or another crate's.
-    pub fn path_target(&self, written: &[String]) -> Option<CallTarget> {
+    pub fn path_target(&self, written: &[Name]) -> Option<CallTarget> {
         let scope = self.scope.as_ref()?;
         if let [first, name] = written {
             if first == "Self" {
@@ -480,13 +481,13 @@ impl Inference<'_> {
         }
         let path = ty.external_path()?;
         Some(CallTarget::External(
-            path.iter().cloned().chain([name.to_string()]).collect(),
+            path.iter().cloned().chain([Name::from(name)]).collect(),
         ))
     }
 
     fn path_call(
         &self,
-        written: &[String],
+        written: &[Name],
         args: &[Operand],
         types: &BodyTypes,
     ) -> (Option<CallTarget>, Ty) {
@@ -507,7 +508,7 @@ impl Inference<'_> {
                         .map(|arg| self.operand(arg, types))
                         .unwrap_or(Ty::Unknown)
                 };
-                let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+                let segments: Vec<&str> = path.iter().map(Name::as_str).collect();
                 match segments.as_slice() {
                     [.., "Some"] => std_type("Option", vec![first_arg()]),
                     [.., "Ok"] => std_type("Result", vec![first_arg(), Ty::Unknown]),
@@ -565,7 +566,7 @@ impl Inference<'_> {
         // (`self.map.get(k)` on an `Arc<DashMap<..>>`).
         let container = stripped.behind_pointers();
         let target = stripped.external_path().map(|path| {
-            CallTarget::External(path.iter().cloned().chain([name.to_string()]).collect())
+            CallTarget::External(path.iter().cloned().chain([Name::from(name)]).collect())
         });
         let ty = if SELF_METHODS.contains(&name) {
             stripped
@@ -707,5 +708,5 @@ fn wrapped(ty: &Ty) -> Option<Ty> {
 
 /// A standard library type by name.
 fn std_type(name: &str, args: Vec<Ty>) -> Ty {
-    Ty::External(Arc::from(vec![String::from("std"), name.to_string()]), args)
+    Ty::External(Arc::from(vec![Name::from("std"), Name::from(name)]), args)
 }

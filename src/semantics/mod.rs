@@ -30,6 +30,7 @@ pub mod infer;
 pub mod scopes;
 pub mod types;
 
+use crate::model::Name;
 use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use std::path::PathBuf;
@@ -95,15 +96,15 @@ pub(crate) struct FileItems {
 /// What the semantic layer reads of a function: its signature and place.
 #[derive(Debug, Clone)]
 pub(crate) struct FnItem {
-    pub(crate) name: String,
+    pub(crate) name: Name,
     pub(crate) module: ModuleIndex,
     pub(crate) owner: FnOwner,
-    pub(crate) generics: Vec<String>,
+    pub(crate) generics: Vec<Name>,
     pub(crate) is_async: bool,
     pub(crate) params: Vec<Option<TypeRef>>,
-    pub(crate) param_names: Vec<String>,
+    pub(crate) param_names: Vec<Name>,
     pub(crate) ret: Option<TypeRef>,
-    pub(crate) returns_field: Option<Vec<String>>,
+    pub(crate) returns_field: Option<Vec<Name>>,
 }
 
 impl FileItems {
@@ -137,7 +138,7 @@ impl FileItems {
                     param_names: function
                         .params
                         .iter()
-                        .map(|&param| function.local_name(param).to_string())
+                        .map(|&param| Name::from(function.local_name(param)))
                         .collect(),
                     ret: function.ret.clone(),
                     returns_field: function.returns_field.clone(),
@@ -165,7 +166,7 @@ pub struct Semantics {
     /// Lowered signatures of every function, by file position and [`FnId`].
     pub(crate) signatures: Vec<Vec<types::Signature>>,
     /// Lowered field types of every struct, by file position and index.
-    pub(crate) fields: Vec<Vec<Vec<(String, Ty)>>>,
+    pub(crate) fields: Vec<Vec<Vec<(Name, Ty)>>>,
 }
 
 /// What [`Semantics::build`] reads besides the item trees.
@@ -253,7 +254,7 @@ impl Semantics {
     }
 
     /// The path of a module from its crate's name: `["app", "db", "pool"]`.
-    pub fn module_path(&self, module: ModuleId) -> Vec<String> {
+    pub fn module_path(&self, module: ModuleId) -> Vec<Name> {
         let mut names = Vec::new();
         let mut cursor = Some(module);
         let mut krate = None;
@@ -264,19 +265,19 @@ impl Semantics {
             let data = &self.modules[current.0 as usize];
             krate = Some(data.krate);
             if data.parent.is_some() && !data.name.is_empty() {
-                names.push(data.name.clone());
+                names.push(Name::from(data.name.as_str()));
             }
             cursor = data.parent;
         }
         if let Some(krate) = krate {
-            names.push(self.crates[krate.0 as usize].name.clone());
+            names.push(Name::from(self.crates[krate.0 as usize].name.as_str()));
         }
         names.reverse();
         names
     }
 
     /// The path of a workspace struct or enum: `["app", "legacy", "Handle"]`.
-    pub fn adt_path(&self, loc: ItemLoc) -> Vec<String> {
+    pub fn adt_path(&self, loc: ItemLoc) -> Vec<Name> {
         let Some(definition) = self.adt(loc) else {
             return Vec::new();
         };
@@ -290,7 +291,7 @@ impl Semantics {
 
     /// The path of a workspace function or method: `["app", "db", "get_conn"]`,
     /// `["app", "legacy", "Registry", "checkout"]`.
-    pub fn function_path(&self, func: FuncLoc) -> Vec<String> {
+    pub fn function_path(&self, func: FuncLoc) -> Vec<Name> {
         let Some(function) = self.function(func) else {
             return Vec::new();
         };
@@ -298,7 +299,7 @@ impl Semantics {
             .item_module(func.file, function.module)
             .map(|module| self.module_path(module))
             .unwrap_or_default();
-        path.extend(function.name.split("::").map(String::from));
+        path.extend(function.name.split("::").map(Name::from));
         path
     }
 

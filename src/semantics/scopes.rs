@@ -9,6 +9,7 @@
 //! external crate's: it stays a path (`sqlx::PgPool`), with the crate's real
 //! name when the dependency is renamed, for the packs to match.
 
+use crate::model::Name;
 use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
@@ -19,7 +20,7 @@ use crate::model::{BodyKind, FileIr, FnOwner, UseItem};
 /// A path of an external crate, crate name first (`["sqlx", "PgPool"]`);
 /// a bare name (`["PgPool"]`) when a glob of some crate brought it and it
 /// cannot be told which.
-pub type ExtPath = Arc<[String]>;
+pub type ExtPath = Arc<[Name]>;
 
 /// What a name is bound to.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -45,8 +46,8 @@ pub enum Ns {
 
 #[derive(Debug, Clone, Default)]
 pub struct Scope {
-    pub types: FxHashMap<String, Def>,
-    pub values: FxHashMap<String, Def>,
+    pub types: FxHashMap<Name, Def>,
+    pub values: FxHashMap<Name, Def>,
     pub globs: Vec<Glob>,
 }
 
@@ -56,7 +57,7 @@ pub struct Scope {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Resolved {
     pub def: Def,
-    pub rest: Vec<String>,
+    pub rest: Vec<Name>,
 }
 
 /// Names the standard prelude brings into every module.
@@ -113,7 +114,7 @@ pub fn build(semantics: &Semantics, files: &[FileIr]) -> Vec<Scope> {
         for (name, child) in &module.children {
             scope
                 .types
-                .entry(name.clone())
+                .entry(Name::from(name.as_str()))
                 .or_insert(Def::Item(Item::Module(*child)));
         }
     }
@@ -258,10 +259,10 @@ fn bind(scope: &mut Scope, alias: &str, types: Option<Def>, values: Option<Def>)
         return;
     }
     if let Some(def) = types {
-        scope.types.entry(alias.to_string()).or_insert(def);
+        scope.types.entry(Name::from(alias)).or_insert(def);
     }
     if let Some(def) = values {
-        scope.values.entry(alias.to_string()).or_insert(def);
+        scope.values.entry(Name::from(alias)).or_insert(def);
     }
 }
 
@@ -332,7 +333,7 @@ impl View<'_> {
             Ns::Values => PRELUDE_VALUES,
         };
         if let Some((_, path)) = prelude.iter().find(|(known, _)| *known == name) {
-            return Some(Def::External(path.iter().map(|s| s.to_string()).collect()));
+            return Some(Def::External(path.iter().map(|s| Name::from(*s)).collect()));
         }
         // A glob of an external crate may bring it: with one such glob it is
         // that crate's; with several, a bare name.
@@ -348,9 +349,9 @@ impl View<'_> {
         match external.as_slice() {
             [] => None,
             [only] => Some(Def::External(
-                only.iter().cloned().chain([name.to_string()]).collect(),
+                only.iter().cloned().chain([Name::from(name)]).collect(),
             )),
-            _ => Some(Def::External(Arc::from(vec![name.to_string()]))),
+            _ => Some(Def::External(Arc::from(vec![Name::from(name)]))),
         }
     }
 
@@ -372,9 +373,11 @@ impl View<'_> {
             Some(CrateDep::Local(other)) => Some(Def::Item(Item::Module(
                 self.semantics.crates[other.0 as usize].root,
             ))),
-            Some(CrateDep::External(real)) => Some(Def::External(Arc::from(vec![real.clone()]))),
+            Some(CrateDep::External(real)) => {
+                Some(Def::External(Arc::from(vec![Name::from(real.as_str())])))
+            }
             None if BUILTIN_CRATES.contains(&name) => {
-                Some(Def::External(Arc::from(vec![name.to_string()])))
+                Some(Def::External(Arc::from(vec![Name::from(name)])))
             }
             None if krate.name == name => Some(Def::Item(Item::Module(krate.root))),
             None => None,
@@ -396,14 +399,14 @@ impl View<'_> {
 
     /// Resolves a path from a module: `ns` for its last segment (the others
     /// are types or modules). `None` when its start names nothing known.
-    pub fn resolve(&self, module: ModuleId, path: &[String], ns: Ns) -> Option<Resolved> {
+    pub fn resolve(&self, module: ModuleId, path: &[Name], ns: Ns) -> Option<Resolved> {
         let (first, rest) = path.split_first()?;
         let first_ns = if rest.is_empty() { ns } else { Ns::Types };
         let mut def = self.start(module, first, first_ns)?;
         let mut index = 0;
         // `super::super::x`
         while let (Def::Item(Item::Module(current)), Some("super")) =
-            (&def, rest.get(index).map(String::as_str))
+            (&def, rest.get(index).map(Name::as_str))
         {
             let parent = self.semantics.modules[current.0 as usize].parent?;
             def = Def::Item(Item::Module(parent));
@@ -458,13 +461,13 @@ impl View<'_> {
     }
 
     /// A `use` path: as [`View::resolve`], the whole path one definition.
-    fn resolve_use(&self, module: ModuleId, path: &[String], ns: Ns) -> Option<Def> {
+    fn resolve_use(&self, module: ModuleId, path: &[Name], ns: Ns) -> Option<Def> {
         let resolved = self.resolve(module, path, ns)?;
         resolved.rest.is_empty().then_some(resolved.def)
     }
 
     /// What a glob import takes its names from.
-    fn resolve_container(&self, module: ModuleId, path: &[String]) -> Option<Glob> {
+    fn resolve_container(&self, module: ModuleId, path: &[Name]) -> Option<Glob> {
         match self.resolve_use(module, path, Ns::Types)? {
             Def::Item(Item::Module(from)) => Some(Glob::Module(from)),
             Def::Item(Item::Adt(adt)) => Some(Glob::Enum(adt)),

@@ -118,7 +118,7 @@ fn external(ty: &Ty) -> String {
 
 fn adt_name(semantics: &Semantics, ty: &Ty) -> Option<String> {
     match ty.strip_refs() {
-        Ty::Adt(loc, _) => semantics.adt(*loc).map(|d| d.name.clone()),
+        Ty::Adt(loc, _) => semantics.adt(*loc).map(|d| d.name.to_string()),
         _ => None,
     }
 }
@@ -274,7 +274,7 @@ fn methods_resolve_by_receiver_type_traits_and_defaults_included() {
         .map(|target| match target {
             CallTarget::Func(func, _) => semantics
                 .function(*func)
-                .map(|f| f.name.clone())
+                .map(|f| f.name.to_string())
                 .unwrap_or_default(),
             other => format!("{other:?}"),
         })

@@ -11,6 +11,7 @@
 //! `BoxFuture<'_, T>`, `Pin<Box<..>>` and an `async fn`'s result all await
 //! to `T`.
 
+use crate::model::Name;
 use rayon::prelude::*;
 use std::sync::Arc;
 
@@ -57,7 +58,7 @@ pub type Bindings = FxHashMap<Arc<str>, Ty>;
 #[derive(Debug, Clone)]
 pub struct TypeScope {
     pub module: ModuleId,
-    pub generics: Vec<String>,
+    pub generics: Vec<Name>,
     pub self_ty: Option<Ty>,
 }
 
@@ -105,7 +106,7 @@ impl Ty {
     }
 
     /// The path of an external type.
-    pub fn external_path(&self) -> Option<&[String]> {
+    pub fn external_path(&self) -> Option<&[Name]> {
         match self.strip_refs() {
             Ty::External(path, _) => Some(path),
             _ => None,
@@ -114,7 +115,7 @@ impl Ty {
 
     /// The last segment of an external type's path.
     pub fn external_name(&self) -> Option<&str> {
-        self.external_path()?.last().map(String::as_str)
+        self.external_path()?.last().map(Name::as_str)
     }
 
     /// The generic arguments of an external or workspace type.
@@ -168,7 +169,7 @@ impl Ty {
         match self.strip_refs() {
             Ty::External(path, args)
                 if matches!(
-                    path.last().map(String::as_str),
+                    path.last().map(Name::as_str),
                     Some("Result" | "Option" | "Poll")
                 ) =>
             {
@@ -272,9 +273,9 @@ impl Semantics {
     }
 
     /// A written path in a scope, as a type (`None` when it names no type).
-    pub fn resolve_type_path(&self, segments: &[String], scope: &TypeScope) -> Option<Ty> {
+    pub fn resolve_type_path(&self, segments: &[Name], scope: &TypeScope) -> Option<Ty> {
         let written = TypeRef::Path {
-            segments: segments.to_vec(),
+            segments: segments.into(),
             args: Vec::new(),
         };
         match lower(&self.view(), &written, scope, 0) {
@@ -333,7 +334,7 @@ fn lower(view: &View<'_>, written: &TypeRef, scope: &TypeScope, depth: u32) -> T
         TypeRef::Bounds(bounds) => {
             let mut traits = Vec::new();
             for bound in bounds {
-                let last = bound.path.last().map(String::as_str);
+                let last = bound.path.last().map(Name::as_str);
                 if matches!(last, Some("Future" | "IntoFuture")) {
                     let output = bound
                         .bindings
@@ -359,7 +360,7 @@ fn lower(view: &View<'_>, written: &TypeRef, scope: &TypeScope, depth: u32) -> T
 
 fn lower_path(
     view: &View<'_>,
-    segments: &[String],
+    segments: &[Name],
     args: Vec<Ty>,
     scope: &TypeScope,
     depth: u32,
@@ -417,7 +418,7 @@ fn lower_path(
 
 /// An external type; the futures crate's boxed futures are futures.
 fn external(path: ExtPath, args: Vec<Ty>) -> Ty {
-    match path.last().map(String::as_str) {
+    match path.last().map(Name::as_str) {
         Some("BoxFuture" | "LocalBoxFuture") => {
             Ty::Future(Box::new(args.last().cloned().unwrap_or(Ty::Unknown)))
         }
@@ -432,7 +433,7 @@ fn primitive(name: &str) -> Option<Ty> {
     ];
     PRIMITIVES
         .contains(&name)
-        .then(|| Ty::External(Arc::from(vec![name.to_string()]), Vec::new()))
+        .then(|| Ty::External(Arc::from(vec![Name::from(name)]), Vec::new()))
 }
 
 /// The scope a function's signature is written in: its module, its own
@@ -518,7 +519,7 @@ pub(crate) fn lower_signatures(semantics: &Semantics) -> Vec<Vec<Signature>> {
 
 /// Every struct's (and enum's) fields, lowered in its own module with its
 /// type parameters.
-pub(crate) fn lower_fields(semantics: &Semantics) -> Vec<Vec<Vec<(String, Ty)>>> {
+pub(crate) fn lower_fields(semantics: &Semantics) -> Vec<Vec<Vec<(Name, Ty)>>> {
     semantics
         .items
         .par_iter()

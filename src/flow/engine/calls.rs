@@ -43,7 +43,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
     pub(super) fn apply_path_call(
         &mut self,
         dest: TempId,
-        resolved: &[String],
+        resolved: &[Name],
         args: &[Operand],
         span: Span,
         block: BlockId,
@@ -127,8 +127,8 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 let spec = self.table().resource(resource);
                 if spec.leak.iter().any(|e| name_matches(resolved, e, false)) {
                     let instance = state.instances.remove(n);
-                    let method = resolved.last().cloned().unwrap_or_else(|| name.to_string());
-                    self.leak_by_call(&instance, &method, &format!("`{name}`"), span, path);
+                    let method = resolved.last().map_or(name.as_str(), Name::as_str);
+                    self.leak_by_call(&instance, method, &format!("`{name}`"), span, path);
                     handled = true;
                 } else if spec
                     .release
@@ -491,7 +491,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         // the receiver's declared type.
         let acquired = match self.fcx.operand_type_path(receiver) {
             Some(mut written) => {
-                written.push(name.to_string());
+                written.push(Name::from(name));
                 self.file.path_acquire(&written)
             }
             None => self
@@ -521,7 +521,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         // pools it is given, and the connection it returns.
         let method_callee = Callee::Method {
             receiver: receiver.clone(),
-            name: name.to_string(),
+            name: Name::from(name),
         };
         let summary = self.summary_for(dest);
         if let Some(summary) = summary {
@@ -575,7 +575,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     // given back explicitly
                 } else {
                     if instance.in_closure.is_some() && self.rooted_in_local(receiver) {
-                        let step = push_step(path, span, String::from("kept by this job"));
+                        let step = push_step(path, span, Name::from("kept by this job"));
                         self.stored_jobs.push((instance.clone(), step));
                     }
                     self.hand_over(instance);
@@ -728,7 +728,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             param: None,
         };
         let id = self.track(tracked, element, false);
-        *path = push_step(path, span, String::from("acquired here"));
+        *path = push_step(path, span, Name::from("acquired here"));
         self.start_instance(state, id, dest, element, path.depth);
     }
 
@@ -753,7 +753,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             param: None,
         };
         let id = self.track(tracked, None, true);
-        *path = push_step(path, span, String::from("pool built here"));
+        *path = push_step(path, span, Name::from("pool built here"));
         self.start_instance(state, id, dest, None, path.depth);
     }
 

@@ -161,7 +161,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         for (instance, job_path) in std::mem::take(&mut self.stored_jobs) {
             let tracked = &self.shared.tracked[instance.tracked as usize];
             if holds_a_session(tracked) {
-                let step = push_step(&job_path, span, String::from("this loop never ends"));
+                let step = push_step(&job_path, span, Name::from("this loop never ends"));
                 self.fact(
                     FactKind::HeldInEndlessLoop,
                     &instance,
@@ -420,7 +420,7 @@ pub(super) fn locals_used_in(body: &FnIr, blocks: &[bool]) -> FxHashSet<LocalId>
                         note(&Operand::Place {
                             place: Place {
                                 root: PlaceRoot::Local(local),
-                                fields: Vec::new(),
+                                fields: crate::model::Slice::default(),
                             },
                             mode: Mode::Ref,
                         });

@@ -302,7 +302,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             if let Some((span, step_note)) = &node.step {
                 steps.push(PathStep {
                     at: Location { file, span: *span },
-                    note: step_note.clone(),
+                    note: step_note.to_string(),
                 });
             }
             cursor = node.parent.clone();
@@ -347,7 +347,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             },
             at: Location { file, span: at },
             path: steps,
-            function: self.ir().name.clone(),
+            function: self.ir().name.to_string(),
             in_test: self.root_role().is_test,
             holder,
             waits_on: None,

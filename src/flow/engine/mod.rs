@@ -25,7 +25,7 @@ use super::{
 };
 use crate::model::{
     AggregateKind, BlockId, BodyKind, Callee, EdgeKind, ExitKind, FileIr, FnId, FnIr, LocalId,
-    LoopId, Mode, OpKind, Operand, Place, PlaceRoot, TempId, Terminator,
+    LoopId, Mode, Name, OpKind, Operand, Place, PlaceRoot, TempId, Terminator,
 };
 use crate::semantics::infer::CallTarget;
 use crate::semantics::{BodyTypes, Semantics};
@@ -317,7 +317,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                         let next_path = match &edge.step {
                             Some((span, note)) => push_step(&path, *span, note.clone()),
                             None if edge.kind == EdgeKind::LoopBack => {
-                                push_step(&path, block.term_span, String::from("the loop repeats"))
+                                push_step(&path, block.term_span, Name::from("the loop repeats"))
                             }
                             None => path.clone(),
                         };
@@ -353,7 +353,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                         let error_path = push_step(
                             &path,
                             block.term_span,
-                            String::from("`?` returns the error here"),
+                            Name::from("`?` returns the error here"),
                         );
                         self.exit(
                             error_state,

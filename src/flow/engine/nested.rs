@@ -3,6 +3,7 @@
 //! returns or keeps.
 
 use super::*;
+use crate::model::Name;
 
 impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
     /// `into`: the temporary the acquired connection is made into, when
@@ -170,7 +171,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
         dest: TempId,
     ) -> Option<String> {
         let operand = operands.get(acquire.param)?;
-        let receiver_via: &[String] = match self.fcx.call_target(dest) {
+        let receiver_via: &[Name] = match self.fcx.call_target(dest) {
             Some(CallTarget::Func(_, Some(found))) if acquire.param == 0 => &found.via,
             _ => &[],
         };

@@ -114,12 +114,12 @@ pub(super) struct State {
 /// A witness path as a shared linked list: paths fork at branches.
 #[derive(Debug)]
 pub(super) struct PathNode {
-    pub(super) step: Option<(Span, String)>,
+    pub(super) step: Option<(Span, Name)>,
     pub(super) parent: Option<Rc<PathNode>>,
     pub(super) depth: u32,
 }
 
-pub(super) fn push_step(path: &Rc<PathNode>, span: Span, note: String) -> Rc<PathNode> {
+pub(super) fn push_step(path: &Rc<PathNode>, span: Span, note: Name) -> Rc<PathNode> {
     Rc::new(PathNode {
         step: Some((span, note)),
         parent: Some(path.clone()),

@@ -18,7 +18,7 @@ pub(super) struct LoopFrame {
     pub(super) id: Option<LoopId>,
     /// A labelled block: only `break 'label` targets it.
     pub(super) is_block: bool,
-    pub(super) label: Option<String>,
+    pub(super) label: Option<Name>,
     pub(super) head: BlockId,
     pub(super) exit: BlockId,
     /// Scope depth outside the loop: `break` ends the scopes above it.
@@ -94,8 +94,8 @@ impl<'c> BodyBuilder<'c> {
         core: &'c CoreRoles,
         selection: BodySelection<'c>,
         id: FnId,
-        name: String,
-        self_type: Option<String>,
+        name: Name,
+        self_type: Option<Name>,
         kind: BodyKind,
         is_async: bool,
         role: FnRole,
@@ -186,7 +186,7 @@ impl<'c> BodyBuilder<'c> {
         &mut self,
         target: BlockId,
         kind: EdgeKind,
-        step: Option<(Span, String)>,
+        step: Option<(Span, Name)>,
         span: Span,
     ) {
         self.terminate(Terminator::Jump(vec![Edge { target, kind, step }]), span);
@@ -209,7 +209,7 @@ impl<'c> BodyBuilder<'c> {
     pub(super) fn declare(&mut self, name: &str, ty: Option<TypeRef>, span: Span) -> LocalId {
         let loop_id = self.current_loop();
         self.ir.locals.push(Local {
-            name: name.to_string(),
+            name: Name::of(&name),
             ty,
             span,
             loop_id,
@@ -456,7 +456,7 @@ impl<'c> BodyBuilder<'c> {
                             kind: EdgeKind::Branch,
                             step: Some((
                                 spans::of(&**else_branch),
-                                format!(
+                                crate::format_name!(
                                     "`{}` does not match: the `else` runs",
                                     short_text(pattern)
                                 ),
@@ -532,7 +532,7 @@ impl<'c> BodyBuilder<'c> {
                 } else {
                     value
                 };
-                let local = self.declare(&ident.ident.to_string(), declared, span);
+                let local = self.declare(&Name::of(&ident.ident), declared, span);
                 self.op(OpKind::Let { local, value }, span);
             }
             Pat::Type(typed) => self.bind_pattern(
@@ -561,7 +561,7 @@ impl<'c> BodyBuilder<'c> {
                     elements
                         .iter()
                         .enumerate()
-                        .map(|(n, p)| (n.to_string(), *p, element_types.get(n).cloned()))
+                        .map(|(n, p)| (Name::of(&n), *p, element_types.get(n).cloned()))
                         .collect(),
                     value,
                     functions,
@@ -571,11 +571,11 @@ impl<'c> BodyBuilder<'c> {
                 // Fields are named after the variant (`Pool#0`), so that
                 // their types are the variant's.
                 let variant = pattern_variant(&tuple_struct.path);
-                let elements: Vec<(String, &Pat, Option<TypeRef>)> = tuple_struct
+                let elements: Vec<(Name, &Pat, Option<TypeRef>)> = tuple_struct
                     .elems
                     .iter()
                     .enumerate()
-                    .map(|(n, p)| (format!("{variant}#{n}"), p, None))
+                    .map(|(n, p)| (crate::format_name!("{variant}#{n}"), p, None))
                     .collect();
                 self.bind_fields(elements, value, functions);
             }
@@ -586,10 +586,10 @@ impl<'c> BodyBuilder<'c> {
                     .iter()
                     .map(|field| {
                         let name = match &field.member {
-                            syn::Member::Named(ident) => ident.to_string(),
-                            syn::Member::Unnamed(index) => index.index.to_string(),
+                            syn::Member::Named(ident) => Name::of(&ident),
+                            syn::Member::Unnamed(index) => Name::of(&index.index),
                         };
-                        (format!("{variant}#{name}"), &*field.pat, None)
+                        (crate::format_name!("{variant}#{name}"), &*field.pat, None)
                     })
                     .collect();
                 self.bind_fields(elements, value, functions);
@@ -620,7 +620,7 @@ impl<'c> BodyBuilder<'c> {
 
     pub(super) fn bind_fields(
         &mut self,
-        elements: Vec<(String, &Pat, Option<TypeRef>)>,
+        elements: Vec<(Name, &Pat, Option<TypeRef>)>,
         value: Operand,
         functions: &mut Vec<FnIr>,
     ) {
@@ -643,7 +643,7 @@ impl<'c> BodyBuilder<'c> {
                 }
                 Operand::Place { place, mode } => {
                     let mut place = place.clone();
-                    place.fields.push(field.clone());
+                    place.push_field(field.clone());
                     Operand::Place { place, mode: *mode }
                 }
                 _ => Operand::Other,
@@ -655,9 +655,9 @@ impl<'c> BodyBuilder<'c> {
 
 /// The last segment of a pattern's path: the variant (or struct) whose
 /// fields it binds.
-pub(super) fn pattern_variant(path: &syn::Path) -> String {
+pub(super) fn pattern_variant(path: &syn::Path) -> Name {
     path.segments
         .last()
-        .map(|segment| segment.ident.to_string())
+        .map(|segment| Name::of(&segment.ident))
         .unwrap_or_default()
 }

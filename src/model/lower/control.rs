@@ -30,18 +30,15 @@ impl<'c> BodyBuilder<'c> {
         lets
     }
 
-    pub(super) fn branch_notes(
-        condition: &Expr,
-        lets: &[(Pat, Expr, Operand)],
-    ) -> (String, String) {
+    pub(super) fn branch_notes(condition: &Expr, lets: &[(Pat, Expr, Operand)]) -> (Name, Name) {
         match lets.first() {
             Some((pattern, _, _)) if lets.len() == 1 && !matches!(condition, Expr::Binary(_)) => (
-                format!("`{}` matches", short_text(pattern)),
-                format!("`{}` does not match", short_text(pattern)),
+                crate::format_name!("`{}` matches", short_text(pattern)),
+                crate::format_name!("`{}` does not match", short_text(pattern)),
             ),
             _ => (
-                String::from("the condition holds"),
-                String::from("the condition does not hold"),
+                Name::from("the condition holds"),
+                Name::from("the condition does not hold"),
             ),
         }
     }
@@ -62,11 +59,11 @@ impl<'c> BodyBuilder<'c> {
                 let Some(local) = path
                     .path
                     .get_ident()
-                    .and_then(|ident| self.lookup(&ident.to_string()))
+                    .and_then(|ident| self.lookup(&Name::of(&ident)))
                 else {
                     return (Vec::new(), Vec::new());
                 };
-                match call.method.to_string().as_str() {
+                match Name::of(&call.method).as_str() {
                     "is_ok" | "is_some" => (Vec::new(), vec![local]),
                     "is_err" | "is_none" => (vec![local], Vec::new()),
                     _ => (Vec::new(), Vec::new()),
@@ -204,7 +201,7 @@ impl<'c> BodyBuilder<'c> {
                 kind: EdgeKind::Branch,
                 step: Some((
                     spanned(&arm.pat),
-                    format!("match arm `{}` is taken", short_text(&arm.pat)),
+                    crate::format_name!("match arm `{}` is taken", short_text(&arm.pat)),
                 )),
             })
             .collect();
@@ -285,7 +282,7 @@ impl<'c> BodyBuilder<'c> {
         self.loops.push(LoopFrame {
             id: Some(id),
             is_block: false,
-            label: label.map(|l| l.name.ident.to_string()),
+            label: label.map(|l| Name::of(&l.name.ident)),
             head: 0,
             exit,
             scope_depth: self.scopes.len(),
@@ -347,7 +344,10 @@ impl<'c> BodyBuilder<'c> {
                 Edge {
                     target: done,
                     kind: EdgeKind::Branch,
-                    step: Some((condition_span, format!("{not_taken}: the loop ends"))),
+                    step: Some((
+                        condition_span,
+                        crate::format_name!("{not_taken}: the loop ends"),
+                    )),
                 },
             ]),
             condition_span,
@@ -397,7 +397,7 @@ impl<'c> BodyBuilder<'c> {
                 Edge {
                     target: exit,
                     kind: EdgeKind::Branch,
-                    step: Some((pattern_span, String::from("the loop ends"))),
+                    step: Some((pattern_span, Name::from("the loop ends"))),
                 },
             ]),
             pattern_span,
@@ -435,7 +435,7 @@ impl<'c> BodyBuilder<'c> {
         self.loops.push(LoopFrame {
             id: self.current_loop(),
             is_block: true,
-            label: Some(label.to_string()),
+            label: Some(Name::of(&label)),
             head: self.current,
             exit,
             scope_depth: self.scopes.len(),
@@ -457,7 +457,7 @@ impl<'c> BodyBuilder<'c> {
 
     /// The frame `break` / `continue` targets: the innermost loop, or the
     /// frame with that label.
-    pub(super) fn loop_frame(&self, label: &Option<String>) -> Option<usize> {
+    pub(super) fn loop_frame(&self, label: &Option<Name>) -> Option<usize> {
         match label {
             None => self.loops.iter().rposition(|frame| !frame.is_block),
             Some(name) => self
@@ -467,7 +467,7 @@ impl<'c> BodyBuilder<'c> {
         }
     }
 
-    pub(super) fn break_to(&mut self, label: Option<String>, value: Option<Operand>, span: Span) {
+    pub(super) fn break_to(&mut self, label: Option<Name>, value: Option<Operand>, span: Span) {
         let Some(position) = self.loop_frame(&label) else {
             self.terminate(Terminator::Unreachable, span);
             self.start_unreachable();
@@ -490,13 +490,13 @@ impl<'c> BodyBuilder<'c> {
         self.jump(
             exit,
             EdgeKind::Break,
-            Some((span, String::from("`break` leaves the loop"))),
+            Some((span, Name::from("`break` leaves the loop"))),
             span,
         );
         self.start_unreachable();
     }
 
-    pub(super) fn continue_to(&mut self, label: Option<String>, span: Span) {
+    pub(super) fn continue_to(&mut self, label: Option<Name>, span: Span) {
         let Some(position) = self.loop_frame(&label) else {
             self.terminate(Terminator::Unreachable, span);
             self.start_unreachable();
@@ -510,7 +510,7 @@ impl<'c> BodyBuilder<'c> {
         self.jump(
             head,
             EdgeKind::Continue,
-            Some((span, String::from("`continue` goes round again"))),
+            Some((span, Name::from("`continue` goes round again"))),
             span,
         );
         self.start_unreachable();

@@ -61,12 +61,12 @@ impl<'c> BodyBuilder<'c> {
             Expr::Field(field) => {
                 let base = self.expr(&field.base, functions);
                 let name = match &field.member {
-                    syn::Member::Named(ident) => ident.to_string(),
-                    syn::Member::Unnamed(index) => index.index.to_string(),
+                    syn::Member::Named(ident) => Name::of(&ident),
+                    syn::Member::Unnamed(index) => Name::of(&index.index),
                 };
                 match base {
                     Operand::Place { mut place, .. } => {
-                        place.fields.push(name);
+                        place.push_field(name);
                         Operand::Place {
                             place,
                             mode: Mode::Value,
@@ -123,7 +123,7 @@ impl<'c> BodyBuilder<'c> {
             Expr::Paren(inner) => self.expr(&inner.expr, functions),
             Expr::Group(inner) => self.expr(&inner.expr, functions),
             Expr::Lit(literal) => match &literal.lit {
-                syn::Lit::Str(text) => Operand::Str(text.value()),
+                syn::Lit::Str(text) => Operand::Str(Name::from(text.value())),
                 _ => Operand::Other,
             },
             Expr::Call(call) => self.call(call, functions),
@@ -145,7 +145,7 @@ impl<'c> BodyBuilder<'c> {
                         dest,
                         callee: Callee::Method {
                             receiver,
-                            name: call.method.to_string(),
+                            name: Name::of(&call.method),
                         },
                         args,
                     },
@@ -188,7 +188,7 @@ impl<'c> BodyBuilder<'c> {
             Expr::Block(block) => {
                 if let Some(label) = &block.label {
                     return self.labelled_block(
-                        &label.name.ident.to_string(),
+                        &Name::of(&label.name.ident),
                         &block.block,
                         functions,
                     );
@@ -207,12 +207,12 @@ impl<'c> BodyBuilder<'c> {
                     .expr
                     .as_ref()
                     .map(|value| self.expr(value, functions));
-                let label = break_expr.label.as_ref().map(|l| l.ident.to_string());
+                let label = break_expr.label.as_ref().map(|l| Name::of(&l.ident));
                 self.break_to(label, value, span);
                 Operand::Other
             }
             Expr::Continue(continue_expr) => {
-                let label = continue_expr.label.as_ref().map(|l| l.ident.to_string());
+                let label = continue_expr.label.as_ref().map(|l| Name::of(&l.ident));
                 self.continue_to(label, span);
                 Operand::Other
             }
@@ -374,7 +374,7 @@ impl<'c> BodyBuilder<'c> {
                 return Operand::Place {
                     place: Place {
                         root: PlaceRoot::Local(local),
-                        fields: Vec::new(),
+                        fields: crate::model::Slice::default(),
                     },
                     mode: Mode::Value,
                 };
@@ -382,8 +382,8 @@ impl<'c> BodyBuilder<'c> {
         }
         Operand::Place {
             place: Place {
-                root: PlaceRoot::Path(segments),
-                fields: Vec::new(),
+                root: PlaceRoot::Path(segments.into()),
+                fields: crate::model::Slice::default(),
             },
             mode: Mode::Value,
         }
@@ -399,14 +399,14 @@ impl<'c> BodyBuilder<'c> {
                 if path.qself.is_none()
                     && !(path.path.segments.len() == 1
                         && self
-                            .lookup(&path.path.segments[0].ident.to_string())
+                            .lookup(&Name::of(&path.path.segments[0].ident))
                             .is_some()) =>
             {
-                Callee::Path(path_segments(&path.path))
+                Callee::Path(path_segments(&path.path).into())
             }
             other => Callee::Value(self.expr(other, functions)),
         };
-        let args: Vec<Operand> = call
+        let args: crate::model::Slice<Operand> = call
             .args
             .iter()
             .map(|arg| self.expr(arg, functions))

@@ -23,8 +23,8 @@ pub(super) struct FnPlace {
     pub(super) module: ModuleIndex,
     pub(super) owner: FnOwner,
     /// The last segment of the impl's self type, for names (`Repo::save`).
-    pub(super) self_type: Option<String>,
-    pub(super) generics: Vec<String>,
+    pub(super) self_type: Option<Name>,
+    pub(super) generics: Vec<Name>,
 }
 
 pub(super) struct FileLowerer<'c> {
@@ -43,14 +43,14 @@ impl FileLowerer<'_> {
         }
     }
 
-    pub(super) fn extent(&mut self, name: String, span: Span) {
+    pub(super) fn extent(&mut self, name: Name, span: Span) {
         self.ir.items.push(ItemExtent { name, span });
     }
 
     pub(super) fn item(&mut self, item: &Item, scope: &ItemScope) {
         match item {
             Item::Fn(function) => {
-                let name = function.sig.ident.to_string();
+                let name = Name::of(&function.sig.ident);
                 self.extent(name.clone(), spans::of(function));
                 let role = FnRole {
                     is_main: (name == "main" && !scope.nested)
@@ -78,7 +78,10 @@ impl FileLowerer<'_> {
             Item::Impl(block) => self.impl_block(block, scope),
             Item::Trait(definition) => self.trait_definition(definition, scope),
             Item::Mod(module) => {
-                self.extent(format!("mod {}", module.ident), spans::of(module));
+                self.extent(
+                    crate::format_name!("mod {}", module.ident),
+                    spans::of(module),
+                );
                 if let Some((_, items)) = &module.content {
                     self.modules_seen += 1;
                     let inner = ItemScope {
@@ -90,10 +93,13 @@ impl FileLowerer<'_> {
                 }
             }
             Item::Struct(definition) => {
-                self.extent(format!("struct {}", definition.ident), spanned(definition));
+                self.extent(
+                    crate::format_name!("struct {}", definition.ident),
+                    spanned(definition),
+                );
                 let fields = fields_of(&definition.fields);
                 self.ir.structs.push(StructDef {
-                    name: definition.ident.to_string(),
+                    name: Name::of(&definition.ident),
                     module: scope.module,
                     generics: generic_names(&definition.generics),
                     variants: None,
@@ -107,16 +113,12 @@ impl FileLowerer<'_> {
                     .named
                     .iter()
                     .map(|field| FieldDef {
-                        name: field
-                            .ident
-                            .as_ref()
-                            .map(ToString::to_string)
-                            .unwrap_or_default(),
+                        name: field.ident.as_ref().map(Name::of).unwrap_or_default(),
                         ty: type_ref(&field.ty),
                     })
                     .collect();
                 self.ir.structs.push(StructDef {
-                    name: definition.ident.to_string(),
+                    name: Name::of(&definition.ident),
                     module: scope.module,
                     generics: generic_names(&definition.generics),
                     variants: None,
@@ -125,7 +127,10 @@ impl FileLowerer<'_> {
                 });
             }
             Item::Enum(definition) => {
-                self.extent(format!("enum {}", definition.ident), spanned(definition));
+                self.extent(
+                    crate::format_name!("enum {}", definition.ident),
+                    spanned(definition),
+                );
                 // Named after their variant, as patterns name them (`Pool#0`).
                 let fields = definition
                     .variants
@@ -134,20 +139,20 @@ impl FileLowerer<'_> {
                         fields_of(&variant.fields)
                             .into_iter()
                             .map(move |field| FieldDef {
-                                name: format!("{}#{}", variant.ident, field.name),
+                                name: crate::format_name!("{}#{}", variant.ident, field.name),
                                 ty: field.ty,
                             })
                     })
                     .collect();
                 self.ir.structs.push(StructDef {
-                    name: definition.ident.to_string(),
+                    name: Name::of(&definition.ident),
                     module: scope.module,
                     generics: generic_names(&definition.generics),
                     variants: Some(
                         definition
                             .variants
                             .iter()
-                            .map(|variant| variant.ident.to_string())
+                            .map(|variant| Name::of(&variant.ident))
                             .collect(),
                     ),
                     fields,
@@ -156,21 +161,24 @@ impl FileLowerer<'_> {
             }
             Item::Type(alias) => {
                 self.ir.aliases.push(TypeAlias {
-                    name: alias.ident.to_string(),
+                    name: Name::of(&alias.ident),
                     module: scope.module,
                     generics: generic_names(&alias.generics),
                     ty: type_ref(&alias.ty),
                 });
             }
             Item::Static(definition) => {
-                self.extent(format!("static {}", definition.ident), spanned(definition));
+                self.extent(
+                    crate::format_name!("static {}", definition.ident),
+                    spanned(definition),
+                );
                 self.ir.statics.push(StaticDef {
-                    name: definition.ident.to_string(),
+                    name: Name::of(&definition.ident),
                     module: scope.module,
                     ty: Some(type_ref(&definition.ty)),
                     thread_local: false,
                     span: spanned(&definition.ident),
-                    text: string_text(&definition.expr, 0),
+                    text: string_text(&definition.expr, 0).map(Name::from),
                     arguments: format_arguments(&definition.expr),
                 });
             }
@@ -178,12 +186,12 @@ impl FileLowerer<'_> {
             Item::Const(definition) => {
                 if let Some(text) = string_text(&definition.expr, 0) {
                     self.ir.statics.push(StaticDef {
-                        name: definition.ident.to_string(),
+                        name: Name::of(&definition.ident),
                         module: scope.module,
                         ty: Some(type_ref(&definition.ty)),
                         thread_local: false,
                         span: spanned(&definition.ident),
-                        text: Some(text),
+                        text: Some(Name::from(text)),
                         arguments: format_arguments(&definition.expr),
                     });
                 }
@@ -204,7 +212,7 @@ impl FileLowerer<'_> {
             module: scope.module,
         };
         self.extent(
-            format!("impl {}", self_type.clone().unwrap_or_default()),
+            crate::format_name!("impl {}", self_type.clone().unwrap_or_default()),
             spans::of(block),
         );
         let index = self.ir.impls.len() as ImplIndex;
@@ -212,7 +220,7 @@ impl FileLowerer<'_> {
             .items
             .iter()
             .filter_map(|item| match item {
-                syn::ImplItem::Type(assoc) => Some((assoc.ident.to_string(), type_ref(&assoc.ty))),
+                syn::ImplItem::Type(assoc) => Some((Name::of(&assoc.ident), type_ref(&assoc.ty))),
                 _ => None,
             })
             .collect();
@@ -227,8 +235,8 @@ impl FileLowerer<'_> {
         for impl_item in &block.items {
             if let syn::ImplItem::Fn(method) = impl_item {
                 let name = match &self_type {
-                    Some(owner) => format!("{owner}::{}", method.sig.ident),
-                    None => method.sig.ident.to_string(),
+                    Some(owner) => crate::format_name!("{owner}::{}", method.sig.ident),
+                    None => Name::of(&method.sig.ident),
                 };
                 self.extent(name.clone(), spans::of(method));
                 let role = FnRole {
@@ -258,8 +266,8 @@ impl FileLowerer<'_> {
     }
 
     fn trait_definition(&mut self, definition: &syn::ItemTrait, scope: &ItemScope) {
-        let owner = definition.ident.to_string();
-        self.extent(format!("trait {owner}"), spans::of(definition));
+        let owner = Name::of(&definition.ident);
+        self.extent(crate::format_name!("trait {owner}"), spans::of(definition));
         let in_test = scope.in_test || is_test_item(&definition.attrs, self.core);
         let index = self.ir.traits.len() as TraitIndex;
         self.ir.traits.push(TraitDef {
@@ -280,7 +288,7 @@ impl FileLowerer<'_> {
             let syn::TraitItem::Fn(method) = trait_item else {
                 continue;
             };
-            let name = format!("{owner}::{}", method.sig.ident);
+            let name = crate::format_name!("{owner}::{}", method.sig.ident);
             if method.default.is_some() {
                 self.extent(name.clone(), spans::of(method));
             }
@@ -312,7 +320,7 @@ impl FileLowerer<'_> {
         let Some(name) = item_macro.mac.path.segments.last() else {
             return;
         };
-        let thread_local = match name.ident.to_string().as_str() {
+        let thread_local = match Name::of(&name.ident).as_str() {
             "lazy_static" => false,
             "thread_local" => true,
             _ => return,
@@ -322,12 +330,12 @@ impl FileLowerer<'_> {
         };
         for (ident, ty, expr) in declarations.0 {
             self.ir.statics.push(StaticDef {
-                name: ident.to_string(),
+                name: Name::of(&ident),
                 module: scope.module,
                 ty: Some(type_ref(&ty)),
                 thread_local,
                 span: span_of(ident.span()),
-                text: string_text(&expr, 0),
+                text: string_text(&expr, 0).map(Name::from),
                 arguments: format_arguments(&expr),
             });
         }
@@ -340,7 +348,7 @@ impl FileLowerer<'_> {
     pub(super) fn function(
         &mut self,
         id: Option<FnId>,
-        name: String,
+        name: Name,
         place: FnPlace,
         signature: &syn::Signature,
         body: Option<&SynBlock>,
@@ -465,17 +473,17 @@ pub(super) struct NestedItems {
 }
 
 /// The names of the type parameters of an item.
-pub(super) fn generic_names(generics: &syn::Generics) -> Vec<String> {
+pub(super) fn generic_names(generics: &syn::Generics) -> Vec<Name> {
     generics
         .type_params()
-        .map(|param| param.ident.to_string())
+        .map(|param| Name::of(&param.ident))
         .collect()
 }
 
 /// The field path a body hands out, when its whole body is one: `&self.a`,
 /// `&mut self.a.b`, `&*self.a`, `self.a.clone()`, `self.a.as_ref()`,
 /// `self.0`.
-fn returned_field(body: &SynBlock) -> Option<Vec<String>> {
+fn returned_field(body: &SynBlock) -> Option<Vec<Name>> {
     let [Stmt::Expr(tail, None)] = body.stmts.as_slice() else {
         return None;
     };
@@ -488,7 +496,7 @@ fn returned_field(body: &SynBlock) -> Option<Vec<String>> {
             Expr::MethodCall(call)
                 if call.args.is_empty()
                     && matches!(
-                        call.method.to_string().as_str(),
+                        Name::of(&call.method).as_str(),
                         "clone"
                             | "as_ref"
                             | "as_mut"
@@ -510,8 +518,8 @@ fn returned_field(body: &SynBlock) -> Option<Vec<String>> {
         match expr {
             Expr::Field(field) => {
                 fields.push(match &field.member {
-                    syn::Member::Named(ident) => ident.to_string(),
-                    syn::Member::Unnamed(index) => index.index.to_string(),
+                    syn::Member::Named(ident) => Name::of(&ident),
+                    syn::Member::Unnamed(index) => Name::of(&index.index),
                 });
                 expr = &field.base;
             }
@@ -526,7 +534,7 @@ fn returned_field(body: &SynBlock) -> Option<Vec<String>> {
 
 pub(super) fn placeholder() -> FnIr {
     FnIr {
-        name: String::new(),
+        name: Name::default(),
         self_type: None,
         kind: BodyKind::Fn,
         is_async: false,
@@ -553,7 +561,7 @@ pub(super) fn placeholder() -> FnIr {
 
 pub(super) fn self_path() -> TypeRef {
     TypeRef::Path {
-        segments: vec![String::from("Self")],
+        segments: crate::model::Slice::from(vec![Name::from("Self")]),
         args: Vec::new(),
     }
 }
@@ -601,7 +609,7 @@ fn string_text(expr: &Expr, depth: usize) -> Option<String> {
             ..
         }) => Some(text.value()),
         Expr::Macro(mac) => {
-            let name = mac.mac.path.segments.last()?.ident.to_string();
+            let name = Name::of(&mac.mac.path.segments.last()?.ident);
             if name != "format" && name != "concat" {
                 return None;
             }
@@ -635,7 +643,7 @@ fn string_text(expr: &Expr, depth: usize) -> Option<String> {
             let Expr::Path(function) = call.func.as_ref() else {
                 return None;
             };
-            let last = function.path.segments.last()?.ident.to_string();
+            let last = Name::of(&function.path.segments.last()?.ident);
             match (last.as_str(), call.args.first()) {
                 ("from" | "new", Some(argument)) => string_text(argument, depth + 1),
                 _ => None,
@@ -656,7 +664,7 @@ fn string_text(expr: &Expr, depth: usize) -> Option<String> {
 /// Methods on a string whose result says what the string says, for SQL.
 fn keeps_text(method: &syn::Ident) -> bool {
     matches!(
-        method.to_string().as_str(),
+        Name::of(&method).as_str(),
         "to_string"
             | "to_owned"
             | "into"
@@ -676,13 +684,13 @@ fn keeps_text(method: &syn::Ident) -> bool {
 /// The names a `format!` initializer puts into its template, in order:
 /// the last segment of each argument that is a path, through `&`, `*` and
 /// `.as_str()`/`.deref()`/`.to_string()`.
-fn format_arguments(expr: &Expr) -> Vec<Option<String>> {
-    fn named(expr: &Expr, depth: usize) -> Option<String> {
+fn format_arguments(expr: &Expr) -> Vec<Option<Name>> {
+    fn named(expr: &Expr, depth: usize) -> Option<Name> {
         if depth > 4 {
             return None;
         }
         match expr {
-            Expr::Path(path) => Some(path.path.segments.last()?.ident.to_string()),
+            Expr::Path(path) => Some(Name::of(&path.path.segments.last()?.ident)),
             Expr::Reference(reference) => named(&reference.expr, depth + 1),
             Expr::Unary(unary) => named(&unary.expr, depth + 1),
             Expr::MethodCall(call) if keeps_text(&call.method) => named(&call.receiver, depth + 1),
@@ -738,8 +746,8 @@ pub(super) fn fields_of(fields: &syn::Fields) -> Vec<FieldDef> {
             name: field
                 .ident
                 .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_else(|| position.to_string()),
+                .map(Name::of)
+                .unwrap_or_else(|| Name::of(&position)),
             ty: type_ref(&field.ty),
         })
         .collect()
@@ -778,7 +786,7 @@ fn collect_module_items(
                     Some((_, inner)) => {
                         let index = modules.len() as ModuleIndex;
                         modules.push(ModuleDef {
-                            name: declaration.ident.to_string(),
+                            name: Name::of(&declaration.ident),
                             parent: Some(module),
                             is_test,
                             path: path_attribute(&declaration.attrs),
@@ -787,7 +795,7 @@ fn collect_module_items(
                         collect_module_items(inner, index, core, modules, uses);
                     }
                     None => modules[module as usize].declared.push(ModDecl {
-                        name: declaration.ident.to_string(),
+                        name: Name::of(&declaration.ident),
                         path: path_attribute(&declaration.attrs),
                         is_test,
                         span: spanned(&declaration.ident),
@@ -799,15 +807,15 @@ fn collect_module_items(
     }
 }
 
-pub(super) fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &mut Vec<UseItem>) {
+pub(super) fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<Name>, out: &mut Vec<UseItem>) {
     match tree {
         syn::UseTree::Path(path) => {
-            prefix.push(path.ident.to_string());
+            prefix.push(Name::of(&path.ident));
             flatten_use(&path.tree, prefix, out);
             prefix.pop();
         }
         syn::UseTree::Name(name) => {
-            let ident = name.ident.to_string();
+            let ident = Name::of(&name.ident);
             if ident == "self" {
                 if let Some(last) = prefix.last() {
                     out.push(UseItem {
@@ -830,19 +838,19 @@ pub(super) fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<String>, out: &m
         }
         syn::UseTree::Rename(rename) => {
             let mut path = prefix.clone();
-            let ident = rename.ident.to_string();
+            let ident = Name::of(&rename.ident);
             if ident != "self" {
                 path.push(ident);
             }
             out.push(UseItem {
-                alias: rename.rename.to_string(),
+                alias: Name::of(&rename.rename),
                 path,
                 glob: false,
                 module: 0,
             });
         }
         syn::UseTree::Glob(_) => out.push(UseItem {
-            alias: String::from("*"),
+            alias: Name::from("*"),
             path: prefix.clone(),
             glob: true,
             module: 0,
@@ -875,7 +883,7 @@ pub fn type_ref(ty: &Type) -> TypeRef {
 }
 
 pub(super) fn path_type(path: &syn::Path) -> TypeRef {
-    let segments = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let segments = path.segments.iter().map(|s| Name::of(&s.ident)).collect();
     let args = match path.segments.last().map(|s| &s.arguments) {
         Some(syn::PathArguments::AngleBracketed(generic)) => generic
             .args
@@ -911,7 +919,7 @@ fn type_bound(path: &syn::Path) -> TypeBound {
                 match arg {
                     syn::GenericArgument::Type(ty) => args.push(type_ref(ty)),
                     syn::GenericArgument::AssocType(assoc) => {
-                        bindings.push((assoc.ident.to_string(), type_ref(&assoc.ty)))
+                        bindings.push((Name::of(&assoc.ident), type_ref(&assoc.ty)))
                     }
                     _ => {}
                 }
@@ -920,7 +928,7 @@ fn type_bound(path: &syn::Path) -> TypeBound {
         Some(syn::PathArguments::Parenthesized(function)) => {
             args.extend(function.inputs.iter().map(type_ref));
             if let syn::ReturnType::Type(_, output) = &function.output {
-                bindings.push((String::from("Output"), type_ref(output)));
+                bindings.push((Name::from("Output"), type_ref(output)));
             }
         }
         _ => {}
@@ -932,13 +940,13 @@ fn type_bound(path: &syn::Path) -> TypeBound {
     }
 }
 
-pub(super) fn path_segments(path: &syn::Path) -> Vec<String> {
-    path.segments.iter().map(|s| s.ident.to_string()).collect()
+pub(super) fn path_segments(path: &syn::Path) -> Vec<Name> {
+    path.segments.iter().map(|s| Name::of(&s.ident)).collect()
 }
 
-pub(super) fn type_last_segment(ty: &Type) -> Option<String> {
+pub(super) fn type_last_segment(ty: &Type) -> Option<Name> {
     match ty {
-        Type::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+        Type::Path(path) => path.path.segments.last().map(|s| Name::of(&s.ident)),
         Type::Reference(reference) => type_last_segment(&reference.elem),
         Type::Paren(inner) => type_last_segment(&inner.elem),
         Type::Group(inner) => type_last_segment(&inner.elem),
@@ -969,7 +977,7 @@ pub(super) fn is_test_item(attributes: &[Attribute], core: &CoreRoles) -> bool {
     has_attribute(attributes, &core.test_attributes)
         || attributes.iter().any(|attribute| {
             attribute.path().segments.last().is_some_and(|last| {
-                let name = last.ident.to_string();
+                let name = Name::of(&last.ident);
                 name == "test" || name.ends_with("_test")
             })
         })
@@ -1005,7 +1013,7 @@ pub(super) fn named_for_tests(ident: &syn::Ident) -> bool {
 }
 
 /// `#[path = "..."]`, as written.
-pub(super) fn path_attribute(attributes: &[Attribute]) -> Option<String> {
+pub(super) fn path_attribute(attributes: &[Attribute]) -> Option<Name> {
     attributes
         .iter()
         .find_map(|attribute| match &attribute.meta {
@@ -1013,7 +1021,7 @@ pub(super) fn path_attribute(attributes: &[Attribute]) -> Option<String> {
                 syn::Expr::Lit(syn::ExprLit {
                     lit: syn::Lit::Str(text),
                     ..
-                }) => Some(text.value()),
+                }) => Some(Name::from(text.value())),
                 _ => None,
             },
             _ => None,
@@ -1031,14 +1039,14 @@ pub(super) fn tokens_mention(tokens: &TokenStream, word: &str) -> bool {
 /// First segments of paths with two or more segments, and of `use` trees: the
 /// crates a file names, for pack gating.
 pub(super) struct RootCollector<'a> {
-    pub(super) roots: &'a mut BTreeSet<String>,
+    pub(super) roots: &'a mut BTreeSet<Name>,
 }
 
 impl<'ast> Visit<'ast> for RootCollector<'_> {
     fn visit_path(&mut self, path: &'ast syn::Path) {
         if path.segments.len() >= 2 {
             if let Some(first) = path.segments.first() {
-                self.roots.insert(first.ident.to_string());
+                self.roots.insert(Name::of(&first.ident));
             }
         }
         syn::visit::visit_path(self, path);
@@ -1047,13 +1055,13 @@ impl<'ast> Visit<'ast> for RootCollector<'_> {
     fn visit_use_tree(&mut self, tree: &'ast syn::UseTree) {
         match tree {
             syn::UseTree::Path(path) => {
-                self.roots.insert(path.ident.to_string());
+                self.roots.insert(Name::of(&path.ident));
             }
             syn::UseTree::Name(name) => {
-                self.roots.insert(name.ident.to_string());
+                self.roots.insert(Name::of(&name.ident));
             }
             syn::UseTree::Rename(rename) => {
-                self.roots.insert(rename.ident.to_string());
+                self.roots.insert(Name::of(&rename.ident));
             }
             syn::UseTree::Group(group) => {
                 for item in &group.items {
@@ -1071,7 +1079,7 @@ impl<'ast> Visit<'ast> for RootCollector<'_> {
 }
 
 /// `a::b` inside macro tokens (`sqlx::query!(..)` arguments, `tokio::select!`).
-pub(super) fn collect_token_roots(tokens: &TokenStream, roots: &mut BTreeSet<String>) {
+pub(super) fn collect_token_roots(tokens: &TokenStream, roots: &mut BTreeSet<Name>) {
     let trees: Vec<TokenTree> = tokens.clone().into_iter().collect();
     for (position, tree) in trees.iter().enumerate() {
         match tree {
@@ -1080,7 +1088,7 @@ pub(super) fn collect_token_roots(tokens: &TokenStream, roots: &mut BTreeSet<Str
                 let after_path = position >= 1
                     && matches!(trees.get(position - 1), Some(TokenTree::Punct(p)) if p.as_char() == ':');
                 if joint(1) && joint(2) && !after_path {
-                    roots.insert(ident.to_string());
+                    roots.insert(Name::of(&ident));
                 }
             }
             TokenTree::Group(group) => collect_token_roots(&group.stream(), roots),
@@ -1102,7 +1110,7 @@ fn sketch_awaits(body: &SynBlock) -> Vec<AwaitSketch> {
             let start = loop {
                 match expr {
                     Expr::MethodCall(call) => {
-                        methods.push(call.method.to_string());
+                        methods.push(Name::of(&call.method));
                         expr = &call.receiver;
                     }
                     Expr::Paren(inner) => expr = &inner.expr,
@@ -1135,14 +1143,14 @@ fn sketch_awaits(body: &SynBlock) -> Vec<AwaitSketch> {
 }
 
 /// `self.a.b`, `client`: a binding with fields.
-fn place_segments(expr: &Expr) -> Option<Vec<String>> {
+fn place_segments(expr: &Expr) -> Option<Vec<Name>> {
     match expr {
         Expr::Path(path) if path.path.segments.len() == 1 => Some(path_segments(&path.path)),
         Expr::Field(field) => {
             let mut segments = place_segments(&field.base)?;
             segments.push(match &field.member {
-                syn::Member::Named(ident) => ident.to_string(),
-                syn::Member::Unnamed(index) => index.index.to_string(),
+                syn::Member::Named(ident) => Name::of(&ident),
+                syn::Member::Unnamed(index) => Name::of(&index.index),
             });
             Some(segments)
         }

@@ -9,7 +9,7 @@ impl<'c> BodyBuilder<'c> {
     pub(super) fn macro_shape(&self, mac: &syn::Macro) -> MacroShape {
         let written = path_segments(&mac.path);
         let joined = written.join("::");
-        let last = written.last().map(String::as_str).unwrap_or("");
+        let last = written.last().map(Name::as_str).unwrap_or("");
         let listed = |entries: &[String]| {
             entries
                 .iter()
@@ -85,7 +85,7 @@ impl<'c> BodyBuilder<'c> {
                         Edge {
                             target: fails,
                             kind: EdgeKind::Branch,
-                            step: Some((span, String::from("the condition does not hold"))),
+                            step: Some((span, Name::from("the condition does not hold"))),
                         },
                     ]),
                     span,
@@ -181,7 +181,7 @@ impl<'c> BodyBuilder<'c> {
                     self.op(
                         OpKind::Call {
                             dest,
-                            callee: Callee::Macro(path_segments(&mac.path)),
+                            callee: Callee::Macro(path_segments(&mac.path).into()),
                             args,
                         },
                         span,
@@ -220,7 +220,7 @@ impl<'c> BodyBuilder<'c> {
         self.use_operands(operands, span);
     }
 
-    pub(super) fn local_operands(&self, names: &[String]) -> Vec<Operand> {
+    pub(super) fn local_operands(&self, names: &[Name]) -> Vec<Operand> {
         let mut seen = BTreeSet::new();
         names
             .iter()
@@ -229,7 +229,7 @@ impl<'c> BodyBuilder<'c> {
             .map(|local| Operand::Place {
                 place: Place {
                     root: PlaceRoot::Local(local),
-                    fields: Vec::new(),
+                    fields: crate::model::Slice::default(),
                 },
                 mode: Mode::Ref,
             })

@@ -26,8 +26,8 @@ use syn::{Attribute, Block as SynBlock, Expr, Item, Pat, Stmt, Token, Type};
 use super::{
     AggregateKind, AwaitSketch, Block, BlockId, BodyKind, Callee, Capture, Edge, EdgeKind,
     ExitKind, FieldDef, FileIr, FnId, FnIr, FnOwner, FnRole, ImplDef, ImplIndex, ItemExtent, Local,
-    LocalId, LoopId, LoopInfo, ModDecl, Mode, ModuleDef, ModuleIndex, Op, OpKind, Operand, Place,
-    PlaceRoot, SketchStart, StaticDef, StructDef, TempId, Terminator, TraitDef, TraitIndex,
+    LocalId, LoopId, LoopInfo, ModDecl, Mode, ModuleDef, ModuleIndex, Name, Op, OpKind, Operand,
+    Place, PlaceRoot, SketchStart, StaticDef, StructDef, TempId, Terminator, TraitDef, TraitIndex,
     TypeAlias, TypeBound, TypeRef, UseItem,
 };
 use crate::packs::CoreRoles;
@@ -110,6 +110,7 @@ pub fn lower_skipped_bodies(
     core: &CoreRoles,
     wanted: &[FnId],
 ) {
+    let lowered_before = ir.functions.len();
     for &id in wanted {
         let Some(function) = ir.functions.get(id as usize) else {
             continue;
@@ -175,6 +176,16 @@ pub fn lower_skipped_bodies(
         }
         proc_macro2::extra::invalidate_current_thread_spans();
     }
+    // The bodies lowered here, and the closures and async blocks they added.
+    for &id in wanted {
+        if let Some(function) = ir.functions.get_mut(id as usize) {
+            release_body_capacity(function);
+        }
+    }
+    for function in ir.functions.iter_mut().skip(lowered_before) {
+        release_body_capacity(function);
+    }
+    ir.functions.shrink_to_fit();
 }
 
 /// The text of `span`, and the characters before it on its first line:
@@ -193,15 +204,37 @@ fn text_in_place(source: &SourceFile, span: Span) -> (&str, u32) {
 
 fn release_spare_capacity(ir: &mut FileIr) {
     for function in &mut ir.functions {
-        for block in &mut function.blocks {
-            block.ops.shrink_to_fit();
-        }
-        function.blocks.shrink_to_fit();
-        function.locals.shrink_to_fit();
+        release_body_capacity(function);
     }
-    ir.functions.shrink_to_fit();
-    ir.uses.shrink_to_fit();
-    ir.items.shrink_to_fit();
+    to_length(&mut ir.functions);
+    to_length(&mut ir.uses);
+    to_length(&mut ir.items);
+}
+
+/// A body is kept for the whole run: the vectors grown while lowering it
+/// keep only what they hold.
+fn release_body_capacity(function: &mut FnIr) {
+    for block in &mut function.blocks {
+        to_length(&mut block.ops);
+    }
+    to_length(&mut function.blocks);
+    to_length(&mut function.locals);
+    to_length(&mut function.params);
+    to_length(&mut function.loops);
+    to_length(&mut function.captures);
+    to_length(&mut function.arms);
+}
+
+/// Moves what `vector` holds to an allocation of its length. Shrinking in
+/// place would leave the freed tail as a sliver between blocks that live
+/// for the run, and slivers by the million make every later allocation
+/// search the allocator's lists (a third more time on a large tree).
+fn to_length<T>(vector: &mut Vec<T>) {
+    if vector.capacity() > vector.len() {
+        let mut exact = Vec::with_capacity(vector.len());
+        exact.append(vector);
+        *vector = exact;
+    }
 }
 
 /// `(line, column)` of a proc-macro2 span, as the model stores it.

@@ -25,7 +25,7 @@ impl<'c> BodyBuilder<'c> {
         }
         let span = span_of(closure.or1_token.span);
         let body = &*closure.body;
-        let name = format!("{}::{{closure}}", self.ir.name);
+        let name = crate::format_name!("{}::{{closure}}", self.ir.name);
         self.nested_body(
             name,
             kind,
@@ -52,7 +52,7 @@ impl<'c> BodyBuilder<'c> {
     ) -> Operand {
         let is_move = async_block.capture.is_some();
         let span = span_of(async_block.async_token.span);
-        let name = format!("{}::{{async block}}", self.ir.name);
+        let name = crate::format_name!("{}::{{async block}}", self.ir.name);
         let body = Expr::Block(syn::ExprBlock {
             attrs: Vec::new(),
             label: None,
@@ -75,12 +75,12 @@ impl<'c> BodyBuilder<'c> {
     #[allow(clippy::too_many_arguments)]
     pub(super) fn nested_body(
         &mut self,
-        name: String,
+        name: Name,
         kind: BodyKind,
         is_async: bool,
         span: Span,
         body: &Expr,
-        parameter_names: &[String],
+        parameter_names: &[Name],
         functions: &mut Vec<FnIr>,
         declare_parameters: impl FnOnce(&mut BodyBuilder<'c>),
     ) -> Operand {

@@ -165,16 +165,16 @@ pub(super) fn is_err_value(expr: &Expr) -> bool {
     }
 }
 
-pub(super) fn pattern_head(pattern: &Pat) -> Option<String> {
+pub(super) fn pattern_head(pattern: &Pat) -> Option<Name> {
     match pattern {
         Pat::TupleStruct(tuple_struct) => tuple_struct
             .path
             .segments
             .last()
-            .map(|s| s.ident.to_string()),
-        Pat::Path(path) => path.path.segments.last().map(|s| s.ident.to_string()),
+            .map(|s| Name::of(&s.ident)),
+        Pat::Path(path) => path.path.segments.last().map(|s| Name::of(&s.ident)),
         Pat::Ident(ident) if ident.subpat.is_none() && ident.ident == "None" => {
-            Some(String::from("None"))
+            Some(Name::from("None"))
         }
         _ => None,
     }
@@ -202,7 +202,7 @@ pub(super) fn assign_place(target: &Expr, lowered: Operand) -> Option<Place> {
         return None;
     };
     if writes_through(target) {
-        place.fields.push(String::from("*"));
+        place.push_field(Name::from("*"));
     }
     Some(place)
 }
@@ -216,7 +216,7 @@ pub(super) fn writes_through(target: &Expr) -> bool {
 }
 
 pub(super) struct Binding {
-    pub(super) name: String,
+    pub(super) name: Name,
     pub(super) span: Span,
 }
 
@@ -226,7 +226,7 @@ pub(super) fn pattern_bindings(pattern: &Pat, out: &mut Vec<Binding>) {
     }
     impl<'ast> Visit<'ast> for Collector<'_> {
         fn visit_pat_ident(&mut self, ident: &'ast syn::PatIdent) {
-            let name = ident.ident.to_string();
+            let name = Name::of(&ident.ident);
             // `None` and unit variants parse as identifiers.
             let looks_like_variant = name.chars().next().is_some_and(char::is_uppercase)
                 && ident.by_ref.is_none()
@@ -246,14 +246,14 @@ pub(super) fn pattern_bindings(pattern: &Pat, out: &mut Vec<Binding>) {
 
 /// Every single-segment path and macro-token identifier in an expression,
 /// closures and nested blocks included: what a future or closure may use.
-pub(super) fn mentions_of_expr(expr: &Expr, out: &mut Vec<String>) {
+pub(super) fn mentions_of_expr(expr: &Expr, out: &mut Vec<Name>) {
     struct Collector<'a> {
-        out: &'a mut Vec<String>,
+        out: &'a mut Vec<Name>,
     }
     impl<'ast> Visit<'ast> for Collector<'_> {
         fn visit_expr_path(&mut self, path: &'ast syn::ExprPath) {
             if path.qself.is_none() && path.path.segments.len() == 1 {
-                self.out.push(path.path.segments[0].ident.to_string());
+                self.out.push(Name::of(&path.path.segments[0].ident));
             }
             syn::visit::visit_expr_path(self, path);
         }
@@ -264,7 +264,7 @@ pub(super) fn mentions_of_expr(expr: &Expr, out: &mut Vec<String>) {
             // `S { conn }` shorthand names the local `conn`.
             if field.colon_token.is_none() {
                 if let syn::Member::Named(ident) = &field.member {
-                    self.out.push(ident.to_string());
+                    self.out.push(Name::of(&ident));
                 }
             }
             syn::visit::visit_field_value(self, field);
@@ -274,10 +274,10 @@ pub(super) fn mentions_of_expr(expr: &Expr, out: &mut Vec<String>) {
     Collector { out }.visit_expr(expr);
 }
 
-pub(super) fn token_idents(tokens: &TokenStream, out: &mut Vec<String>) {
+pub(super) fn token_idents(tokens: &TokenStream, out: &mut Vec<Name>) {
     for tree in tokens.clone() {
         match tree {
-            TokenTree::Ident(ident) => out.push(ident.to_string()),
+            TokenTree::Ident(ident) => out.push(Name::of(&ident)),
             TokenTree::Group(group) => token_idents(&group.stream(), out),
             _ => {}
         }

@@ -1,0 +1,275 @@
+//! Names of the model: identifiers, path segments, fields. A run meets the
+//! same few thousand names again and again (`self`, `conn`, `sqlx`,
+//! `execute`), in millions of places; each is kept once, and a [`Name`] is
+//! a reference to that copy: copied without an allocation, read without an
+//! indirection of its own, compared and hashed by its text, so that maps
+//! and orders keyed by names behave as with `String`s.
+//!
+//! The copies are kept per thread and for the life of the process: a run
+//! checks one workspace, and its names are what it is made of.
+
+use std::borrow::Borrow;
+use std::cell::RefCell;
+use std::fmt;
+use std::ops::Deref;
+
+use bumpalo::Bump;
+use rustc_hash::FxHashSet;
+
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Name(&'static str);
+
+thread_local! {
+    static NAMES: RefCell<FxHashSet<&'static str>> = RefCell::new(FxHashSet::default());
+    /// Where the texts are kept: in large blocks of their own, not among
+    /// the short-lived allocations of the run, whose freed space they would
+    /// keep apart.
+    static TEXTS: &'static Bump = Box::leak(Box::new(Bump::new()));
+    static SCRATCH: RefCell<String> = const { RefCell::new(String::new()) };
+}
+
+impl Name {
+    /// The name with this text.
+    pub fn new(text: &str) -> Name {
+        if text.is_empty() {
+            return Name("");
+        }
+        NAMES.with(|names| {
+            let mut names = names.borrow_mut();
+            if let Some(&kept) = names.get(text) {
+                return Name(kept);
+            }
+            let kept: &'static str = TEXTS.with(|texts| &*texts.alloc_str(text));
+            names.insert(kept);
+            Name(kept)
+        })
+    }
+
+    /// The name a value displays as (`ident`, `format_args!(..)`), without
+    /// a `String` of its own when the name is already known.
+    pub fn of(value: impl fmt::Display) -> Name {
+        use fmt::Write;
+        SCRATCH.with(|scratch| match scratch.try_borrow_mut() {
+            Ok(mut text) => {
+                text.clear();
+                let _ = write!(text, "{value}");
+                Name::new(&text)
+            }
+            // Displaying `value` made a name itself.
+            Err(_) => Name::new(&value.to_string()),
+        })
+    }
+
+    pub fn as_str(&self) -> &str {
+        self.0
+    }
+}
+
+impl Default for Name {
+    fn default() -> Name {
+        Name("")
+    }
+}
+
+impl Deref for Name {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.0
+    }
+}
+
+impl AsRef<str> for Name {
+    fn as_ref(&self) -> &str {
+        self.0
+    }
+}
+
+impl Borrow<str> for Name {
+    fn borrow(&self) -> &str {
+        self.0
+    }
+}
+
+impl fmt::Display for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.0, f)
+    }
+}
+
+impl fmt::Debug for Name {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.0, f)
+    }
+}
+
+impl From<&str> for Name {
+    fn from(text: &str) -> Name {
+        Name::new(text)
+    }
+}
+
+impl From<&String> for Name {
+    fn from(text: &String) -> Name {
+        Name::new(text)
+    }
+}
+
+impl From<String> for Name {
+    fn from(text: String) -> Name {
+        Name::new(&text)
+    }
+}
+
+impl From<&Name> for Name {
+    fn from(name: &Name) -> Name {
+        *name
+    }
+}
+
+impl From<Name> for String {
+    fn from(name: Name) -> String {
+        name.0.to_string()
+    }
+}
+
+impl PartialEq<str> for Name {
+    fn eq(&self, other: &str) -> bool {
+        self.0 == other
+    }
+}
+
+impl PartialEq<&str> for Name {
+    fn eq(&self, other: &&str) -> bool {
+        self.0 == *other
+    }
+}
+
+impl PartialEq<String> for Name {
+    fn eq(&self, other: &String) -> bool {
+        self.0 == other.as_str()
+    }
+}
+
+impl PartialEq<Name> for str {
+    fn eq(&self, other: &Name) -> bool {
+        self == other.0
+    }
+}
+
+impl PartialEq<Name> for &str {
+    fn eq(&self, other: &Name) -> bool {
+        *self == other.0
+    }
+}
+
+impl PartialEq<Name> for String {
+    fn eq(&self, other: &Name) -> bool {
+        self.as_str() == other.0
+    }
+}
+
+/// `format!` for a [`Name`].
+#[macro_export]
+macro_rules! format_name {
+    ($($arg:tt)*) => {
+        $crate::model::Name::of(format_args!($($arg)*))
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_kept_once_and_compare_by_text() {
+        let a = Name::new("connection");
+        let b = Name::from(String::from("connection"));
+        assert!(std::ptr::eq(a.as_str(), b.as_str()));
+        assert_eq!(a, "connection");
+        assert!(Name::new("a") < Name::new("b"));
+        assert_eq!(Name::of(format_args!("{}#{}", "Some", 0)), "Some#0");
+        let set: FxHashSet<Name> = [a].into_iter().collect();
+        assert!(set.contains("connection"));
+    }
+
+    #[test]
+    fn names_from_other_threads_are_equal() {
+        let here = Name::new("pool");
+        let there = std::thread::spawn(|| Name::new("pool")).join().unwrap();
+        assert_eq!(here, there);
+    }
+}
+
+/// A list of the model that does not grow once built (a path's segments, a
+/// place's fields, a call's arguments): a boxed slice, without a vector's
+/// spare room, whose allocation is exactly its length.
+///
+/// Built from a vector that has spare room, the items move to a new
+/// allocation of their length; shrinking in place would leave the freed
+/// tail as a sliver between blocks that live for the whole run, and with
+/// millions of slivers every later allocation searches the allocator's
+/// lists (a third more time on a large tree).
+#[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Slice<T>(Box<[T]>);
+
+impl<T> Slice<T> {
+    pub fn into_vec(self) -> Vec<T> {
+        self.0.into_vec()
+    }
+}
+
+impl<T> Default for Slice<T> {
+    fn default() -> Slice<T> {
+        Slice(Box::default())
+    }
+}
+
+impl<T> Deref for Slice<T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        &self.0
+    }
+}
+
+impl<T> std::ops::DerefMut for Slice<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        &mut self.0
+    }
+}
+
+impl<T> From<Vec<T>> for Slice<T> {
+    fn from(mut items: Vec<T>) -> Slice<T> {
+        if items.capacity() == items.len() {
+            return Slice(items.into_boxed_slice());
+        }
+        let mut exact = Vec::with_capacity(items.len());
+        exact.append(&mut items);
+        Slice(exact.into_boxed_slice())
+    }
+}
+
+impl<T: Clone> From<&[T]> for Slice<T> {
+    fn from(items: &[T]) -> Slice<T> {
+        Slice(Box::from(items))
+    }
+}
+
+impl<T> FromIterator<T> for Slice<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Slice<T> {
+        Slice::from(items.into_iter().collect::<Vec<T>>())
+    }
+}
+
+impl<'a, T> IntoIterator for &'a Slice<T> {
+    type Item = &'a T;
+    type IntoIter = std::slice::Iter<'a, T>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter()
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Slice<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.0, f)
+    }
+}
