@@ -192,7 +192,7 @@ fn join_awaits_to_callers(analysis: &mut Analysis) {
     let mut awaits: BTreeMap<(Name, u32), Vec<Fact>> = BTreeMap::new();
     for held in &analysis.param_awaits {
         awaits
-            .entry((held.function.clone(), held.param))
+            .entry((held.function, held.param))
             .or_default()
             .push(held.fact.clone());
     }
@@ -202,10 +202,10 @@ fn join_awaits_to_callers(analysis: &mut Analysis) {
             let Some(from) = &pass.from_param else {
                 continue;
             };
-            let Some(inner) = awaits.get(&(pass.callee.clone(), pass.param)).cloned() else {
+            let Some(inner) = awaits.get(&(pass.callee, pass.param)).cloned() else {
                 continue;
             };
-            let entry = awaits.entry(from.clone()).or_default();
+            let entry = awaits.entry(*from).or_default();
             for fact in inner {
                 if entry.iter().any(|known| known.at == fact.at) {
                     continue;
@@ -226,7 +226,7 @@ fn join_awaits_to_callers(analysis: &mut Analysis) {
         if pass.from_param.is_some() {
             continue;
         }
-        let Some(inner) = awaits.get(&(pass.callee.clone(), pass.param)) else {
+        let Some(inner) = awaits.get(&(pass.callee, pass.param)) else {
             continue;
         };
         for fact in inner {

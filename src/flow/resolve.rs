@@ -697,7 +697,7 @@ impl<'a> FnContext<'a> {
                             // `query!("..")`, `query_as!(Row, "..")`: the
                             // first string argument is the statement.
                             let sql = args.iter().find_map(|arg| match arg {
-                                Operand::Str(sql) => Some(sql.clone()),
+                                Operand::Str(sql) => Some(*sql),
                                 _ => None,
                             });
                             if let Some(sql) = sql {

@@ -460,7 +460,7 @@ fn fn_parts(
         test: ir.role.is_test,
         qualifier: {
             let path = context.semantics.function_path(func);
-            path.len().checked_sub(2).map(|at| path[at].clone())
+            path.len().checked_sub(2).map(|at| path[at])
         },
         detached,
         edges,
@@ -682,7 +682,7 @@ impl Summaries {
                         pool: acquire.pool,
                         at: acquire.at,
                         implicit: acquire.implicit,
-                        via: std::iter::once(callee.name.clone())
+                        via: std::iter::once(callee.name)
                             .chain(acquire.via.iter().cloned())
                             .collect(),
                         replaces: None,
@@ -764,7 +764,7 @@ fn canonical_fields(fcx: &FnContext, local: u32, fields: &[Name]) -> Vec<Name> {
             }
             None => ty = Ty::Unknown,
         }
-        canonical.push(field.clone());
+        canonical.push(*field);
     }
     canonical
 }
@@ -824,7 +824,7 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
         .signature(func)
         .and_then(|signature| returned_resource(&signature.ret, file));
     let mut summary = FnSummary {
-        name: ir.name.clone(),
+        name: ir.name,
         has_self,
         acquires: Vec::new(),
         returns,
@@ -1436,8 +1436,8 @@ fn body_detached(ir: &FnIr, fcx: &FnContext, apart: bool, detached: &mut Detache
             Some(CallTarget::Func(func, _)) => detached.funcs.push(func),
             Some(_) => {}
             None => detached.names.extend(segments.last().map(|name| {
-                let qualifier = segments.len().checked_sub(2).map(|at| segments[at].clone());
-                (false, qualifier, name.clone())
+                let qualifier = segments.len().checked_sub(2).map(|at| segments[at]);
+                (false, qualifier, *name)
             })),
         };
     for op in ir.blocks.iter().flat_map(|block| &block.ops) {

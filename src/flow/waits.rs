@@ -400,7 +400,7 @@ fn place_wait(file: &FileContext, ty: &crate::semantics::Ty, methods: &[Name]) -
         return AwaitItem::Known(Wait::Unknown);
     };
     let mut start = path.to_vec();
-    start.push(first.clone());
+    start.push(*first);
     AwaitItem::Known(external_wait(file, &start, &methods[1..]))
 }
 

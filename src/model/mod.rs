@@ -573,7 +573,7 @@ impl FileIr {
                 if around.parent.is_none() || inline_modules.len() > self.modules.len() {
                     break;
                 }
-                inline_modules.push((around.name.clone(), around.path.clone()));
+                inline_modules.push((around.name, around.path));
                 cursor = around.parent.map(|parent| parent as usize);
             }
             inline_modules.reverse();

@@ -16,7 +16,7 @@ use std::ops::Deref;
 use bumpalo::Bump;
 use rustc_hash::FxHashSet;
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct Name(&'static str);
 
 thread_local! {
@@ -62,12 +62,6 @@ impl Name {
 
     pub fn as_str(&self) -> &str {
         self.0
-    }
-}
-
-impl Default for Name {
-    fn default() -> Name {
-        Name("")
     }
 }
 

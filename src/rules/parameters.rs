@@ -20,7 +20,7 @@ pub fn word_received_connections(findings: &mut [Finding], files: &[FileIr]) {
         let parameter = file.functions.iter().find_map(|function| {
             function.params.iter().find_map(|&param| {
                 let local = function.locals.get(param as usize)?;
-                (local.span == acquired_at.span).then(|| local.name.clone())
+                (local.span == acquired_at.span).then_some(local.name)
             })
         });
         let Some(name) = parameter else {

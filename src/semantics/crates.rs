@@ -289,7 +289,7 @@ impl Builder<'_> {
                             .and_then(|p| p.file_name())
                             .is_some_and(|name| name == "mod.rs")
                     });
-                children.push((found.module, declaration.name.clone(), child, child_owns));
+                children.push((found.module, declaration.name, child, child_owns));
             }
             for (declared_in, name, child, child_owns) in children {
                 let Some(&parent) = self.tree.file_modules[slot].get(declared_in as usize) else {

@@ -160,7 +160,7 @@ impl ImplIndex {
                         let entry = (self_ty.clone(), ty);
                         index
                             .assoc_types
-                            .entry((*adt, name.clone()))
+                            .entry((*adt, *name))
                             .and_modify(|known| {
                                 if known.as_ref() != Some(&entry) {
                                     *known = None;
@@ -174,11 +174,7 @@ impl ImplIndex {
                     Ty::Adt(adt, _) => index.by_adt.entry(*adt).or_default().push(slot),
                     Ty::External(path, _) => {
                         if let Some(last) = path.last() {
-                            index
-                                .by_external
-                                .entry(last.clone())
-                                .or_default()
-                                .push(slot);
+                            index.by_external.entry(*last).or_default().push(slot);
                         }
                     }
                     Ty::Param(_) => index.blanket.push(slot),
@@ -229,7 +225,7 @@ impl ImplIndex {
         self.external_methods = self
             .by_external
             .iter()
-            .map(|(key, slots)| (key.clone(), self.method_table(slots)))
+            .map(|(key, slots)| (*key, self.method_table(slots)))
             .collect();
         // Every impl for `Result`, `Option` or any `T`: a name is that
         // method's when all of them that have it agree.
@@ -280,7 +276,7 @@ impl ImplIndex {
             .filter(|&&i| self.impls[i].local_trait.is_some());
         for &i in inherent.chain(of_traits.clone()) {
             for (name, func) in &self.impls[i].methods {
-                table.entry(name.clone()).or_insert(*func);
+                table.entry(*name).or_insert(*func);
             }
         }
         for &i in of_traits {
@@ -288,7 +284,7 @@ impl ImplIndex {
                 .local_trait
                 .and_then(|t| self.trait_methods.get(&t));
             for (name, func) in trait_table.into_iter().flatten() {
-                table.entry(name.clone()).or_insert(*func);
+                table.entry(*name).or_insert(*func);
             }
         }
         table
@@ -452,7 +448,7 @@ impl Semantics {
             .collect();
         fields
             .iter()
-            .map(|(name, ty)| (name.clone(), self.normalize(ty.substitute(&bindings))))
+            .map(|(name, ty)| (*name, self.normalize(ty.substitute(&bindings))))
             .collect()
     }
 

@@ -120,7 +120,7 @@ impl FileItems {
                 .functions
                 .iter()
                 .map(|function| FnItem {
-                    name: function.name.clone(),
+                    name: function.name,
                     module: function.module,
                     owner: function.owner,
                     generics: function.generics.clone(),
@@ -285,7 +285,7 @@ impl Semantics {
             .item_module(loc.file, definition.module)
             .map(|module| self.module_path(module))
             .unwrap_or_default();
-        path.push(definition.name.clone());
+        path.push(definition.name);
         path
     }
 

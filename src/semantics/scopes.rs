@@ -133,10 +133,7 @@ pub fn build(semantics: &Semantics, files: &[FileIr]) -> Vec<Scope> {
             };
             let scope = &mut scopes[module.0 as usize];
             let item = Def::Item(Item::Adt(loc(index)));
-            scope
-                .types
-                .entry(definition.name.clone())
-                .or_insert(item.clone());
+            scope.types.entry(definition.name).or_insert(item.clone());
             // A tuple or unit struct is also its constructor.
             let constructor = definition.variants.is_none()
                 && definition
@@ -144,14 +141,14 @@ pub fn build(semantics: &Semantics, files: &[FileIr]) -> Vec<Scope> {
                     .first()
                     .is_none_or(|field| field.name == "0");
             if constructor {
-                scope.values.entry(definition.name.clone()).or_insert(item);
+                scope.values.entry(definition.name).or_insert(item);
             }
         }
         for (index, alias) in file.aliases.iter().enumerate() {
             if let Some(module) = module_of(alias.module) {
                 scopes[module.0 as usize]
                     .types
-                    .entry(alias.name.clone())
+                    .entry(alias.name)
                     .or_insert(Def::Item(Item::Alias(loc(index))));
             }
         }
@@ -159,7 +156,7 @@ pub fn build(semantics: &Semantics, files: &[FileIr]) -> Vec<Scope> {
             if let Some(module) = module_of(definition.module) {
                 scopes[module.0 as usize]
                     .types
-                    .entry(definition.name.clone())
+                    .entry(definition.name)
                     .or_insert(Def::Item(Item::Trait(loc(index))));
             }
         }
@@ -167,7 +164,7 @@ pub fn build(semantics: &Semantics, files: &[FileIr]) -> Vec<Scope> {
             if let Some(module) = module_of(definition.module) {
                 scopes[module.0 as usize]
                     .values
-                    .entry(definition.name.clone())
+                    .entry(definition.name)
                     .or_insert(Def::Item(Item::Static(loc(index))));
             }
         }
@@ -178,7 +175,7 @@ pub fn build(semantics: &Semantics, files: &[FileIr]) -> Vec<Scope> {
             if let Some(module) = module_of(function.module) {
                 scopes[module.0 as usize]
                     .values
-                    .entry(function.name.clone())
+                    .entry(function.name)
                     .or_insert(Def::Item(Item::Fn(loc(index))));
             }
         }

@@ -539,7 +539,7 @@ pub(crate) fn lower_fields(semantics: &Semantics) -> Vec<Vec<Vec<(Name, Ty)>>> {
                     definition
                         .fields
                         .iter()
-                        .map(|field| (field.name.clone(), semantics.lower_type(&field.ty, &scope)))
+                        .map(|field| (field.name, semantics.lower_type(&field.ty, &scope)))
                         .collect()
                 })
                 .collect()

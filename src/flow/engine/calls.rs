@@ -402,7 +402,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             }
             if is_executor_method(self.file, name) {
                 let sql = args.iter().find_map(|a| match a {
-                    Operand::Str(sql) => Some(sql.clone()),
+                    Operand::Str(sql) => Some(*sql),
                     _ => None,
                 });
                 if let Some(sql) = &sql {
@@ -597,7 +597,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 // method is called (`sql_query("BEGIN").execute(&mut conn)`).
                 if executor || matches!(receiver_fact, TempFact::Query(_)) {
                     if let TempFact::Query(sql) = &receiver_fact {
-                        let sql = sql.clone();
+                        let sql = *sql;
                         self.raw_sql(&mut state.instances[n], &sql, dest);
                     }
                 }

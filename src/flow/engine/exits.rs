@@ -194,7 +194,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
             Some(param) => {
                 if fact.kind == FactKind::HeldAcrossAwait {
                     self.shared.param_awaits.push(ParamAwait {
-                        function: self.ir().name.clone(),
+                        function: self.ir().name,
                         param,
                         fact,
                     });
@@ -243,8 +243,8 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                     continue;
                 };
                 self.shared.passes.push(Pass {
-                    from_param: from_param.map(|param| (self.ir().name.clone(), param)),
-                    callee: callee.name.clone(),
+                    from_param: from_param.map(|param| (self.ir().name, param)),
+                    callee: callee.name,
                     param: position as u32,
                     fact,
                 });

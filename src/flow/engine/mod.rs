@@ -315,7 +315,7 @@ impl<'s, 'f, 'a> Explorer<'s, 'f, 'a> {
                 Terminator::Jump(edges) => {
                     for (taken, edge) in edges.iter().enumerate() {
                         let next_path = match &edge.step {
-                            Some((span, note)) => push_step(&path, *span, note.clone()),
+                            Some((span, note)) => push_step(&path, *span, *note),
                             None if edge.kind == EdgeKind::LoopBack => {
                                 push_step(&path, block.term_span, Name::from("the loop repeats"))
                             }

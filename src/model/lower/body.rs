@@ -209,7 +209,7 @@ impl<'c> BodyBuilder<'c> {
     pub(super) fn declare(&mut self, name: &str, ty: Option<TypeRef>, span: Span) -> LocalId {
         let loop_id = self.current_loop();
         self.ir.locals.push(Local {
-            name: Name::of(&name),
+            name: Name::of(name),
             ty,
             span,
             loop_id,
@@ -561,7 +561,7 @@ impl<'c> BodyBuilder<'c> {
                     elements
                         .iter()
                         .enumerate()
-                        .map(|(n, p)| (Name::of(&n), *p, element_types.get(n).cloned()))
+                        .map(|(n, p)| (Name::of(n), *p, element_types.get(n).cloned()))
                         .collect(),
                     value,
                     functions,
@@ -586,8 +586,8 @@ impl<'c> BodyBuilder<'c> {
                     .iter()
                     .map(|field| {
                         let name = match &field.member {
-                            syn::Member::Named(ident) => Name::of(&ident),
-                            syn::Member::Unnamed(index) => Name::of(&index.index),
+                            syn::Member::Named(ident) => Name::of(ident),
+                            syn::Member::Unnamed(index) => Name::of(index.index),
                         };
                         (crate::format_name!("{variant}#{name}"), &*field.pat, None)
                     })
@@ -635,7 +635,7 @@ impl<'c> BodyBuilder<'c> {
                         OpKind::Field {
                             dest,
                             base: *base,
-                            field: field.clone(),
+                            field,
                         },
                         spanned(pattern),
                     );
@@ -643,7 +643,7 @@ impl<'c> BodyBuilder<'c> {
                 }
                 Operand::Place { place, mode } => {
                     let mut place = place.clone();
-                    place.push_field(field.clone());
+                    place.push_field(field);
                     Operand::Place { place, mode: *mode }
                 }
                 _ => Operand::Other,

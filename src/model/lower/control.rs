@@ -59,7 +59,7 @@ impl<'c> BodyBuilder<'c> {
                 let Some(local) = path
                     .path
                     .get_ident()
-                    .and_then(|ident| self.lookup(&Name::of(&ident)))
+                    .and_then(|ident| self.lookup(&Name::of(ident)))
                 else {
                     return (Vec::new(), Vec::new());
                 };
@@ -435,7 +435,7 @@ impl<'c> BodyBuilder<'c> {
         self.loops.push(LoopFrame {
             id: self.current_loop(),
             is_block: true,
-            label: Some(Name::of(&label)),
+            label: Some(Name::of(label)),
             head: self.current,
             exit,
             scope_depth: self.scopes.len(),

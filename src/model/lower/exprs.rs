@@ -61,8 +61,8 @@ impl<'c> BodyBuilder<'c> {
             Expr::Field(field) => {
                 let base = self.expr(&field.base, functions);
                 let name = match &field.member {
-                    syn::Member::Named(ident) => Name::of(&ident),
-                    syn::Member::Unnamed(index) => Name::of(&index.index),
+                    syn::Member::Named(ident) => Name::of(ident),
+                    syn::Member::Unnamed(index) => Name::of(index.index),
                 };
                 match base {
                     Operand::Place { mut place, .. } => {

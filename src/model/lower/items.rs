@@ -51,7 +51,7 @@ impl FileLowerer<'_> {
         match item {
             Item::Fn(function) => {
                 let name = Name::of(&function.sig.ident);
-                self.extent(name.clone(), spans::of(function));
+                self.extent(name, spans::of(function));
                 let role = FnRole {
                     is_main: (name == "main" && !scope.nested)
                         || has_attribute(&function.attrs, &self.core.main_attributes),
@@ -212,7 +212,7 @@ impl FileLowerer<'_> {
             module: scope.module,
         };
         self.extent(
-            crate::format_name!("impl {}", self_type.clone().unwrap_or_default()),
+            crate::format_name!("impl {}", self_type.unwrap_or_default()),
             spans::of(block),
         );
         let index = self.ir.impls.len() as ImplIndex;
@@ -238,7 +238,7 @@ impl FileLowerer<'_> {
                     Some(owner) => crate::format_name!("{owner}::{}", method.sig.ident),
                     None => Name::of(&method.sig.ident),
                 };
-                self.extent(name.clone(), spans::of(method));
+                self.extent(name, spans::of(method));
                 let role = FnRole {
                     is_main: false,
                     is_test: scope.in_test
@@ -248,7 +248,7 @@ impl FileLowerer<'_> {
                 let place = FnPlace {
                     module: scope.module,
                     owner: FnOwner::Impl(index),
-                    self_type: self_type.clone(),
+                    self_type,
                     generics: generic_names(&method.sig.generics),
                 };
                 let id = self.function(
@@ -271,7 +271,7 @@ impl FileLowerer<'_> {
         let in_test = scope.in_test || is_test_item(&definition.attrs, self.core);
         let index = self.ir.traits.len() as TraitIndex;
         self.ir.traits.push(TraitDef {
-            name: owner.clone(),
+            name: owner,
             module: scope.module,
             generics: generic_names(&definition.generics),
             methods: Vec::new(),
@@ -290,7 +290,7 @@ impl FileLowerer<'_> {
             };
             let name = crate::format_name!("{owner}::{}", method.sig.ident);
             if method.default.is_some() {
-                self.extent(name.clone(), spans::of(method));
+                self.extent(name, spans::of(method));
             }
             let role = FnRole {
                 is_main: false,
@@ -518,8 +518,8 @@ fn returned_field(body: &SynBlock) -> Option<Vec<Name>> {
         match expr {
             Expr::Field(field) => {
                 fields.push(match &field.member {
-                    syn::Member::Named(ident) => Name::of(&ident),
-                    syn::Member::Unnamed(index) => Name::of(&index.index),
+                    syn::Member::Named(ident) => Name::of(ident),
+                    syn::Member::Unnamed(index) => Name::of(index.index),
                 });
                 expr = &field.base;
             }
@@ -664,7 +664,7 @@ fn string_text(expr: &Expr, depth: usize) -> Option<String> {
 /// Methods on a string whose result says what the string says, for SQL.
 fn keeps_text(method: &syn::Ident) -> bool {
     matches!(
-        Name::of(&method).as_str(),
+        Name::of(method).as_str(),
         "to_string"
             | "to_owned"
             | "into"
@@ -747,7 +747,7 @@ pub(super) fn fields_of(fields: &syn::Fields) -> Vec<FieldDef> {
                 .ident
                 .as_ref()
                 .map(Name::of)
-                .unwrap_or_else(|| Name::of(&position)),
+                .unwrap_or_else(|| Name::of(position)),
             ty: type_ref(&field.ty),
         })
         .collect()
@@ -819,7 +819,7 @@ pub(super) fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<Name>, out: &mut
             if ident == "self" {
                 if let Some(last) = prefix.last() {
                     out.push(UseItem {
-                        alias: last.clone(),
+                        alias: *last,
                         path: prefix.clone(),
                         glob: false,
                         module: 0,
@@ -828,7 +828,7 @@ pub(super) fn flatten_use(tree: &syn::UseTree, prefix: &mut Vec<Name>, out: &mut
                 return;
             }
             let mut path = prefix.clone();
-            path.push(ident.clone());
+            path.push(ident);
             out.push(UseItem {
                 alias: ident,
                 path,
@@ -1088,7 +1088,7 @@ pub(super) fn collect_token_roots(tokens: &TokenStream, roots: &mut BTreeSet<Nam
                 let after_path = position >= 1
                     && matches!(trees.get(position - 1), Some(TokenTree::Punct(p)) if p.as_char() == ':');
                 if joint(1) && joint(2) && !after_path {
-                    roots.insert(Name::of(&ident));
+                    roots.insert(Name::of(ident));
                 }
             }
             TokenTree::Group(group) => collect_token_roots(&group.stream(), roots),
@@ -1149,8 +1149,8 @@ fn place_segments(expr: &Expr) -> Option<Vec<Name>> {
         Expr::Field(field) => {
             let mut segments = place_segments(&field.base)?;
             segments.push(match &field.member {
-                syn::Member::Named(ident) => Name::of(&ident),
-                syn::Member::Unnamed(index) => Name::of(&index.index),
+                syn::Member::Named(ident) => Name::of(ident),
+                syn::Member::Unnamed(index) => Name::of(index.index),
             });
             Some(segments)
         }

@@ -126,11 +126,11 @@ pub fn lower_skipped_bodies(
         let Some(extent) = extent else {
             continue;
         };
-        let (name, role) = (function.name.clone(), function.role);
+        let (name, role) = (function.name, function.role);
         let place = FnPlace {
             module: function.module,
             owner: function.owner,
-            self_type: function.self_type.clone(),
+            self_type: function.self_type,
             generics: function.generics.clone(),
         };
         let (text, columns_before) = text_in_place(source, extent.span);

@@ -95,7 +95,7 @@ impl<'c> BodyBuilder<'c> {
             self.selection,
             id,
             name,
-            self.ir.self_type.clone(),
+            self.ir.self_type,
             kind,
             is_async,
             self.ir.role,
@@ -110,7 +110,7 @@ impl<'c> BodyBuilder<'c> {
         mentions_of_expr(body, &mut mentioned);
         let mut seen = BTreeSet::new();
         for name in mentioned {
-            if parameter_names.contains(&name) || !seen.insert(name.clone()) {
+            if parameter_names.contains(&name) || !seen.insert(name) {
                 continue;
             }
             let Some(outer) = self.lookup(&name) else {

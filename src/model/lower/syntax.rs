@@ -264,7 +264,7 @@ pub(super) fn mentions_of_expr(expr: &Expr, out: &mut Vec<Name>) {
             // `S { conn }` shorthand names the local `conn`.
             if field.colon_token.is_none() {
                 if let syn::Member::Named(ident) = &field.member {
-                    self.out.push(Name::of(&ident));
+                    self.out.push(Name::of(ident));
                 }
             }
             syn::visit::visit_field_value(self, field);
