@@ -47,14 +47,61 @@ pub struct SourceFile {
     /// Path relative to the checked root, with `/` separators.
     pub display: String,
     pub text: String,
-    line_starts: Vec<usize>,
+    line_starts: LineStarts,
+}
+
+/// Where each line starts, as byte offsets: four bytes each for a text
+/// under 4 GiB (every real one), kept at their exact count for the whole
+/// run.
+#[derive(Debug, Clone)]
+enum LineStarts {
+    Short(Box<[u32]>),
+    Long(Box<[usize]>),
+}
+
+impl LineStarts {
+    fn of(text: &str) -> LineStarts {
+        let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1));
+        match u32::try_from(text.len()) {
+            Ok(_) => {
+                let mut exact = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
+                exact.extend(starts.map(|start| start as u32));
+                LineStarts::Short(exact.into_boxed_slice())
+            }
+            Err(_) => LineStarts::Long(starts.collect::<Vec<_>>().into_boxed_slice()),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            LineStarts::Short(starts) => starts.len(),
+            LineStarts::Long(starts) => starts.len(),
+        }
+    }
+
+    fn get(&self, index: usize) -> Option<usize> {
+        match self {
+            LineStarts::Short(starts) => starts.get(index).map(|&start| start as usize),
+            LineStarts::Long(starts) => starts.get(index).copied(),
+        }
+    }
+
+    /// The index of the line holding byte `offset`.
+    fn line_of(&self, offset: usize) -> usize {
+        let found = match self {
+            LineStarts::Short(starts) => match u32::try_from(offset) {
+                Ok(offset) => starts.binary_search(&offset),
+                Err(_) => Err(starts.len()),
+            },
+            LineStarts::Long(starts) => starts.binary_search(&offset),
+        };
+        found.unwrap_or_else(|next| next.saturating_sub(1))
+    }
 }
 
 impl SourceFile {
     pub fn new(display: String, text: String) -> SourceFile {
-        let line_starts = std::iter::once(0)
-            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
-            .collect();
+        let line_starts = LineStarts::of(&text);
         SourceFile {
             display,
             text,
@@ -69,11 +116,10 @@ impl SourceFile {
     /// Byte offset of a 1-based line and 0-based char column, clamped to the text.
     pub fn offset(&self, pos: Pos) -> usize {
         let line_index = (pos.line.max(1) as usize - 1).min(self.line_starts.len() - 1);
-        let start = self.line_starts[line_index];
+        let start = self.line_starts.get(line_index).unwrap_or(0);
         let end = self
             .line_starts
             .get(line_index + 1)
-            .copied()
             .unwrap_or(self.text.len());
         let line = &self.text[start..end];
         let column_bytes = line
@@ -87,13 +133,12 @@ impl SourceFile {
     /// The text of a 1-based line without its line ending.
     pub fn line_text(&self, line: u32) -> &str {
         let index = line.max(1) as usize - 1;
-        let Some(&start) = self.line_starts.get(index) else {
+        let Some(start) = self.line_starts.get(index) else {
             return "";
         };
         let end = self
             .line_starts
             .get(index + 1)
-            .copied()
             .unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
@@ -137,15 +182,12 @@ impl<'a> Files<'a> for SourceMap {
 
     fn line_index(&'a self, id: FileId, byte_index: usize) -> Result<usize, FilesError> {
         let file = self.get(id).ok_or(FilesError::FileMissing)?;
-        Ok(file
-            .line_starts
-            .binary_search(&byte_index)
-            .unwrap_or_else(|next| next - 1))
+        Ok(file.line_starts.line_of(byte_index))
     }
 
     fn line_range(&'a self, id: FileId, line_index: usize) -> Result<Range<usize>, FilesError> {
         let file = self.get(id).ok_or(FilesError::FileMissing)?;
-        let start = *file
+        let start = file
             .line_starts
             .get(line_index)
             .ok_or(FilesError::LineTooLarge {
@@ -155,7 +197,6 @@ impl<'a> Files<'a> for SourceMap {
         let end = file
             .line_starts
             .get(line_index + 1)
-            .copied()
             .unwrap_or(file.text.len());
         Ok(start..end)
     }

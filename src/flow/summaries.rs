@@ -21,7 +21,7 @@
 //! methods by the receiver's type, through `Deref` and traits): a summary
 //! belongs to one function, never to every function sharing a name.
 
-use crate::model::Name;
+use crate::model::{Name, Slice};
 use rustc_hash::{FxHashMap, FxHashSet};
 use std::collections::VecDeque;
 use std::sync::Arc;
@@ -137,7 +137,7 @@ pub struct Summaries {
 struct CallEdge {
     caller: FuncLoc,
     callee: FuncLoc,
-    operands: Vec<Option<(usize, Vec<Name>)>>,
+    operands: Slice<Option<(u32, Slice<Name>)>>,
     /// The caller runs the callee to its end before it goes on: the call's
     /// result is awaited at once, or handed to nothing else (not spawned,
     /// not kept in a value).
@@ -504,7 +504,7 @@ impl Summaries {
                             Some(summary) => match &summary.waits {
                                 Wait::Slow { what, inside: None } => Wait::Slow {
                                     what: what.clone(),
-                                    inside: Some(name.clone()),
+                                    inside: Some(name.to_string()),
                                 },
                                 other => other.clone(),
                             },
@@ -665,7 +665,7 @@ impl Summaries {
                         continue;
                     }
                     let known = caller.acquires.iter().any(|a| {
-                        a.param == *param
+                        a.param == *param as usize
                             && a.pool == acquire.pool
                             && a.fields.len() == length
                             && a.fields[..prefix.len()] == prefix[..]
@@ -674,10 +674,10 @@ impl Summaries {
                     if known {
                         continue;
                     }
-                    let mut fields = prefix.clone();
+                    let mut fields = prefix.to_vec();
                     fields.extend(acquire.fields.iter().cloned());
                     let derived = SummaryAcquire {
-                        param: *param,
+                        param: *param as usize,
                         fields,
                         pool: acquire.pool,
                         at: acquire.at,
@@ -848,8 +848,8 @@ fn direct_summary(ir: &FnIr, fcx: &FnContext, file: &FileContext) -> FnSummary {
     // Whether any parameter is assigned anew: only then can an acquire
     // replace one.
     let reassigns_param = ir.blocks.iter().flat_map(|block| &block.ops).any(|op| {
-        matches!(&op.kind, OpKind::Assign { place: Place { root: PlaceRoot::Local(local), .. }, .. }
-            if ir.params.contains(local))
+        matches!(&op.kind, OpKind::Assign { place, .. }
+            if matches!(place.root, PlaceRoot::Local(local) if ir.params.contains(&local)))
     });
     let replaced_param = |dest: TempId| {
         if !reassigns_param {
@@ -1058,7 +1058,10 @@ fn collect_edges(caller: FuncLoc, ir: &FnIr, fcx: &FnContext, edges: &mut Vec<Ca
             }
             let operands = call_operands(callee, args)
                 .into_iter()
-                .map(|operand| param_path(ir, fcx, operand))
+                .map(|operand| {
+                    param_path(ir, fcx, operand)
+                        .map(|(param, fields)| (param as u32, Slice::from(fields)))
+                })
                 .collect();
             edges.push(CallEdge {
                 caller,

@@ -98,7 +98,7 @@ fn classify_call(
             match &summary.waits {
                 Wait::Slow { what, inside: None } => Wait::Slow {
                     what: what.clone(),
-                    inside: Some(display_name(file, *func)),
+                    inside: Some(display_name(file, *func).to_string()),
                 },
                 other => other.clone(),
             }
@@ -127,11 +127,11 @@ fn classify_call(
 }
 
 /// A workspace function's name as a reader finds it: `mail::send_invite`.
-fn display_name(file: &FileContext, func: crate::semantics::FuncLoc) -> String {
+fn display_name(file: &FileContext, func: crate::semantics::FuncLoc) -> crate::model::Name {
     let path = file.semantics.function_path(func);
     // Without the crate's own name: the module and the function.
     let start = path.len().saturating_sub(2);
-    path[start..].join("::")
+    crate::model::Name::from(path[start..].join("::"))
 }
 
 fn from_class(
@@ -286,7 +286,7 @@ fn by_future_type(fcx: &FnContext, file: &FileContext, future: &Operand) -> Wait
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AwaitItem {
     Known(Wait),
-    Calls(crate::semantics::FuncLoc, String),
+    Calls(crate::semantics::FuncLoc, crate::model::Name),
 }
 
 /// The awaits of a body (its closures run elsewhere; its async blocks

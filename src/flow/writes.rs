@@ -287,15 +287,7 @@ fn reborrows_of(fcx: &FnContext, param: LocalId) -> Aliases {
                         aliases.temps.push(*dest);
                     }
                 }
-                OpKind::Let { local, value }
-                | OpKind::Assign {
-                    place:
-                        crate::model::Place {
-                            root: PlaceRoot::Local(local),
-                            ..
-                        },
-                    value,
-                } => {
+                OpKind::Let { local, value } => {
                     let of_param = match value {
                         Operand::Place { place, .. } => matches!(place.root,
                             PlaceRoot::Local(from) if aliases.locals.contains(&from)),
@@ -304,6 +296,20 @@ fn reborrows_of(fcx: &FnContext, param: LocalId) -> Aliases {
                     };
                     if of_param && !aliases.locals.contains(local) {
                         aliases.locals.push(*local);
+                    }
+                }
+                OpKind::Assign { place, value } => {
+                    let PlaceRoot::Local(local) = place.root else {
+                        continue;
+                    };
+                    let of_param = match value {
+                        Operand::Place { place, .. } => matches!(place.root,
+                            PlaceRoot::Local(from) if aliases.locals.contains(&from)),
+                        Operand::Temp(temp) => aliases.temps.contains(temp),
+                        _ => false,
+                    };
+                    if of_param && !aliases.locals.contains(&local) {
+                        aliases.locals.push(local);
                     }
                 }
                 OpKind::Move { dest, value } => {

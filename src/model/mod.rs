@@ -18,6 +18,7 @@ pub mod spans;
 use crate::source::{FileId, Span};
 
 pub use name::{Name, Slice};
+pub use thin_vec::ThinVec;
 
 pub type LocalId = u32;
 pub type TempId = u32;
@@ -220,18 +221,18 @@ pub enum TypeRef {
     /// (types only; lifetimes and consts dropped). `Self` is a one-segment path.
     Path {
         segments: Slice<Name>,
-        args: Vec<TypeRef>,
+        args: Slice<TypeRef>,
     },
     /// `&T`, `&mut T`
     Ref {
         mutable: bool,
         inner: Box<TypeRef>,
     },
-    Tuple(Vec<TypeRef>),
+    Tuple(Slice<TypeRef>),
     /// `[T]`, `[T; N]`
     Slice(Box<TypeRef>),
     /// `impl Trait` / `dyn Trait`: the traits.
-    Bounds(Vec<TypeBound>),
+    Bounds(Slice<TypeBound>),
     Other,
 }
 
@@ -239,9 +240,9 @@ pub enum TypeRef {
 /// is path `["Future"]` with binding `("Output", T)`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct TypeBound {
-    pub path: Vec<Name>,
-    pub args: Vec<TypeRef>,
-    pub bindings: Vec<(Name, TypeRef)>,
+    pub path: Slice<Name>,
+    pub args: Slice<TypeRef>,
+    pub bindings: Slice<(Name, TypeRef)>,
 }
 
 /// Which kind of body this is.
@@ -279,7 +280,7 @@ pub struct FnIr {
     /// their parent's.
     pub owner: FnOwner,
     /// Names of its own type parameters (the impl's or trait's are theirs).
-    pub generics: Vec<Name>,
+    pub generics: ThinVec<Name>,
     /// A trait method without a default body: a signature only.
     pub has_body: bool,
     /// The body is `&self.a.b` (or `self.a.b.clone()`, `&*self.a`,
@@ -288,7 +289,7 @@ pub struct FnIr {
     pub returns_field: Option<Vec<Name>>,
     /// For a body left unlowered: its `.await`s, sketched, so that what it
     /// waits on can still be told.
-    pub await_sketches: Vec<AwaitSketch>,
+    pub await_sketches: ThinVec<AwaitSketch>,
     pub kind: BodyKind,
     pub is_async: bool,
     pub role: FnRole,
@@ -296,22 +297,22 @@ pub struct FnIr {
     pub span: Span,
     /// For closures and async blocks: the body they were written in.
     pub parent: Option<FnId>,
-    pub locals: Vec<Local>,
+    pub locals: ThinVec<Local>,
     /// Parameter locals in order (`self` first for methods).
-    pub params: Vec<LocalId>,
+    pub params: ThinVec<LocalId>,
     pub ret: Option<TypeRef>,
     /// Number of temporaries; temps are numbered 0.. in creation order, so a
     /// statement's temporaries are all `>= StmtEnd::first_temp`.
     pub temps: u32,
-    pub blocks: Vec<Block>,
-    pub loops: Vec<LoopInfo>,
+    pub blocks: ThinVec<Block>,
+    pub loops: ThinVec<LoopInfo>,
     /// For closures and async blocks: outer locals they use. `by_move` is true
     /// for `move` closures / `async move` blocks.
-    pub captures: Vec<Capture>,
+    pub captures: ThinVec<Capture>,
     /// The closing brace of the body: where fall-through drops happen.
     pub end_span: Span,
     /// The arms of its `if`s and `match`es, sorted by entry block.
-    pub arms: Vec<ArmExtent>,
+    pub arms: ThinVec<ArmExtent>,
 }
 
 /// The blocks of one arm of an `if` or a `match`: its entry block (an edge's
@@ -355,7 +356,7 @@ pub struct LoopInfo {
 
 #[derive(Debug, Clone)]
 pub struct Block {
-    pub ops: Vec<Op>,
+    pub ops: ThinVec<Op>,
     pub term: Terminator,
     /// Where the terminator is written: the `?`, the `return`, the `break`,
     /// the closing brace of a fall-through.
@@ -431,7 +432,7 @@ pub enum AggregateKind {
     Tuple,
     Array,
     /// `S { .. }` and `E::V { .. }` as written.
-    Struct(Vec<Name>),
+    Struct(Slice<Name>),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -448,7 +449,7 @@ pub enum OpKind {
     Aggregate {
         dest: TempId,
         kind: AggregateKind,
-        fields: Vec<Operand>,
+        fields: Slice<Operand>,
     },
     /// `dest = base.field` for a temporary base (pattern destructuring of a
     /// temporary, `expr.0`). Field access on places is an `Operand::Place`.
@@ -465,7 +466,7 @@ pub enum OpKind {
     Await {
         dest: TempId,
         future: Operand,
-        mentions: Vec<LocalId>,
+        mentions: Slice<LocalId>,
     },
     /// `let` binding (or pattern binding in a `match` arm / `if let` /
     /// `for` / closure parameter) of `local` from `value`. For a binding by
@@ -473,7 +474,7 @@ pub enum OpKind {
     Let { local: LocalId, value: Operand },
     /// `place = value` (and compound assignment with `value` = `Other`).
     /// The old value of `place` is dropped.
-    Assign { place: Place, value: Operand },
+    Assign { place: Box<Place>, value: Operand },
     /// `*target = value` where the target is a value, not a place (a guard
     /// or a reference a call returned: `*slot.lock().unwrap() = value`,
     /// `*cell.borrow_mut() = value`): the value moves into what `target`
@@ -486,7 +487,7 @@ pub enum OpKind {
     Element { dest: TempId, of: Operand },
     /// Operands evaluated for their uses only (macro arguments that did not
     /// parse, binary operators, conditions...).
-    Use { operands: Vec<Operand> },
+    Use { operands: Slice<Operand> },
     /// A pattern proved that the temporary holds nothing of interest on this
     /// path (`Err(_)` / `None` arm, the `else` of `let .. else`).
     Vanish(TempId),
@@ -541,7 +542,7 @@ pub struct Edge {
 #[derive(Debug, Clone)]
 pub enum Terminator {
     /// Continue to one of the edges (one edge: plain fall-through).
-    Jump(Vec<Edge>),
+    Jump(ThinVec<Edge>),
     /// `operand?`: on success `dest = unwrapped operand` and go to `ok`; on
     /// failure leave the body with `ExitKind::Error`.
     Try {
@@ -635,15 +636,12 @@ impl FnIr {
                         OpKind::Let { local, value } if holds(value, &temps, &locals) => {
                             push_new(&mut locals, *local)
                         }
-                        OpKind::Assign {
-                            place:
-                                Place {
-                                    root: PlaceRoot::Local(local),
-                                    fields,
-                                },
-                            value,
-                        } if fields.is_empty() && holds(value, &temps, &locals) => {
-                            push_new(&mut assigned, *local)
+                        OpKind::Assign { place, value }
+                            if place.fields.is_empty() && holds(value, &temps, &locals) =>
+                        {
+                            if let PlaceRoot::Local(local) = place.root {
+                                push_new(&mut assigned, local)
+                            }
                         }
                         _ => {}
                     }

@@ -1,9 +1,9 @@
 //! Names of the model: identifiers, path segments, fields. A run meets the
 //! same few thousand names again and again (`self`, `conn`, `sqlx`,
 //! `execute`), in millions of places; each is kept once, and a [`Name`] is
-//! a reference to that copy: copied without an allocation, read without an
-//! indirection of its own, compared and hashed by its text, so that maps
-//! and orders keyed by names behave as with `String`s.
+//! one pointer to that copy: copied without an allocation, compared by
+//! the pointer first, and hashed and ordered by its text, so that maps and
+//! orders keyed by names behave as with `String`s.
 //!
 //! The copies are kept per thread and for the life of the process: a run
 //! checks one workspace, and its names are what it is made of.
@@ -14,14 +14,17 @@ use std::fmt;
 use std::ops::Deref;
 
 use bumpalo::Bump;
-use rustc_hash::FxHashSet;
+use rustc_hash::FxHashMap;
 use thin_vec::ThinVec;
 
-#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-pub struct Name(&'static str);
+/// One pointer: to the kept reference to the kept text.
+#[derive(Clone, Copy)]
+pub struct Name(&'static &'static str);
+
+static EMPTY: &str = "";
 
 thread_local! {
-    static NAMES: RefCell<FxHashSet<&'static str>> = RefCell::new(FxHashSet::default());
+    static NAMES: RefCell<FxHashMap<&'static str, Name>> = RefCell::new(FxHashMap::default());
     /// Where the texts are kept: in large blocks of their own, not among
     /// the short-lived allocations of the run, whose freed space they would
     /// keep apart.
@@ -33,16 +36,19 @@ impl Name {
     /// The name with this text.
     pub fn new(text: &str) -> Name {
         if text.is_empty() {
-            return Name("");
+            return Name(&EMPTY);
         }
         NAMES.with(|names| {
             let mut names = names.borrow_mut();
-            if let Some(&kept) = names.get(text) {
-                return Name(kept);
+            if let Some(&name) = names.get(text) {
+                return name;
             }
-            let kept: &'static str = TEXTS.with(|texts| &*texts.alloc_str(text));
-            names.insert(kept);
-            Name(kept)
+            let name = TEXTS.with(|texts| {
+                let kept: &'static str = texts.alloc_str(text);
+                Name(texts.alloc(kept))
+            });
+            names.insert(*name.0, name);
+            name
         })
     }
 
@@ -66,34 +72,68 @@ impl Name {
     }
 }
 
+impl Default for Name {
+    fn default() -> Name {
+        Name(&EMPTY)
+    }
+}
+
+impl PartialEq for Name {
+    fn eq(&self, other: &Name) -> bool {
+        // Names of one thread are one copy each; a name made on another
+        // thread is compared by its text.
+        std::ptr::eq(self.0, other.0) || *self.0 == *other.0
+    }
+}
+
+impl Eq for Name {}
+
+impl std::hash::Hash for Name {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        (*self.0).hash(state)
+    }
+}
+
+impl PartialOrd for Name {
+    fn partial_cmp(&self, other: &Name) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Name {
+    fn cmp(&self, other: &Name) -> std::cmp::Ordering {
+        (*self.0).cmp(*other.0)
+    }
+}
+
 impl Deref for Name {
     type Target = str;
     fn deref(&self) -> &str {
-        self.0
+        self.as_str()
     }
 }
 
 impl AsRef<str> for Name {
     fn as_ref(&self) -> &str {
-        self.0
+        self.as_str()
     }
 }
 
 impl Borrow<str> for Name {
     fn borrow(&self) -> &str {
-        self.0
+        self.as_str()
     }
 }
 
 impl fmt::Display for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(self.0, f)
+        fmt::Display::fmt(self.as_str(), f)
     }
 }
 
 impl fmt::Debug for Name {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(self.0, f)
+        fmt::Debug::fmt(self.as_str(), f)
     }
 }
 
@@ -123,43 +163,43 @@ impl From<&Name> for Name {
 
 impl From<Name> for String {
     fn from(name: Name) -> String {
-        name.0.to_string()
+        name.as_str().to_string()
     }
 }
 
 impl PartialEq<str> for Name {
     fn eq(&self, other: &str) -> bool {
-        self.0 == other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Name {
     fn eq(&self, other: &&str) -> bool {
-        self.0 == *other
+        self.as_str() == *other
     }
 }
 
 impl PartialEq<String> for Name {
     fn eq(&self, other: &String) -> bool {
-        self.0 == other.as_str()
+        self.as_str() == other.as_str()
     }
 }
 
 impl PartialEq<Name> for str {
     fn eq(&self, other: &Name) -> bool {
-        self == other.0
+        self == other.as_str()
     }
 }
 
 impl PartialEq<Name> for &str {
     fn eq(&self, other: &Name) -> bool {
-        *self == other.0
+        *self == other.as_str()
     }
 }
 
 impl PartialEq<Name> for String {
     fn eq(&self, other: &Name) -> bool {
-        self.as_str() == other.0
+        self.as_str() == other.as_str()
     }
 }
 
@@ -183,7 +223,7 @@ mod tests {
         assert_eq!(a, "connection");
         assert!(Name::new("a") < Name::new("b"));
         assert_eq!(Name::of(format_args!("{}#{}", "Some", 0)), "Some#0");
-        let set: FxHashSet<Name> = [a].into_iter().collect();
+        let set: rustc_hash::FxHashSet<Name> = [a].into_iter().collect();
         assert!(set.contains("connection"));
     }
 

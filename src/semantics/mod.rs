@@ -123,7 +123,7 @@ impl FileItems {
                     name: function.name,
                     module: function.module,
                     owner: function.owner,
-                    generics: function.generics.clone(),
+                    generics: function.generics.to_vec(),
                     is_async: function.is_async,
                     params: function
                         .params

@@ -276,7 +276,7 @@ impl Semantics {
     pub fn resolve_type_path(&self, segments: &[Name], scope: &TypeScope) -> Option<Ty> {
         let written = TypeRef::Path {
             segments: segments.into(),
-            args: Vec::new(),
+            args: crate::model::Slice::default(),
         };
         match lower(&self.view(), &written, scope, 0) {
             Ty::Unknown => None,

@@ -429,7 +429,7 @@ pub(super) fn locals_used_in(body: &FnIr, blocks: &[bool]) -> FxHashSet<LocalId>
                 OpKind::Assign { place, value } => {
                     note(value);
                     note(&Operand::Place {
-                        place: place.clone(),
+                        place: (**place).clone(),
                         mode: Mode::Ref,
                     });
                 }

@@ -1,6 +1,7 @@
 //! The body builder: blocks, scopes, locals, statements, `let` and the
 //! patterns that bind.
 
+use crate::model::ThinVec;
 use super::*;
 
 // ----- bodies -------------------------------------------------------------
@@ -111,7 +112,7 @@ impl<'c> BodyBuilder<'c> {
         ir.span = span;
         ir.parent = parent;
         ir.blocks.push(Block {
-            ops: Vec::new(),
+            ops: ThinVec::new(),
             term: Terminator::Unreachable,
             term_span: span,
             loop_id: None,
@@ -159,7 +160,7 @@ impl<'c> BodyBuilder<'c> {
     pub(super) fn new_block(&mut self) -> BlockId {
         let loop_id = self.current_loop();
         self.ir.blocks.push(Block {
-            ops: Vec::new(),
+            ops: ThinVec::new(),
             term: Terminator::Unreachable,
             term_span: Span::default(),
             loop_id,
@@ -189,7 +190,7 @@ impl<'c> BodyBuilder<'c> {
         step: Option<(Span, Name)>,
         span: Span,
     ) {
-        self.terminate(Terminator::Jump(vec![Edge { target, kind, step }]), span);
+        self.terminate(Terminator::Jump(thin_vec::thin_vec![Edge { target, kind, step }]), span);
     }
 
     pub(super) fn current_loop(&self) -> Option<LoopId> {
@@ -445,7 +446,7 @@ impl<'c> BodyBuilder<'c> {
                 let otherwise = self.new_block();
                 let pattern_span = spanned(pattern);
                 self.terminate(
-                    Terminator::Jump(vec![
+                    Terminator::Jump(thin_vec::thin_vec![
                         Edge {
                             target: matched,
                             kind: EdgeKind::Branch,
@@ -550,7 +551,7 @@ impl<'c> BodyBuilder<'c> {
                 let elements: Vec<&Pat> = tuple.elems.iter().collect();
                 let element_types = match &declared {
                     Some(TypeRef::Tuple(types)) => types.clone(),
-                    _ => Vec::new(),
+                    _ => crate::model::Slice::default(),
                 };
                 if let Some(Expr::Tuple(source)) = init.map(strip_parens) {
                     if source.elems.len() == elements.len() {

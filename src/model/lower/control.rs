@@ -88,7 +88,7 @@ impl<'c> BodyBuilder<'c> {
         let else_block = self.new_block();
         let join = self.new_block();
         self.terminate(
-            Terminator::Jump(vec![
+            Terminator::Jump(thin_vec::thin_vec![
                 Edge {
                     target: then_block,
                     kind: EdgeKind::Branch,
@@ -335,7 +335,7 @@ impl<'c> BodyBuilder<'c> {
         let (taken, not_taken) = Self::branch_notes(&while_expr.cond, &lets);
         let _ = taken;
         self.terminate(
-            Terminator::Jump(vec![
+            Terminator::Jump(thin_vec::thin_vec![
                 Edge {
                     target: body,
                     kind: EdgeKind::Branch,
@@ -388,7 +388,7 @@ impl<'c> BodyBuilder<'c> {
         let body = self.new_block();
         let pattern_span = spanned(&*for_loop.pat);
         self.terminate(
-            Terminator::Jump(vec![
+            Terminator::Jump(thin_vec::thin_vec![
                 Edge {
                     target: body,
                     kind: EdgeKind::Branch,

@@ -101,7 +101,7 @@ impl<'c> BodyBuilder<'c> {
                         // with the statement.
                         self.op(
                             OpKind::Use {
-                                operands: vec![Operand::Temp(temp)],
+                                operands: vec![Operand::Temp(temp)].into(),
                             },
                             span,
                         );
@@ -167,7 +167,7 @@ impl<'c> BodyBuilder<'c> {
                     OpKind::Await {
                         dest,
                         future,
-                        mentions,
+                        mentions: mentions.into(),
                     },
                     span,
                 );
@@ -234,7 +234,7 @@ impl<'c> BodyBuilder<'c> {
                 let value = self.expr(&assign.right, functions);
                 let target = self.expr(&assign.left, functions);
                 match (assign_place(&assign.left, target.clone()), target) {
-                    (Some(place), _) => self.op(OpKind::Assign { place, value }, span),
+                    (Some(place), _) => self.op(OpKind::Assign { place: Box::new(place), value }, span),
                     (None, Operand::Temp(target)) if writes_through(&assign.left) => {
                         self.op(OpKind::StoreThrough { target, value }, span)
                     }
@@ -306,7 +306,7 @@ impl<'c> BodyBuilder<'c> {
                     fields.push(self.expr(rest, functions));
                 }
                 self.aggregate(
-                    AggregateKind::Struct(path_segments(&literal.path)),
+                    AggregateKind::Struct(path_segments(&literal.path).into()),
                     fields,
                     span,
                 )
@@ -339,7 +339,7 @@ impl<'c> BodyBuilder<'c> {
             .filter(|operand| !matches!(operand, Operand::Other | Operand::Str(_)))
             .collect();
         if !operands.is_empty() {
-            self.op(OpKind::Use { operands }, span);
+            self.op(OpKind::Use { operands: operands.into() }, span);
         }
     }
 
@@ -350,7 +350,7 @@ impl<'c> BodyBuilder<'c> {
         span: Span,
     ) -> Operand {
         let dest = self.temp();
-        self.op(OpKind::Aggregate { dest, kind, fields }, span);
+        self.op(OpKind::Aggregate { dest, kind, fields: fields.into() }, span);
         Operand::Temp(dest)
     }
 

@@ -3,6 +3,7 @@
 //! semantic layer read them; types as written; attributes that give a
 //! function its role.
 
+use crate::model::ThinVec;
 use super::*;
 
 // ----- items --------------------------------------------------------------
@@ -370,7 +371,7 @@ impl FileLowerer<'_> {
         );
         builder.ir.module = place.module;
         builder.ir.owner = place.owner;
-        builder.ir.generics = place.generics;
+        builder.ir.generics = place.generics.into_iter().collect();
         builder.ir.has_body = body.is_some();
         builder.ir.returns_field = body.and_then(returned_field);
         for input in &signature.inputs {
@@ -413,7 +414,7 @@ impl FileLowerer<'_> {
             ir.blocks.clear();
             ir.end_span = end_span;
             if ir.is_async {
-                ir.await_sketches = sketch_awaits(body);
+                ir.await_sketches = sketch_awaits(body).into_iter().collect();
             }
             self.ir.functions[id as usize] = ir;
             return id;
@@ -541,28 +542,28 @@ pub(super) fn placeholder() -> FnIr {
         role: FnRole::default(),
         span: Span::default(),
         parent: None,
-        locals: Vec::new(),
-        params: Vec::new(),
+        locals: ThinVec::new(),
+        params: ThinVec::new(),
         ret: None,
         temps: 0,
-        blocks: Vec::new(),
-        loops: Vec::new(),
-        captures: Vec::new(),
+        blocks: ThinVec::new(),
+        loops: ThinVec::new(),
+        captures: ThinVec::new(),
         end_span: Span::default(),
-        await_sketches: Vec::new(),
+        await_sketches: ThinVec::new(),
         module: 0,
         owner: FnOwner::Free,
-        generics: Vec::new(),
+        generics: ThinVec::new(),
         has_body: true,
         returns_field: None,
-        arms: Vec::new(),
+        arms: ThinVec::new(),
     }
 }
 
 pub(super) fn self_path() -> TypeRef {
     TypeRef::Path {
         segments: crate::model::Slice::from(vec![Name::from("Self")]),
-        args: Vec::new(),
+        args: crate::model::Slice::default(),
     }
 }
 
@@ -876,8 +877,8 @@ pub fn type_ref(ty: &Type) -> TypeRef {
         Type::Array(array) => TypeRef::Slice(Box::new(type_ref(&array.elem))),
         Type::Paren(inner) => type_ref(&inner.elem),
         Type::Group(inner) => type_ref(&inner.elem),
-        Type::ImplTrait(bounds) => TypeRef::Bounds(trait_paths(&bounds.bounds)),
-        Type::TraitObject(bounds) => TypeRef::Bounds(trait_paths(&bounds.bounds)),
+        Type::ImplTrait(bounds) => TypeRef::Bounds(trait_paths(&bounds.bounds).into()),
+        Type::TraitObject(bounds) => TypeRef::Bounds(trait_paths(&bounds.bounds).into()),
         _ => TypeRef::Other,
     }
 }
@@ -895,7 +896,7 @@ pub(super) fn path_type(path: &syn::Path) -> TypeRef {
             .collect(),
         _ => Vec::new(),
     };
-    TypeRef::Path { segments, args }
+    TypeRef::Path { segments, args: args.into() }
 }
 
 pub(super) fn trait_paths(bounds: &Punctuated<syn::TypeParamBound, Token![+]>) -> Vec<TypeBound> {
@@ -934,9 +935,9 @@ fn type_bound(path: &syn::Path) -> TypeBound {
         _ => {}
     }
     TypeBound {
-        path: path_segments(path),
-        args,
-        bindings,
+        path: path_segments(path).into(),
+        args: args.into(),
+        bindings: bindings.into(),
     }
 }
 

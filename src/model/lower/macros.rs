@@ -76,7 +76,7 @@ impl<'c> BodyBuilder<'c> {
                 let fails = self.new_block();
                 let holds = self.new_block();
                 self.terminate(
-                    Terminator::Jump(vec![
+                    Terminator::Jump(thin_vec::thin_vec![
                         Edge {
                             target: holds,
                             kind: EdgeKind::Branch,
@@ -114,7 +114,7 @@ impl<'c> BodyBuilder<'c> {
                         OpKind::Await {
                             dest,
                             future,
-                            mentions,
+                            mentions: mentions.into(),
                         },
                         span,
                     );
@@ -140,7 +140,7 @@ impl<'c> BodyBuilder<'c> {
                 };
                 self.op(
                     OpKind::Use {
-                        operands: vec![template.clone()],
+                        operands: vec![template.clone()].into(),
                     },
                     span,
                 );
@@ -249,7 +249,7 @@ impl<'c> BodyBuilder<'c> {
             OpKind::Await {
                 dest,
                 future: Operand::Other,
-                mentions,
+                mentions: mentions.into(),
             },
             span,
         );

@@ -10,6 +10,7 @@
 //!
 //! Runs on the worker that parsed the file; nothing it returns holds syn.
 
+use crate::model::ThinVec;
 use std::collections::BTreeSet;
 
 use proc_macro2::{TokenStream, TokenTree};
@@ -131,7 +132,7 @@ pub fn lower_skipped_bodies(
             module: function.module,
             owner: function.owner,
             self_type: function.self_type,
-            generics: function.generics.clone(),
+            generics: function.generics.to_vec(),
         };
         let (text, columns_before) = text_in_place(source, extent.span);
         let parsed = spans::placed_at(extent.span.start, columns_before, || {
@@ -215,14 +216,19 @@ fn release_spare_capacity(ir: &mut FileIr) {
 /// keep only what they hold.
 fn release_body_capacity(function: &mut FnIr) {
     for block in &mut function.blocks {
-        to_length(&mut block.ops);
+        thin_to_length(&mut block.ops);
+        if let Terminator::Jump(edges) = &mut block.term {
+            thin_to_length(edges);
+        }
     }
-    to_length(&mut function.blocks);
-    to_length(&mut function.locals);
-    to_length(&mut function.params);
-    to_length(&mut function.loops);
-    to_length(&mut function.captures);
-    to_length(&mut function.arms);
+    thin_to_length(&mut function.blocks);
+    thin_to_length(&mut function.locals);
+    thin_to_length(&mut function.params);
+    thin_to_length(&mut function.loops);
+    thin_to_length(&mut function.captures);
+    thin_to_length(&mut function.arms);
+    thin_to_length(&mut function.generics);
+    thin_to_length(&mut function.await_sketches);
 }
 
 /// Moves what `vector` holds to an allocation of its length. Shrinking in
@@ -233,6 +239,15 @@ fn to_length<T>(vector: &mut Vec<T>) {
     if vector.capacity() > vector.len() {
         let mut exact = Vec::with_capacity(vector.len());
         exact.append(vector);
+        *vector = exact;
+    }
+}
+
+/// [`to_length`] for the model's thin vectors.
+fn thin_to_length<T>(vector: &mut ThinVec<T>) {
+    if vector.capacity() > vector.len() {
+        let mut exact = ThinVec::with_capacity(vector.len());
+        exact.extend(vector.drain(..));
         *vector = exact;
     }
 }
