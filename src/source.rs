@@ -64,7 +64,8 @@ impl LineStarts {
         let starts = std::iter::once(0).chain(text.match_indices('\n').map(|(i, _)| i + 1));
         match u32::try_from(text.len()) {
             Ok(_) => {
-                let mut exact = Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
+                let mut exact =
+                    Vec::with_capacity(text.bytes().filter(|&b| b == b'\n').count() + 1);
                 exact.extend(starts.map(|start| start as u32));
                 LineStarts::Short(exact.into_boxed_slice())
             }
@@ -136,10 +137,7 @@ impl SourceFile {
         let Some(start) = self.line_starts.get(index) else {
             return "";
         };
-        let end = self
-            .line_starts
-            .get(index + 1)
-            .unwrap_or(self.text.len());
+        let end = self.line_starts.get(index + 1).unwrap_or(self.text.len());
         self.text[start..end].trim_end_matches(['\n', '\r'])
     }
 

@@ -1,8 +1,8 @@
 //! The body builder: blocks, scopes, locals, statements, `let` and the
 //! patterns that bind.
 
-use crate::model::ThinVec;
 use super::*;
+use crate::model::ThinVec;
 
 // ----- bodies -------------------------------------------------------------
 
@@ -190,7 +190,10 @@ impl<'c> BodyBuilder<'c> {
         step: Option<(Span, Name)>,
         span: Span,
     ) {
-        self.terminate(Terminator::Jump(thin_vec::thin_vec![Edge { target, kind, step }]), span);
+        self.terminate(
+            Terminator::Jump(thin_vec::thin_vec![Edge { target, kind, step }]),
+            span,
+        );
     }
 
     pub(super) fn current_loop(&self) -> Option<LoopId> {

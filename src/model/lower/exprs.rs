@@ -234,7 +234,13 @@ impl<'c> BodyBuilder<'c> {
                 let value = self.expr(&assign.right, functions);
                 let target = self.expr(&assign.left, functions);
                 match (assign_place(&assign.left, target.clone()), target) {
-                    (Some(place), _) => self.op(OpKind::Assign { place: Box::new(place), value }, span),
+                    (Some(place), _) => self.op(
+                        OpKind::Assign {
+                            place: Box::new(place),
+                            value,
+                        },
+                        span,
+                    ),
                     (None, Operand::Temp(target)) if writes_through(&assign.left) => {
                         self.op(OpKind::StoreThrough { target, value }, span)
                     }
@@ -339,7 +345,12 @@ impl<'c> BodyBuilder<'c> {
             .filter(|operand| !matches!(operand, Operand::Other | Operand::Str(_)))
             .collect();
         if !operands.is_empty() {
-            self.op(OpKind::Use { operands: operands.into() }, span);
+            self.op(
+                OpKind::Use {
+                    operands: operands.into(),
+                },
+                span,
+            );
         }
     }
 
@@ -350,7 +361,14 @@ impl<'c> BodyBuilder<'c> {
         span: Span,
     ) -> Operand {
         let dest = self.temp();
-        self.op(OpKind::Aggregate { dest, kind, fields: fields.into() }, span);
+        self.op(
+            OpKind::Aggregate {
+                dest,
+                kind,
+                fields: fields.into(),
+            },
+            span,
+        );
         Operand::Temp(dest)
     }
 

@@ -3,8 +3,8 @@
 //! semantic layer read them; types as written; attributes that give a
 //! function its role.
 
-use crate::model::ThinVec;
 use super::*;
+use crate::model::ThinVec;
 
 // ----- items --------------------------------------------------------------
 
@@ -896,7 +896,10 @@ pub(super) fn path_type(path: &syn::Path) -> TypeRef {
             .collect(),
         _ => Vec::new(),
     };
-    TypeRef::Path { segments, args: args.into() }
+    TypeRef::Path {
+        segments,
+        args: args.into(),
+    }
 }
 
 pub(super) fn trait_paths(bounds: &Punctuated<syn::TypeParamBound, Token![+]>) -> Vec<TypeBound> {
