@@ -199,3 +199,37 @@ impl<'a> Files<'a> for SourceMap {
         Ok(start..end)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_are_found_from_their_starts() {
+        let text = "fn a() {}\r\n  let é = 1;\nlast";
+        let file = SourceFile::new("lib.rs".to_string(), text.to_string());
+        assert_eq!(file.line_count(), 3);
+        assert_eq!(file.line_text(1), "fn a() {}");
+        assert_eq!(file.line_text(2), "  let é = 1;");
+        assert_eq!(file.line_text(3), "last");
+        assert_eq!(file.line_text(4), "");
+        // Columns count chars: `=` follows `é`, two bytes but one column.
+        let offset = file.offset(Pos { line: 2, column: 8 });
+        assert_eq!(&text[offset..offset + 1], "=");
+        // Past the end of a line or of the file, clamped.
+        assert_eq!(
+            file.offset(Pos {
+                line: 1,
+                column: 99
+            }),
+            9
+        );
+        assert_eq!(file.offset(Pos { line: 9, column: 0 }), text.len() - 4);
+        let map = SourceMap { files: vec![file] };
+        assert_eq!(map.line_index(0, 0).unwrap(), 0);
+        assert_eq!(map.line_index(0, 11).unwrap(), 1);
+        assert_eq!(map.line_index(0, text.len()).unwrap(), 2);
+        assert_eq!(map.line_range(0, 1).unwrap(), 11..25);
+        assert!(map.line_range(0, 3).is_err());
+    }
+}

@@ -211,30 +211,6 @@ macro_rules! format_name {
     };
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_kept_once_and_compare_by_text() {
-        let a = Name::new("connection");
-        let b = Name::from(String::from("connection"));
-        assert!(std::ptr::eq(a.as_str(), b.as_str()));
-        assert_eq!(a, "connection");
-        assert!(Name::new("a") < Name::new("b"));
-        assert_eq!(Name::of(format_args!("{}#{}", "Some", 0)), "Some#0");
-        let set: rustc_hash::FxHashSet<Name> = [a].into_iter().collect();
-        assert!(set.contains("connection"));
-    }
-
-    #[test]
-    fn names_from_other_threads_are_equal() {
-        let here = Name::new("pool");
-        let there = std::thread::spawn(|| Name::new("pool")).join().unwrap();
-        assert_eq!(here, there);
-    }
-}
-
 /// A list of the model that does not grow once built (a path's segments, a
 /// place's fields, a call's arguments): one pointer wide, its length kept
 /// in its allocation, which is exactly its length; an empty one allocates
@@ -315,5 +291,44 @@ impl<'a, T> IntoIterator for &'a Slice<T> {
 impl<T: fmt::Debug> fmt::Debug for Slice<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.0, f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_kept_once_and_compare_by_text() {
+        let a = Name::new("connection");
+        let b = Name::from(String::from("connection"));
+        assert!(std::ptr::eq(a.as_str(), b.as_str()));
+        assert_eq!(a, "connection");
+        assert!(Name::new("a") < Name::new("b"));
+        assert_eq!(Name::of(format_args!("{}#{}", "Some", 0)), "Some#0");
+        let set: rustc_hash::FxHashSet<Name> = [a].into_iter().collect();
+        assert!(set.contains("connection"));
+    }
+
+    #[test]
+    fn names_from_other_threads_are_equal() {
+        let here = Name::new("pool");
+        let there = std::thread::spawn(|| Name::new("pool")).join().unwrap();
+        assert_eq!(here, there);
+    }
+
+    #[test]
+    fn slices_are_allocated_at_their_length() {
+        let mut grown = Vec::with_capacity(16);
+        grown.extend(["a", "b", "c"].map(Name::new));
+        let slice = Slice::from(grown);
+        assert_eq!(&slice[..], &["a", "b", "c"].map(Name::new)[..]);
+        assert_eq!(slice.0.capacity(), 3);
+        // An iterator of unknown length goes through a vector first.
+        let filtered: Slice<u32> = (0..100).filter(|n| n % 7 == 0).collect();
+        assert_eq!(filtered.len(), 15);
+        assert_eq!(filtered.0.capacity(), 15);
+        let empty: Slice<u32> = Vec::with_capacity(8).into();
+        assert_eq!(empty.0.capacity(), 0);
     }
 }
