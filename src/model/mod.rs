@@ -691,10 +691,12 @@ impl FnIr {
 impl Place {
     /// Goes one field further in (`self.db`, then `pool`).
     pub fn push_field(&mut self, field: Name) {
-        let mut fields = std::mem::take(&mut self.fields).into_vec();
-        fields.reserve_exact(1);
-        fields.push(field);
-        self.fields = Slice::from(fields);
+        self.fields = self
+            .fields
+            .iter()
+            .copied()
+            .chain(std::iter::once(field))
+            .collect();
     }
 }
 

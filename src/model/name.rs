@@ -225,12 +225,6 @@ macro_rules! format_name {
 #[derive(Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct Slice<T>(ThinVec<T>);
 
-impl<T> Slice<T> {
-    pub fn into_vec(self) -> Vec<T> {
-        self.0.into_iter().collect()
-    }
-}
-
 impl<T> Default for Slice<T> {
     fn default() -> Slice<T> {
         Slice(ThinVec::new())

@@ -58,7 +58,7 @@ impl FileLowerer<'_> {
                         || has_attribute(&function.attrs, &self.core.main_attributes),
                     is_test: scope.in_test
                         || is_test_item(&function.attrs, self.core)
-                        || named_for_tests(&function.sig.ident),
+                        || named_for_tests(&name),
                 };
                 let place = FnPlace {
                     module: scope.module,
@@ -244,7 +244,7 @@ impl FileLowerer<'_> {
                     is_main: false,
                     is_test: scope.in_test
                         || is_test_item(&method.attrs, self.core)
-                        || named_for_tests(&method.sig.ident),
+                        || named_for_tests(&Name::of(&method.sig.ident)),
                 };
                 let place = FnPlace {
                     module: scope.module,
@@ -1001,19 +1001,24 @@ pub(super) fn is_test_item(attributes: &[Attribute], core: &CoreRoles) -> bool {
 /// `drop_all_for_test_use_only`, `test_only_seed`). Projects mark helpers
 /// that production code must not call that way when they cannot put them
 /// behind `#[cfg(test)]` (another crate's tests call them).
-pub(super) fn named_for_tests(ident: &syn::Ident) -> bool {
-    let name = ident.to_string();
-    let words: Vec<&str> = name
+pub(super) fn named_for_tests(name: &str) -> bool {
+    let is = |word: &str, one_of: &[&str]| one_of.iter().any(|w| word.eq_ignore_ascii_case(w));
+    let mut words = name
         .trim_start_matches("r#")
         .split('_')
-        .filter(|word| !word.is_empty())
-        .collect();
-    words.windows(2).any(|pair| {
-        let word = pair[0].to_ascii_lowercase();
-        let next = pair[1].to_ascii_lowercase();
-        (word == "for" && matches!(next.as_str(), "test" | "tests" | "testing"))
-            || (matches!(word.as_str(), "test" | "testing") && next == "only")
-    })
+        .filter(|word| !word.is_empty());
+    let Some(mut word) = words.next() else {
+        return false;
+    };
+    for next in words {
+        if (is(word, &["for"]) && is(next, &["test", "tests", "testing"]))
+            || (is(word, &["test", "testing"]) && is(next, &["only"]))
+        {
+            return true;
+        }
+        word = next;
+    }
+    false
 }
 
 /// `#[path = "..."]`, as written.

@@ -186,7 +186,7 @@ pub fn lower_skipped_bodies(
     for function in ir.functions.iter_mut().skip(lowered_before) {
         release_body_capacity(function);
     }
-    ir.functions.shrink_to_fit();
+    to_length(&mut ir.functions);
 }
 
 /// The text of `span`, and the characters before it on its first line:
